@@ -1,0 +1,385 @@
+#include "bench/bench_runner.h"
+
+#include <benchmark/benchmark.h>
+#include <nvtx3/nvToolsExt.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "bench/calibration.h"
+#include "bench/device_context.h"
+#include "bench/l2_flush.h"
+#include "bench/results_schema.h"
+#include "bench/results_writer.h"
+#include "kernels/common/cuda_check.h"
+#include "kernels/common/device_buffer.h"
+#include "kernels/core/models.h"
+#include "kernels/core/rng.h"
+
+namespace llmkb {
+namespace {
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+bool is_sticky(cudaError_t code) {
+  return code == cudaErrorIllegalAddress || code == cudaErrorLaunchFailure || code == cudaErrorMisalignedAddress ||
+         code == cudaErrorIllegalInstruction || code == cudaErrorHardwareStackError || code == cudaErrorAssert ||
+         code == cudaErrorInvalidPc || code == cudaErrorLaunchTimeout;
+}
+
+// What the benchmark lambdas record about a case besides Google Benchmark's own timings.
+struct CaseRecord {
+  bool checked = false;
+  CheckReport check;
+  std::string error;
+  nlohmann::json profile;
+};
+
+// State shared by every benchmark of one `llmkb bench` run.
+struct BenchSession {
+  BenchOptions options;
+  DeviceContext device;
+  Calibration calibration;
+  std::unique_ptr<CudaStream> stream;  // created once a device is known to exist
+  std::unique_ptr<L2Flusher> flusher;
+  std::unique_ptr<CaseProfiler> profiler;
+  uint64_t seed = process_seed();
+  std::map<std::string, nlohmann::json> metadata;  // per registered case: op, variant, problem, bytes...
+  std::map<std::string, CaseRecord> records;       // per case that ran
+  ProblemCase* case_with_host_data = nullptr;
+  std::string fatal;  // set once the CUDA context is lost: later cases are not run
+
+  // Only one case keeps host inputs and reference at a time.
+  void activate(ProblemCase* c) {
+    if (case_with_host_data && case_with_host_data != c) case_with_host_data->release_host_data();
+    case_with_host_data = c;
+  }
+};
+
+void run_case(BenchSession& session, ProblemCase& problem, size_t variant, const std::string& name,
+              benchmark::State& state) {
+  CaseRecord& record = session.records[name];
+  if (!session.fatal.empty()) {
+    record.error = "not run: " + session.fatal;
+    state.SkipWithError(record.error.c_str());
+    return;
+  }
+  const cudaStream_t stream = session.stream->get();
+  nvtxRangePushA(name.c_str());
+  try {
+    session.activate(&problem);
+    std::unique_ptr<DeviceRun> run = problem.prepare(variant, session.seed);
+    if (!record.checked) {
+      run->reset(stream);
+      run->launch(stream);
+      record.check = run->check(stream);
+      record.checked = true;
+    }
+    if (!record.check.passed) {
+      record.error = "output check failed: " + record.check.summary();
+      state.SkipWithError(record.error.c_str());
+      nvtxRangePop();
+      return;
+    }
+    for (int i = 0; i < 3; ++i) {  // warm-up
+      run->restore_inplace_inputs(stream);
+      run->launch(stream);
+    }
+    LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
+
+    const bool restore = run->has_inplace_inputs();
+    CudaEvent start, stop;
+    std::vector<double> times_us;
+    for (auto _ : state) {
+      if (restore) run->restore_inplace_inputs(stream);
+      if (session.flusher) session.flusher->flush(stream);
+      LLMKB_CUDA_CHECK(cudaEventRecord(start.get(), stream));
+      run->launch(stream);
+      LLMKB_CUDA_CHECK(cudaEventRecord(stop.get(), stream));
+      const double ms = elapsed_ms(start, stop);
+      state.SetIterationTime(ms * 1e-3);
+      times_us.push_back(ms * 1e3);
+    }
+    const double median_us = median_of(times_us);
+    const double seconds = median_us * 1e-6;
+    state.counters["median_us"] = median_us;
+    state.counters["min_us"] = *std::min_element(times_us.begin(), times_us.end());
+    state.counters["max_us"] = *std::max_element(times_us.begin(), times_us.end());
+    state.counters["bytes"] = problem.bytes_moved();
+    state.counters["GBps"] = problem.bytes_moved() / seconds / 1e9;
+    state.counters["TFLOPs"] = problem.flops() / seconds / 1e12;
+    const double achieved = is_bandwidth_ceiling(problem.ceiling()) ? problem.bytes_moved() / seconds / 1e9
+                                                                     : problem.flops() / seconds / 1e12;
+    const double ceiling = session.calibration.ceiling_value(problem.ceiling());
+    state.counters["pct_of_ceiling"] = ceiling > 0 ? 100.0 * achieved / ceiling : 0.0;
+
+    if (session.profiler && record.profile.is_null()) {
+      record.profile = session.profiler->profile(*run, stream, name);
+      // The profiled launches changed in-place tensors: prove the output is still right.
+      run->reset(stream);
+      run->launch(stream);
+      const CheckReport after = run->check(stream);
+      if (!after.passed) record.error = "output wrong after profiling: " + after.summary();
+    }
+  } catch (const CudaError& e) {
+    record.error = e.what();
+    if (is_sticky(e.code())) session.fatal = std::string("the CUDA context was lost in ") + name + ": " + e.what();
+    state.SkipWithError(record.error.c_str());
+  } catch (const std::exception& e) {
+    record.error = e.what();
+    state.SkipWithError(record.error.c_str());
+  }
+  nvtxRangePop();
+}
+
+// Per-case iteration count: about 20 ms of kernel time, at least 10 and at most 400 launches.
+int64_t iterations_for(const ProblemCase& c, const Calibration& cal) {
+  double seconds = cal.launch_us * 1e-6;
+  if (cal.copy_gbps > 0) seconds = std::max(seconds, c.bytes_moved() / (cal.copy_gbps * 1e9));
+  if (cal.tensor_f16_tflops > 0) seconds = std::max(seconds, c.flops() / (cal.tensor_f16_tflops * 1e12));
+  seconds = std::max(seconds, 2e-6);
+  return std::clamp<int64_t>(static_cast<int64_t>(0.02 / seconds), 10, 400);
+}
+
+class TeeReporter : public benchmark::BenchmarkReporter {
+ public:
+  TeeReporter(benchmark::BenchmarkReporter& display, benchmark::BenchmarkReporter& capture)
+      : display_(display), capture_(capture) {}
+  bool ReportContext(const Context& context) override {
+    capture_.ReportContext(context);
+    return display_.ReportContext(context);
+  }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    display_.ReportRuns(runs);
+    capture_.ReportRuns(runs);
+  }
+  void Finalize() override {
+    display_.Finalize();
+    capture_.Finalize();
+  }
+
+ private:
+  benchmark::BenchmarkReporter& display_;
+  benchmark::BenchmarkReporter& capture_;
+};
+
+std::string flag_value(int argc, char** argv, const std::string& flag) {
+  const std::string prefix = "--" + flag + "=";
+  std::string value;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) value = argv[i] + prefix.size();
+  }
+  return value;
+}
+
+std::string iso_time_now() {
+  const std::time_t now = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return buffer;
+}
+
+std::string host_name() {
+  char buffer[256] = {};
+  return gethostname(buffer, sizeof buffer - 1) == 0 ? buffer : "unknown";
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+}  // namespace
+
+int run_bench(const BenchOptions& options, int argc, char** argv) {
+  // Validate our own selections before touching the GPU.
+  for (const std::string& model : options.models) {
+    if (!find_model(model)) {
+      std::cerr << "llmkb bench: unknown model preset '" << model << "' (known: " << model_names() << ")\n";
+      return kBenchBadInput;
+    }
+  }
+  std::string known_ops;
+  for (const auto& suite : op_suites()) known_ops += (known_ops.empty() ? "" : ", ") + suite->op();
+  for (const std::string& op : options.ops) {
+    bool found = false;
+    for (const auto& suite : op_suites()) found = found || suite->op() == op;
+    if (!found) {
+      std::cerr << "llmkb bench: unknown op '" << op << "' (known: " << known_ops << ")\n";
+      return kBenchBadInput;
+    }
+  }
+
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBenchBadInput;
+  const bool fixed_iterations = flag_value(argc, argv, "benchmark_min_time").empty();
+  const std::string repetitions_flag = flag_value(argc, argv, "benchmark_repetitions");
+  const int repetitions = repetitions_flag.empty() ? 1 : std::max(1, std::atoi(repetitions_flag.c_str()));
+
+  auto session = std::make_unique<BenchSession>();
+  session->options = options;
+  try {
+    session->device = query_device(0);
+    LLMKB_CUDA_CHECK(cudaSetDevice(0));
+    session->stream = std::make_unique<CudaStream>();
+    std::cerr << "llmkb: " << session->device.name << " (sm_" << session->device.sm() << ", "
+              << session->device.sm_count << " SMs), " << (options.cold ? "cold" : "warm") << " L2, seed "
+              << session->seed << "\nllmkb: calibrating ceilings...\n";
+    CalibrationOptions cal_options;
+    cal_options.cold = options.cold;
+    session->calibration = calibrate(session->device, cal_options, session->stream->get());
+    const Calibration& c = session->calibration;
+    std::cerr << "llmkb: read " << c.read_gbps << " GB/s, write " << c.write_gbps << " GB/s, copy " << c.copy_gbps
+              << " GB/s (theoretical DRAM peak " << c.dram_peak_gbps << " GB/s), launch " << c.launch_us
+              << " us, fp16 tensor " << c.tensor_f16_tflops << " TFLOP/s\n";
+    if (options.cold) session->flusher = std::make_unique<L2Flusher>(session->device.l2_bytes);
+    if (options.make_profiler) session->profiler = options.make_profiler();
+  } catch (const CudaError& e) {
+    std::cerr << "llmkb bench: " << e.what() << "\n";
+    return kBenchNoDevice;
+  } catch (const std::exception& e) {
+    std::cerr << "llmkb bench: " << e.what() << "\n";
+    return kBenchNoDevice;
+  }
+
+  // Register: op -> shape -> variant, so each case's host data is made once for all its variants.
+  std::vector<std::shared_ptr<ProblemCase>> cases;
+  std::vector<std::string> order;
+  nlohmann::json skipped = nlohmann::json::array();
+  BenchSession* s = session.get();
+  for (const auto& suite : op_suites()) {
+    if (!options.ops.empty() && !contains(options.ops, suite->op())) continue;
+    for (auto& owned : suite->bench_cases()) {
+      if (!options.models.empty() && !contains(options.models, owned->model())) continue;
+      std::shared_ptr<ProblemCase> problem(std::move(owned));
+      cases.push_back(problem);
+      for (size_t v = 0; v < problem->variants().size(); ++v) {
+        const VariantInfo& info = problem->variants()[v];
+        const std::string name = info.name + "/" + problem->label();
+        if (info.min_sm > s->device.sm()) {
+          skipped.push_back({{"name", name}, {"reason", "needs sm_" + std::to_string(info.min_sm)}});
+          continue;
+        }
+        const Support support = problem->supports(v);
+        if (!support.ok) {
+          skipped.push_back({{"name", name}, {"reason", support.reason}});
+          continue;
+        }
+        order.push_back(name);
+        s->metadata[name] = {{"name", name},
+                                 {"op", problem->op()},
+                                 {"variant", info.name},
+                                 {"baseline", info.baseline},
+                                 {"dtype", problem->dtype()},
+                                 {"model", problem->model()},
+                                 {"label", problem->label()},
+                                 {"problem", problem->problem_json()},
+                                 {"bytes_moved", problem->bytes_moved()},
+                                 {"flops", problem->flops()},
+                                 {"ceiling", to_string(problem->ceiling())}};
+        auto* bench = benchmark::RegisterBenchmark(name.c_str(), [s, problem, v, name](benchmark::State& state) {
+          run_case(*s, *problem, v, name, state);
+        });
+        bench->UseManualTime()->Unit(benchmark::kMicrosecond);
+        if (fixed_iterations) bench->Iterations(iterations_for(*problem, s->calibration));
+      }
+    }
+  }
+  const std::string format = flag_value(argc, argv, "benchmark_format");
+  std::unique_ptr<benchmark::BenchmarkReporter> display;
+  if (format == "json") {
+    display = std::make_unique<benchmark::JSONReporter>();
+  } else if (format == "csv") {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    display = std::make_unique<benchmark::CSVReporter>();
+#pragma GCC diagnostic pop
+  } else {
+    display = std::make_unique<benchmark::ConsoleReporter>();
+  }
+  std::ostringstream captured, captured_errors;
+  benchmark::JSONReporter capture;
+  capture.SetOutputStream(&captured);
+  capture.SetErrorStream(&captured_errors);
+  TeeReporter tee(*display, capture);
+  const size_t ran = benchmark::RunSpecifiedBenchmarks(&tee);
+  if (ran == 0) {
+    std::cerr << "llmkb bench: no benchmark matches --benchmark_filter='" << flag_value(argc, argv, "benchmark_filter")
+              << "' (see `llmkb list` for the names)\n";
+    return kBenchBadInput;
+  }
+
+  nlohmann::json results;
+  try {
+    results = nlohmann::json::parse(captured.str());
+  } catch (const std::exception& e) {
+    std::cerr << "llmkb bench: could not read Google Benchmark's JSON output: " << e.what() << "\n";
+    return kBenchCaseFailed;
+  }
+  ResultsInput input;
+  input.gbench = std::move(results);
+  input.environment = {{"device", s->device.to_json()},
+                       {"driver_version", s->device.driver_version},
+                       {"runtime_version", s->device.runtime_version},
+                       {"timing", options.cold ? "cold" : "warm"},
+                       {"repetitions", repetitions},
+                       {"seed", std::to_string(s->seed)},
+                       {"host", host_name()},
+                       {"command", options.command_line}};
+  input.calibration = s->calibration.to_json();
+  input.skipped = skipped;
+  input.generator = "llmkb " LLMKB_VERSION;
+  input.created = iso_time_now();
+  if (s->profiler) input.profiler = s->profiler->summary();
+  for (const std::string& name : order) {
+    CaseOutcome outcome;
+    outcome.metadata = s->metadata.at(name);
+    const auto it = s->records.find(name);
+    outcome.ran = it != s->records.end();
+    if (outcome.ran) {
+      outcome.checked = it->second.checked;
+      outcome.check = it->second.check;
+      outcome.error = it->second.error;
+      outcome.profile = it->second.profile;
+    }
+    input.cases.push_back(std::move(outcome));
+  }
+  results = make_results(input);
+
+  for (const std::string& error : validate_results(results)) std::cerr << "llmkb bench: schema: " << error << "\n";
+  const std::filesystem::path out(options.out_path);
+  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+  std::ofstream file(out);
+  file << results.dump(2) << "\n";
+  if (!file) {
+    std::cerr << "llmkb bench: could not write " << options.out_path << "\n";
+    return kBenchCaseFailed;
+  }
+
+  int failed = 0;
+  for (const auto& c : results["llmkb"]["cases"]) {
+    if (!c["check"]["passed"].get<bool>() || c.contains("error")) {
+      ++failed;
+      std::cerr << "llmkb bench: FAILED " << c["name"].get<std::string>() << ": "
+                << c.value("error", c["check"].value("message", std::string("check failed"))) << "\n";
+    }
+  }
+  std::cerr << "llmkb: " << results["llmkb"]["cases"].size() << " cases, " << failed << " failed, " << skipped.size()
+            << " skipped (unsupported shape or architecture); results in " << options.out_path << "\n";
+  return failed ? kBenchCaseFailed : kBenchOk;
+}
+
+}  // namespace llmkb

@@ -1,0 +1,60 @@
+#include "bench/device_context.h"
+
+#include <cuda_runtime_api.h>
+
+#include "kernels/common/cuda_check.h"
+
+namespace llmkb {
+
+namespace {
+std::string version_string(int v) { return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10); }
+
+int attribute(cudaDeviceAttr attr, int device) {
+  int value = 0;
+  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&value, attr, device));
+  return value;
+}
+}  // namespace
+
+double DeviceContext::dram_peak_gbps() const {
+  return 2.0 * memory_clock_mhz * 1e6 * (memory_bus_bits / 8.0) / 1e9;
+}
+
+nlohmann::json DeviceContext::to_json() const {
+  return {{"index", index},
+          {"name", name},
+          {"compute_capability", std::to_string(cc_major) + "." + std::to_string(cc_minor)},
+          {"sm_count", sm_count},
+          {"l2_bytes", l2_bytes},
+          {"memory_bytes", memory_bytes},
+          {"sm_clock_mhz", sm_clock_mhz},
+          {"memory_clock_mhz", memory_clock_mhz},
+          {"memory_bus_bits", memory_bus_bits},
+          {"max_threads_per_sm", max_threads_per_sm}};
+}
+
+DeviceContext query_device(int index) {
+  if (cuda_device_count() == 0) throw CudaError(cudaErrorNoDevice, "no CUDA device: this command needs an NVIDIA GPU");
+  DeviceContext d;
+  d.index = index;
+  cudaDeviceProp prop{};
+  LLMKB_CUDA_CHECK(cudaGetDeviceProperties(&prop, index));
+  d.name = prop.name;
+  d.cc_major = prop.major;
+  d.cc_minor = prop.minor;
+  d.sm_count = prop.multiProcessorCount;
+  d.l2_bytes = static_cast<size_t>(prop.l2CacheSize);
+  d.memory_bytes = prop.totalGlobalMem;
+  d.max_threads_per_sm = prop.maxThreadsPerMultiProcessor;
+  d.sm_clock_mhz = attribute(cudaDevAttrClockRate, index) / 1000;
+  d.memory_clock_mhz = attribute(cudaDevAttrMemoryClockRate, index) / 1000;
+  d.memory_bus_bits = attribute(cudaDevAttrGlobalMemoryBusWidth, index);
+  int driver = 0, runtime = 0;
+  LLMKB_CUDA_CHECK(cudaDriverGetVersion(&driver));
+  LLMKB_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
+  d.driver_version = version_string(driver);
+  d.runtime_version = version_string(runtime);
+  return d;
+}
+
+}  // namespace llmkb

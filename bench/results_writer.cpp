@@ -1,0 +1,91 @@
+#include "bench/results_writer.h"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+
+#include "bench/results_schema.h"
+
+namespace llmkb {
+
+namespace {
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+}  // namespace
+
+std::string registered_benchmark_name(const std::string& run_name) {
+  static const std::regex suffix("(/iterations:[0-9]+)?(/manual_time)?$");
+  return std::regex_replace(run_name, suffix, "");
+}
+
+double ceiling_value(const nlohmann::json& calibration, const std::string& ceiling) {
+  const std::string key = ceiling == "tensor_f16" ? "tensor_f16_tflops" : ceiling + "_gbps";
+  return calibration.value(key, 0.0);
+}
+
+nlohmann::json make_results(const ResultsInput& input) {
+  // Per-repetition samples, from the runs Google Benchmark reported (not its aggregates).
+  std::map<std::string, nlohmann::json> samples;
+  for (const auto& entry : input.gbench.value("benchmarks", nlohmann::json::array())) {
+    if (entry.value("run_type", "") != "iteration" || !entry.contains("median_us")) continue;
+    const std::string name = registered_benchmark_name(entry.value("run_name", entry.value("name", "")));
+    samples[name].push_back({{"repetition", entry.value("repetition_index", 0)},
+                             {"iterations", entry.value("iterations", 1)},
+                             {"median_us", entry["median_us"]},
+                             {"mean_us", entry.value("real_time", 0.0)},
+                             {"min_us", entry.value("min_us", 0.0)},
+                             {"max_us", entry.value("max_us", 0.0)}});
+  }
+
+  nlohmann::json cases = nlohmann::json::array();
+  for (const CaseOutcome& outcome : input.cases) {
+    if (!outcome.ran) continue;
+    nlohmann::json c = outcome.metadata;
+    const std::string name = c.value("name", "");
+    c["check"] = {{"passed", outcome.checked && outcome.check.passed},
+                  {"checked", outcome.check.checked},
+                  {"mismatches", outcome.check.mismatches},
+                  {"max_abs_error", outcome.check.max_abs_error},
+                  {"max_rel_error", outcome.check.max_rel_error}};
+    if (!outcome.checked) c["check"]["message"] = "not checked: " + (outcome.error.empty() ? "the case did not run" : outcome.error);
+    else if (!outcome.check.passed) c["check"]["message"] = outcome.check.summary();
+    c["samples"] = samples.count(name) ? samples[name] : nlohmann::json::array();
+    if (!outcome.error.empty()) c["error"] = outcome.error;
+    if (!outcome.profile.is_null()) c["profile"] = outcome.profile;
+
+    std::vector<double> medians;
+    for (const auto& s : c["samples"]) medians.push_back(s["median_us"].get<double>());
+    if (!medians.empty()) {
+      const double median_us = median_of(medians);
+      const double seconds = median_us * 1e-6;
+      c["median_us"] = median_us;
+      c["gbps"] = c.value("bytes_moved", 0.0) / seconds / 1e9;
+      c["tflops"] = c.value("flops", 0.0) / seconds / 1e12;
+      const std::string ceiling = c.value("ceiling", "copy");
+      const double achieved = ceiling == "tensor_f16" ? c["tflops"].get<double>() : c["gbps"].get<double>();
+      const double roof = ceiling_value(input.calibration, ceiling);
+      c["pct_of_ceiling"] = roof > 0 ? 100.0 * achieved / roof : 0.0;
+    }
+    cases.push_back(std::move(c));
+  }
+
+  nlohmann::json results = input.gbench.is_object() ? input.gbench : nlohmann::json::object();
+  if (!results.contains("context")) results["context"] = nlohmann::json::object();
+  if (!results.contains("benchmarks")) results["benchmarks"] = nlohmann::json::array();
+  nlohmann::json section = {{"schema_version", kResultsSchemaVersion},
+                            {"generator", input.generator},
+                            {"created", input.created},
+                            {"environment", input.environment},
+                            {"calibration", input.calibration},
+                            {"cases", cases},
+                            {"skipped", input.skipped}};
+  if (!input.profiler.is_null()) section["profiler"] = input.profiler;
+  if (!input.trace.is_null()) section["trace"] = input.trace;
+  results["llmkb"] = std::move(section);
+  return results;
+}
+
+}  // namespace llmkb

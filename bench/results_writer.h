@@ -1,0 +1,41 @@
+// Assembles the results file from Google Benchmark's JSON and what llmkb recorded per case.
+// Host-only, so the CPU tests check it against the schema.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "kernels/core/tensor.h"
+
+namespace llmkb {
+
+struct CaseOutcome {
+  nlohmann::json metadata;  // name, op, variant, baseline, dtype, model, label, problem, bytes_moved, flops, ceiling
+  bool ran = false;         // false: filtered out, left out of the file
+  bool checked = false;
+  CheckReport check;
+  std::string error;
+  nlohmann::json profile;   // null when not profiled
+};
+
+struct ResultsInput {
+  nlohmann::json gbench;       // Google Benchmark's JSON output (context, benchmarks)
+  nlohmann::json environment;  // llmkb.environment
+  nlohmann::json calibration;  // llmkb.calibration (read_gbps, write_gbps, copy_gbps, tensor_f16_tflops, ...)
+  std::vector<CaseOutcome> cases;  // registration order
+  nlohmann::json skipped = nlohmann::json::array();
+  nlohmann::json profiler;     // null unless --profile
+  nlohmann::json trace;        // null unless traced
+  std::string generator;
+  std::string created;
+};
+
+// Google Benchmark appends "/iterations:N" and "/manual_time" to registered names; this strips them.
+std::string registered_benchmark_name(const std::string& run_name);
+
+// The achievable rate of a ceiling ("copy", "read", "write": GB/s; "tensor_f16": TFLOP/s).
+double ceiling_value(const nlohmann::json& calibration, const std::string& ceiling);
+
+nlohmann::json make_results(const ResultsInput& input);
+
+}  // namespace llmkb

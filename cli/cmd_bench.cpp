@@ -1,0 +1,62 @@
+#include <iostream>
+
+#include "bench/bench_runner.h"
+#include "cli/commands.h"
+
+namespace llmkb {
+
+namespace {
+const char* kBenchHelp = R"(usage: llmkb bench [options] [Google Benchmark flags]
+
+  --out FILE          results file (default results.json): Google Benchmark's JSON plus the llmkb
+                      section (docs/results-schema.md)
+  --op a,b            only these ops (default: all; see `llmkb list`)
+  --model a,b         only these model presets (default: all)
+  --warm              do not flush L2 before each timed launch (default: cold)
+
+Google Benchmark flags pass through: --benchmark_filter=REGEX, --benchmark_repetitions=N,
+--benchmark_min_time=T (replaces the default of ~20 ms of kernel time per case),
+--benchmark_out=FILE, --benchmark_format=console|json|csv, ...
+
+Exit codes: 0 all cases passed their check; 1 a case failed its check or errored;
+2 bad input (unknown option, op, model, or a filter matching nothing); 3 no CUDA device.
+)";
+}  // namespace
+
+int cmd_bench(const std::vector<std::string>& args) {
+  BenchOptions options;
+  std::vector<std::string> passthrough = {"llmkb bench"};
+  options.command_line = "llmkb bench";
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    options.command_line += " " + a;
+    auto value = [&](const char* flag) -> std::string {
+      if (i + 1 >= args.size()) throw std::invalid_argument(std::string(flag) + " needs a value");
+      options.command_line += " " + args[i + 1];
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << kBenchHelp;
+      return 0;
+    } else if (a == "--out") {
+      options.out_path = value("--out");
+    } else if (a == "--op") {
+      options.ops = split_list(value("--op"));
+    } else if (a == "--model") {
+      options.models = split_list(value("--model"));
+    } else if (a == "--warm") {
+      options.cold = false;
+    } else if (a.rfind("--benchmark_", 0) == 0) {
+      passthrough.push_back(a);
+    } else {
+      std::cerr << "llmkb bench: unknown option '" << a << "'\n\n" << kBenchHelp;
+      return kBenchBadInput;
+    }
+  }
+  std::vector<char*> argv;
+  for (std::string& s : passthrough) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  return run_bench(options, static_cast<int>(passthrough.size()), argv.data());
+}
+
+}  // namespace llmkb

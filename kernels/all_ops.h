@@ -1,0 +1,3 @@
+// The op traits of every op (the headers ops.def and registry.def refer to).
+#pragma once
+#include "kernels/rmsnorm/rmsnorm_op.h"

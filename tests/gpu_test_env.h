@@ -1,0 +1,40 @@
+// Shared by the GPU tests: device presence, the test stream, and the size cap for sanitizer runs.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "kernels/common/cuda_check.h"
+#include "kernels/common/device_buffer.h"
+
+namespace llmkb::testing_env {
+
+inline bool has_gpu() {
+  static const bool present = cuda_device_count() > 0;
+  return present;
+}
+
+inline int device_sm() {
+  int major = 0, minor = 0;
+  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0));
+  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, 0));
+  return major * 10 + minor;
+}
+
+inline cudaStream_t stream() {
+  static CudaStream s;
+  return s.get();
+}
+
+// LLMKB_TEST_MAX_BYTES caps the host bytes of a problem (the sanitizer run uses it: memcheck
+// makes every access slow). Unset: no cap.
+inline size_t max_problem_bytes() {
+  const char* env = std::getenv("LLMKB_TEST_MAX_BYTES");
+  return env ? static_cast<size_t>(std::stoull(env)) : SIZE_MAX;
+}
+
+}  // namespace llmkb::testing_env
+
+#define LLMKB_REQUIRE_GPU() \
+  if (!::llmkb::testing_env::has_gpu()) GTEST_SKIP() << "no CUDA device"

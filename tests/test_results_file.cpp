@@ -1,0 +1,116 @@
+// The results writer against the schema (docs/results.schema.json), and the loader's errors.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "bench/results_schema.h"
+#include "bench/results_writer.h"
+
+namespace llmkb {
+namespace {
+
+ResultsInput sample_input() {
+  ResultsInput in;
+  in.gbench = {{"context", {{"date", "2026-11-21"}}},
+               {"benchmarks",
+                {{{"name", "rmsnorm/vec8/bf16/llama3-8b/tokens:4096/iterations:100/manual_time"},
+                  {"run_name", "rmsnorm/vec8/bf16/llama3-8b/tokens:4096/iterations:100/manual_time"},
+                  {"run_type", "iteration"}, {"repetition_index", 0}, {"iterations", 100}, {"real_time", 25.0},
+                  {"time_unit", "us"}, {"median_us", 24.0}, {"min_us", 23.0}, {"max_us", 30.0}},
+                 {{"name", "rmsnorm/vec8/bf16/llama3-8b/tokens:4096/iterations:100/manual_time"},
+                  {"run_name", "rmsnorm/vec8/bf16/llama3-8b/tokens:4096/iterations:100/manual_time"},
+                  {"run_type", "iteration"}, {"repetition_index", 1}, {"iterations", 100}, {"real_time", 27.0},
+                  {"time_unit", "us"}, {"median_us", 26.0}, {"min_us", 25.0}, {"max_us", 31.0}},
+                 {{"name", "rmsnorm/vec8/bf16/llama3-8b/tokens:4096/iterations:100/manual_time_median"},
+                  {"run_name", "rmsnorm/vec8/bf16/llama3-8b/tokens:4096/iterations:100/manual_time"},
+                  {"run_type", "aggregate"}, {"real_time", 26.0}, {"time_unit", "us"}}}}};
+  in.environment = {{"device",
+                     {{"name", "NVIDIA H100 80GB HBM3"}, {"compute_capability", "9.0"}, {"sm_count", 132},
+                      {"l2_bytes", 52428800}, {"memory_bytes", 85000000000LL}, {"sm_clock_mhz", 1980},
+                      {"memory_clock_mhz", 2619}, {"memory_bus_bits", 5120}}},
+                    {"driver_version", "13.0"}, {"runtime_version", "13.0"}, {"timing", "cold"}, {"repetitions", 2}};
+  in.calibration = {{"read_gbps", 3000.0}, {"write_gbps", 2900.0}, {"copy_gbps", 2800.0}, {"launch_us", 2.5},
+                    {"dram_peak_gbps", 3352.0}, {"tensor_f16_tflops", 700.0}};
+  CaseOutcome ran;
+  ran.metadata = {{"name", "rmsnorm/vec8/bf16/llama3-8b/tokens:4096"}, {"op", "rmsnorm"}, {"variant", "rmsnorm/vec8"},
+                  {"baseline", false}, {"dtype", "bf16"}, {"model", "llama3-8b"}, {"label", "bf16/llama3-8b/tokens:4096"},
+                  {"problem", {{"tokens", 4096}, {"hidden", 4096}}}, {"bytes_moved", 67117056.0},
+                  {"flops", 67108864.0}, {"ceiling", "copy"}};
+  ran.ran = true;
+  ran.checked = true;
+  ran.check.checked = 16777216;
+  CaseOutcome filtered = ran;
+  filtered.metadata["name"] = "rmsnorm/baseline/bf16/llama3-8b/tokens:4096";
+  filtered.ran = false;
+  in.cases = {ran, filtered};
+  in.skipped = {{{"name", "x/y"}, {"reason", "needs sm_90"}}};
+  in.generator = "llmkb test";
+  in.created = "2026-11-21T00:00:00Z";
+  return in;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST(ResultsWriter, OutputMatchesTheSchema) {
+  const nlohmann::json results = make_results(sample_input());
+  const auto errors = validate_results(results);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+}
+
+TEST(ResultsWriter, MediansAndRatesComeFromTheRepetitions) {
+  const nlohmann::json results = make_results(sample_input());
+  const auto& cases = results["llmkb"]["cases"];
+  ASSERT_EQ(cases.size(), 1u);  // the filtered-out case is left out
+  const auto& c = cases[0];
+  ASSERT_EQ(c["samples"].size(), 2u);
+  EXPECT_DOUBLE_EQ(c["median_us"].get<double>(), 25.0);  // median of 24 and 26
+  EXPECT_DOUBLE_EQ(c["gbps"].get<double>(), 67117056.0 / 25e-6 / 1e9);
+  EXPECT_DOUBLE_EQ(c["pct_of_ceiling"].get<double>(), 100.0 * (67117056.0 / 25e-6 / 1e9) / 2800.0);
+  EXPECT_TRUE(c["check"]["passed"].get<bool>());
+  EXPECT_EQ(results["benchmarks"].size(), 3u);  // Google Benchmark's entries are kept unchanged
+}
+
+TEST(ResultsWriter, StripsGoogleBenchmarkSuffixes) {
+  EXPECT_EQ(registered_benchmark_name("a/b/tokens:1/iterations:40/manual_time"), "a/b/tokens:1");
+  EXPECT_EQ(registered_benchmark_name("a/b/tokens:1/manual_time"), "a/b/tokens:1");
+  EXPECT_EQ(registered_benchmark_name("a/b/tokens:1"), "a/b/tokens:1");
+}
+
+TEST(ResultsSchema, RejectsMissingAndMistypedFields) {
+  nlohmann::json results = make_results(sample_input());
+  results["llmkb"]["calibration"].erase("copy_gbps");
+  results["llmkb"]["cases"][0]["ceiling"] = "bogus";
+  results["llmkb"]["environment"]["device"]["sm_count"] = "many";
+  const auto errors = validate_results(results);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_NE(errors[0].find("copy_gbps"), std::string::npos);
+}
+
+TEST(ResultsLoader, ClearErrorsForBadFiles) {
+  const std::string good = make_results(sample_input()).dump();
+  EXPECT_NO_THROW(load_results_file(write_temp("good.json", good)));
+  auto message = [](const std::string& path) {
+    try {
+      load_results_file(path);
+    } catch (const ResultsFileError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message(::testing::TempDir() + "missing.json").find("cannot open"), std::string::npos);
+  EXPECT_NE(message(write_temp("empty.json", "")).find("empty"), std::string::npos);
+  EXPECT_NE(message(write_temp("truncated.json", good.substr(0, good.size() / 2))).find("truncated"), std::string::npos);
+  EXPECT_NE(message(write_temp("plain.json", R"({"context":{},"benchmarks":[]})")).find("no \"llmkb\""), std::string::npos);
+  nlohmann::json wrong = nlohmann::json::parse(good);
+  wrong["llmkb"]["schema_version"] = 99;
+  EXPECT_NE(message(write_temp("v99.json", wrong.dump())).find("schema_version 99"), std::string::npos);
+}
+
+}  // namespace llmkb
