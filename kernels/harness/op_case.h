@@ -34,7 +34,9 @@ class OpRun final : public DeviceRun {
     for (const HostTensor& t : host_.tensors) {
       buffers_.emplace_back(t.size_bytes());
       pointers.push_back(buffers_.back().get());
-      LLMKB_CUDA_CHECK(cudaMemcpy(buffers_.back().get(), t.data(), t.size_bytes(), cudaMemcpyHostToDevice));
+      if (t.spec().role != Role::output) {
+        LLMKB_CUDA_CHECK(cudaMemcpy(buffers_.back().get(), t.data(), t.size_bytes(), cudaMemcpyHostToDevice));
+      }
       if (t.spec().role == Role::inout) {
         pristine_.emplace_back(t.size_bytes());
         LLMKB_CUDA_CHECK(cudaMemcpy(pristine_.back().get(), t.data(), t.size_bytes(), cudaMemcpyHostToDevice));
@@ -42,6 +44,9 @@ class OpRun final : public DeviceRun {
         pristine_.emplace_back();
       }
     }
+    // A copy from pageable memory may return before its DMA has landed, and the runs' streams do
+    // not synchronise with the legacy stream: wait here, before any kernel can read the inputs.
+    LLMKB_CUDA_CHECK(cudaDeviceSynchronize());
     args_ = Op::bind(problem_, pointers);
   }
 

@@ -1,5 +1,5 @@
-// rmsnorm/vec8: 16-byte loads (8 x 16-bit or 4 x fp32), the row held in registers so it is read
-// from DRAM once, warp-shuffle reduction; rows of at most 256 vectors take one warp each (four
+// rmsnorm/vec8: 16-byte loads (8 x 16-bit or 4 x fp32), the row and the weight held in registers
+// (x read from DRAM once, all loads issued before the reduction), warp-shuffle reduction; rows of at most 256 vectors take one warp each (four
 // rows per block, no block barrier), longer rows one block each. Rows whose length or stride is
 // not a multiple of the vector width fall back to 1-element accesses with the same structure.
 #include <algorithm>
@@ -13,11 +13,13 @@ namespace llmkb {
 namespace {
 
 constexpr int kMaxVectorsPerThread = 8;
-constexpr int kMaxThreadsPerRow = 1024;
+constexpr int kMaxThreadsPerRow = 512;  // with __launch_bounds__(512): up to 128 registers, no spills
 constexpr int kWarpRowsPerBlock = 4;
+// Long rows: about this many threads per row, so each thread has several 16-byte loads in flight.
+constexpr int kTargetThreadsPerRow = 128;
 
 template <class T, int kVecWidth, int kVectorsPerThread, bool kFusedAdd>
-__global__ void __launch_bounds__(1024)
+__global__ void __launch_bounds__(512)
     rmsnorm_vec_kernel(const T* __restrict__ x, T* __restrict__ residual, const T* __restrict__ weight,
                        T* __restrict__ y, int hidden, int64_t stride, int64_t tokens, int threads_per_row,
                        float eps, float weight_offset) {
@@ -28,8 +30,9 @@ __global__ void __launch_bounds__(1024)
   const int vectors = hidden / kVecWidth;
   const int64_t row_start = row * stride;
 
-  // Issue every load of the row before using any of them.
+  // Issue every load of the row, and of the weight, before using any of them: one DRAM round trip.
   V values[kVectorsPerThread];
+  V weights[kVectorsPerThread];
   V residuals[kFusedAdd ? kVectorsPerThread : 1];
 #pragma unroll
   for (int j = 0; j < kVectorsPerThread; ++j) {
@@ -37,6 +40,7 @@ __global__ void __launch_bounds__(1024)
     if (v < vectors) {
       values[j] = *reinterpret_cast<const V*>(x + row_start + static_cast<int64_t>(v) * kVecWidth);
       if constexpr (kFusedAdd) residuals[j] = *reinterpret_cast<const V*>(residual + row_start + static_cast<int64_t>(v) * kVecWidth);
+      weights[j] = *reinterpret_cast<const V*>(weight + static_cast<int64_t>(v) * kVecWidth);
     }
   }
 
@@ -72,11 +76,10 @@ __global__ void __launch_bounds__(1024)
   for (int j = 0; j < kVectorsPerThread; ++j) {
     const int v = j * threads_per_row + lane;
     if (v < vectors) {
-      const V w = *reinterpret_cast<const V*>(weight + static_cast<int64_t>(v) * kVecWidth);
       V out;
 #pragma unroll
       for (int k = 0; k < kVecWidth; ++k) {
-        out.v[k] = from_float<T>(to_float(values[j].v[k]) * inv_rms * (to_float(w.v[k]) + weight_offset));
+        out.v[k] = from_float<T>(to_float(values[j].v[k]) * inv_rms * (to_float(weights[j].v[k]) + weight_offset));
       }
       *reinterpret_cast<V*>(y + row_start + static_cast<int64_t>(v) * kVecWidth) = out;
     }
@@ -115,7 +118,7 @@ void launch_with_width(const RmsNormProblem& p, const RmsNormArgs& a, cudaStream
     vectors_per_thread = next_pow2((vectors + 31) / 32);
     rows_per_block = kWarpRowsPerBlock;
   } else {
-    vectors_per_thread = std::min(kMaxVectorsPerThread, next_pow2((vectors + 255) / 256));
+    vectors_per_thread = std::min(kMaxVectorsPerThread, next_pow2((vectors + kTargetThreadsPerRow - 1) / kTargetThreadsPerRow));
     threads_per_row = ((vectors + vectors_per_thread - 1) / vectors_per_thread + 31) / 32 * 32;
     rows_per_block = 1;
   }
