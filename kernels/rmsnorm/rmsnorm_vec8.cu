@@ -15,10 +15,14 @@ namespace {
 constexpr int kMaxVectorsPerThread = 8;
 constexpr int kMaxThreadsPerRow = 512;  // with __launch_bounds__(512): up to 128 registers, no spills
 constexpr int kWarpRowsPerBlock = 4;
-// Long rows: about this many threads per row, so each thread has several 16-byte loads in flight.
-constexpr int kTargetThreadsPerRow = 128;
+// Grids of at most this many rows are latency-bound (decode): prefetch the weight, 128 threads per
+// long row. Larger grids stream: 256 threads per long row, weight read after the reduction.
+constexpr int64_t kLatencyBoundRows = 64;
+constexpr int kMaxPrefetchVectorsPerThread = 4;  // x, weight (and residual) in registers without spills
 
-template <class T, int kVecWidth, int kVectorsPerThread, bool kFusedAdd>
+// kPrefetchWeight: load the weight with the row (one DRAM round trip; for small, latency-bound grids)
+// instead of after the reduction (fewer registers, more warps; for streaming many rows).
+template <class T, int kVecWidth, int kVectorsPerThread, bool kFusedAdd, bool kPrefetchWeight>
 __global__ void __launch_bounds__(512)
     rmsnorm_vec_kernel(const T* __restrict__ x, T* __restrict__ residual, const T* __restrict__ weight,
                        T* __restrict__ y, int hidden, int64_t stride, int64_t tokens, int threads_per_row,
@@ -32,7 +36,7 @@ __global__ void __launch_bounds__(512)
 
   // Issue every load of the row, and of the weight, before using any of them: one DRAM round trip.
   V values[kVectorsPerThread];
-  V weights[kVectorsPerThread];
+  V weights[kPrefetchWeight ? kVectorsPerThread : 1];
   V residuals[kFusedAdd ? kVectorsPerThread : 1];
 #pragma unroll
   for (int j = 0; j < kVectorsPerThread; ++j) {
@@ -40,7 +44,7 @@ __global__ void __launch_bounds__(512)
     if (v < vectors) {
       values[j] = *reinterpret_cast<const V*>(x + row_start + static_cast<int64_t>(v) * kVecWidth);
       if constexpr (kFusedAdd) residuals[j] = *reinterpret_cast<const V*>(residual + row_start + static_cast<int64_t>(v) * kVecWidth);
-      weights[j] = *reinterpret_cast<const V*>(weight + static_cast<int64_t>(v) * kVecWidth);
+      if constexpr (kPrefetchWeight) weights[j] = *reinterpret_cast<const V*>(weight + static_cast<int64_t>(v) * kVecWidth);
     }
   }
 
@@ -76,10 +80,12 @@ __global__ void __launch_bounds__(512)
   for (int j = 0; j < kVectorsPerThread; ++j) {
     const int v = j * threads_per_row + lane;
     if (v < vectors) {
+      const V w = kPrefetchWeight ? weights[kPrefetchWeight ? j : 0]
+                                  : *reinterpret_cast<const V*>(weight + static_cast<int64_t>(v) * kVecWidth);
       V out;
 #pragma unroll
       for (int k = 0; k < kVecWidth; ++k) {
-        out.v[k] = from_float<T>(to_float(values[j].v[k]) * inv_rms * (to_float(weights[j].v[k]) + weight_offset));
+        out.v[k] = from_float<T>(to_float(values[j].v[k]) * inv_rms * (to_float(w.v[k]) + weight_offset));
       }
       *reinterpret_cast<V*>(y + row_start + static_cast<int64_t>(v) * kVecWidth) = out;
     }
@@ -109,34 +115,47 @@ Support supports(const RmsNormProblem& p) {
   return Support::yes();
 }
 
-template <class T, int kVecWidth, bool kFusedAdd>
+template <class T, int kVecWidth, bool kFusedAdd, bool kPrefetchWeight>
 void launch_with_width(const RmsNormProblem& p, const RmsNormArgs& a, cudaStream_t stream) {
   const int vectors = static_cast<int>(p.hidden / kVecWidth);
+  const int target_threads_per_row = kPrefetchWeight ? 128 : 256;
+  const int max_vectors_per_thread = kPrefetchWeight ? kMaxPrefetchVectorsPerThread : kMaxVectorsPerThread;
   int threads_per_row, vectors_per_thread, rows_per_block;
   if (vectors <= 32 * kMaxVectorsPerThread) {
     threads_per_row = 32;
     vectors_per_thread = next_pow2((vectors + 31) / 32);
     rows_per_block = kWarpRowsPerBlock;
   } else {
-    vectors_per_thread = std::min(kMaxVectorsPerThread, next_pow2((vectors + kTargetThreadsPerRow - 1) / kTargetThreadsPerRow));
+    vectors_per_thread =
+        std::min(max_vectors_per_thread, next_pow2((vectors + target_threads_per_row - 1) / target_threads_per_row));
     threads_per_row = ((vectors + vectors_per_thread - 1) / vectors_per_thread + 31) / 32 * 32;
     rows_per_block = 1;
   }
   if (threads_per_row > kMaxThreadsPerRow) throw std::invalid_argument("rmsnorm/vec8: row too long for registers");
   const int threads = threads_per_row * rows_per_block;
   const unsigned blocks = static_cast<unsigned>((p.tokens + rows_per_block - 1) / rows_per_block);
-  auto kernel = rmsnorm_vec_kernel<T, kVecWidth, 1, kFusedAdd>;
+  auto kernel = rmsnorm_vec_kernel<T, kVecWidth, 1, kFusedAdd, kPrefetchWeight>;
   switch (vectors_per_thread) {
     case 1: break;
-    case 2: kernel = rmsnorm_vec_kernel<T, kVecWidth, 2, kFusedAdd>; break;
-    case 4: kernel = rmsnorm_vec_kernel<T, kVecWidth, 4, kFusedAdd>; break;
-    default: kernel = rmsnorm_vec_kernel<T, kVecWidth, 8, kFusedAdd>; break;
+    case 2: kernel = rmsnorm_vec_kernel<T, kVecWidth, 2, kFusedAdd, kPrefetchWeight>; break;
+    case 4: kernel = rmsnorm_vec_kernel<T, kVecWidth, 4, kFusedAdd, kPrefetchWeight>; break;
+    default: kernel = rmsnorm_vec_kernel<T, kVecWidth, kPrefetchWeight ? 4 : 8, kFusedAdd, kPrefetchWeight>; break;
   }
   kernel<<<blocks, threads, 0, stream>>>(static_cast<const T*>(a.x), static_cast<T*>(a.residual),
                                          static_cast<const T*>(a.weight), static_cast<T*>(a.y),
                                          static_cast<int>(p.hidden), p.stride(), p.tokens, threads_per_row, p.eps,
                                          p.gemma_weight ? 1.f : 0.f);
   LLMKB_CHECK_LAUNCH();
+}
+
+template <class T, int kVecWidth, bool kFusedAdd>
+void launch_with_width(const RmsNormProblem& p, const RmsNormArgs& a, cudaStream_t stream) {
+  const int64_t vectors = p.hidden / kVecWidth;
+  if (p.tokens <= kLatencyBoundRows && vectors <= int64_t{kMaxPrefetchVectorsPerThread} * kMaxThreadsPerRow) {
+    launch_with_width<T, kVecWidth, kFusedAdd, true>(p, a, stream);
+  } else {
+    launch_with_width<T, kVecWidth, kFusedAdd, false>(p, a, stream);
+  }
 }
 
 template <bool kFusedAdd>
