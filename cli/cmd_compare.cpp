@@ -78,7 +78,8 @@ int cmd_compare(const std::vector<std::string>& args) {
         return 0;
       } else if (a == "--threshold") {
         const std::string v = value();
-        if (!parse_percent(v, options.threshold)) return bad_input("--threshold '" + v + "': expected a percentage like 5%");
+        if (!parse_percent(v, options.threshold))
+          return bad_input("--threshold '" + v + "': expected a percentage like 5%");
       } else if (a == "--alpha") {
         const std::string v = value();
         if (!parse_alpha(v, options.alpha)) return bad_input("--alpha '" + v + "': expected a number between 0 and 1");
@@ -111,7 +112,8 @@ int cmd_compare(const std::vector<std::string>& args) {
   }
   if (files.size() != 2) {
     std::cerr << "llmkb compare: expected two results files (BASELINE.json CANDIDATE.json), got " << files.size()
-              << "\n\n" << kCompareHelp;
+              << "\n\n"
+              << kCompareHelp;
     return 2;
   }
   if (options.metrics.empty()) return bad_input("--metric needs at least one metric");

@@ -12,25 +12,35 @@ namespace llmkb {
 
 const char* to_string(Metric m) {
   switch (m) {
-    case Metric::time: return "time";
-    case Metric::gbps: return "gbps";
-    case Metric::tflops: return "tflops";
-    case Metric::pct_of_ceiling: return "pct_of_ceiling";
+    case Metric::time:
+      return "time";
+    case Metric::gbps:
+      return "gbps";
+    case Metric::tflops:
+      return "tflops";
+    case Metric::pct_of_ceiling:
+      return "pct_of_ceiling";
   }
   return "?";
 }
 
 const char* unit_of(Metric m) {
   switch (m) {
-    case Metric::time: return "us";
-    case Metric::gbps: return "GB/s";
-    case Metric::tflops: return "TFLOP/s";
-    case Metric::pct_of_ceiling: return "%";
+    case Metric::time:
+      return "us";
+    case Metric::gbps:
+      return "GB/s";
+    case Metric::tflops:
+      return "TFLOP/s";
+    case Metric::pct_of_ceiling:
+      return "%";
   }
   return "";
 }
 
-bool lower_is_better(Metric m) { return m == Metric::time; }
+bool lower_is_better(Metric m) {
+  return m == Metric::time;
+}
 
 bool parse_metric(const std::string& text, Metric& out) {
   for (Metric m : {Metric::time, Metric::gbps, Metric::tflops, Metric::pct_of_ceiling}) {
@@ -44,12 +54,18 @@ bool parse_metric(const std::string& text, Metric& out) {
 
 const char* to_string(Verdict v) {
   switch (v) {
-    case Verdict::regression: return "regression";
-    case Verdict::improvement: return "improvement";
-    case Verdict::unchanged: return "unchanged";
-    case Verdict::inconclusive: return "inconclusive";
-    case Verdict::candidate_failed: return "candidate_failed";
-    case Verdict::baseline_failed: return "baseline_failed";
+    case Verdict::regression:
+      return "regression";
+    case Verdict::improvement:
+      return "improvement";
+    case Verdict::unchanged:
+      return "unchanged";
+    case Verdict::inconclusive:
+      return "inconclusive";
+    case Verdict::candidate_failed:
+      return "candidate_failed";
+    case Verdict::baseline_failed:
+      return "baseline_failed";
   }
   return "?";
 }
@@ -97,11 +113,17 @@ std::string format(const char* pattern, double value) {
   return buffer;
 }
 
-std::string percent(double fraction) { return format("%+.1f %%", 100 * fraction); }
+std::string percent(double fraction) {
+  return format("%+.1f %%", 100 * fraction);
+}
 
-std::string p_text(double p) { return p >= 0.001 ? format("%.3f", p) : format("%.1e", p); }
+std::string p_text(double p) {
+  return p >= 0.001 ? format("%.3f", p) : format("%.1e", p);
+}
 
-bool case_failed(const nlohmann::json& c) { return !c["check"].value("passed", false) || c.contains("error"); }
+bool case_failed(const nlohmann::json& c) {
+  return !c["check"].value("passed", false) || c.contains("error");
+}
 
 std::string failure_of(const nlohmann::json& c) {
   std::string message = c.value("error", c["check"].value("message", std::string("the output check failed")));
@@ -112,7 +134,8 @@ std::string failure_of(const nlohmann::json& c) {
 // name -> reason, from a run's llmkb.skipped.
 std::map<std::string, std::string> skip_reasons(const nlohmann::json& section) {
   std::map<std::string, std::string> reasons;
-  for (const auto& s : section["skipped"]) reasons.emplace(s["name"].get<std::string>(), s["reason"].get<std::string>());
+  for (const auto& s : section["skipped"])
+    reasons.emplace(s["name"].get<std::string>(), s["reason"].get<std::string>());
   return reasons;
 }
 
@@ -138,8 +161,8 @@ MetricComparison compare_metric(const std::string& name, Metric metric, const nl
   row.candidate.values = metric_values(candidate_case, candidate_calibration, metric);
   if (row.baseline.values.empty() || row.candidate.values.empty()) {
     row.verdict = Verdict::inconclusive;
-    row.reason = std::string("no repetitions recorded in the ") +
-                 (row.baseline.values.empty() ? "baseline" : "candidate");
+    row.reason =
+        std::string("no repetitions recorded in the ") + (row.baseline.values.empty() ? "baseline" : "candidate");
     return row;
   }
   row.baseline.median = median_of(row.baseline.values);
@@ -175,7 +198,7 @@ MetricComparison compare_metric(const std::string& name, Metric metric, const nl
   const std::string p = "p = " + p_text(row.test.p_value);
   if (large && significant) {
     row.verdict = worse ? Verdict::regression : Verdict::improvement;
-    row.reason = std::string(worse ? "worse" : "better") + " by " + change + " (at least " + threshold + "), " + p +
+    row.reason = std::string(worse ? "worse: " : "better: ") + change + " (the threshold is " + threshold + "), " + p +
                  " < " + format("%g", options.alpha);
   } else if (!large) {
     row.verdict = Verdict::unchanged;
@@ -183,8 +206,8 @@ MetricComparison compare_metric(const std::string& name, Metric metric, const nl
                  (significant ? " (" + p + ": a real but small difference)" : "");
   } else {
     row.verdict = Verdict::inconclusive;
-    row.reason = "the medians differ by " + change + " but the repetitions overlap: " + p + " >= " +
-                 format("%g", options.alpha) + "; more repetitions or a quieter machine would decide";
+    row.reason = "the medians differ by " + change + " but the repetitions overlap: " + p +
+                 " >= " + format("%g", options.alpha) + "; more repetitions or a quieter machine would decide";
   }
   return row;
 }
@@ -201,9 +224,14 @@ void check_options(const CompareOptions& options) {
 
 std::vector<EnvironmentDifference> environment_differences(const nlohmann::json& baseline_environment,
                                                            const nlohmann::json& candidate_environment) {
-  static const char* const kFields[] = {"device.name",         "device.compute_capability", "device.sm_count",
-                                        "device.sm_clock_mhz", "device.memory_clock_mhz",   "driver_version",
-                                        "runtime_version",     "timing"};
+  static const char* const kFields[] = {"device.name",
+                                        "device.compute_capability",
+                                        "device.sm_count",
+                                        "device.sm_clock_mhz",
+                                        "device.memory_clock_mhz",
+                                        "driver_version",
+                                        "runtime_version",
+                                        "timing"};
   std::vector<EnvironmentDifference> differences;
   for (const char* name : kFields) {
     const nlohmann::json& b = field(baseline_environment, name);
@@ -218,9 +246,12 @@ bool metric_applies(const nlohmann::json& results_case, const nlohmann::json& ca
   const double flops = results_case.value("flops", 0.0);
   const std::string ceiling = results_case.value("ceiling", "copy");
   switch (m) {
-    case Metric::time: return true;
-    case Metric::gbps: return bytes > 0;
-    case Metric::tflops: return flops > 0;
+    case Metric::time:
+      return true;
+    case Metric::gbps:
+      return bytes > 0;
+    case Metric::tflops:
+      return flops > 0;
     case Metric::pct_of_ceiling:
       return ceiling_value(calibration, ceiling) > 0 && (ceiling == "tensor_f16" ? flops : bytes) > 0;
   }
@@ -245,10 +276,17 @@ std::vector<double> metric_values(const nlohmann::json& results_case, const nloh
     const double gbps = bytes / seconds / 1e9;
     const double tflops = flops / seconds / 1e12;
     switch (m) {
-      case Metric::gbps: values.push_back(gbps); break;
-      case Metric::tflops: values.push_back(tflops); break;
-      case Metric::pct_of_ceiling: values.push_back(100 * (ceiling == "tensor_f16" ? tflops : gbps) / roof); break;
-      case Metric::time: break;
+      case Metric::gbps:
+        values.push_back(gbps);
+        break;
+      case Metric::tflops:
+        values.push_back(tflops);
+        break;
+      case Metric::pct_of_ceiling:
+        values.push_back(100 * (ceiling == "tensor_f16" ? tflops : gbps) / roof);
+        break;
+      case Metric::time:
+        break;
     }
   }
   return values;

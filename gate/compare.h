@@ -14,8 +14,8 @@ namespace llmkb {
 enum class Metric { time, gbps, tflops, pct_of_ceiling };
 
 const char* to_string(Metric m);
-const char* unit_of(Metric m);                      // "us", "GB/s", "TFLOP/s", "%"
-bool lower_is_better(Metric m);                      // time: lower; the rates: higher
+const char* unit_of(Metric m);                            // "us", "GB/s", "TFLOP/s", "%"
+bool lower_is_better(Metric m);                           // time: lower; the rates: higher
 bool parse_metric(const std::string& text, Metric& out);  // "time", "gbps", "tflops", "pct_of_ceiling"
 
 enum class Verdict {
@@ -56,9 +56,9 @@ struct MetricComparison {
   Verdict verdict = Verdict::inconclusive;
   std::string reason;  // why this verdict, in words, with the numbers that decided it
   SideSummary baseline, candidate;
-  double change = 0;          // (candidate - baseline) / baseline median; 0 when not compared
-  bool compared = false;      // both sides have values: medians, change and the test are set
-  bool tested = false;        // the U test ran (enough repetitions)
+  double change = 0;      // (candidate - baseline) / baseline median; 0 when not compared
+  bool compared = false;  // both sides have values: medians, change and the test are set
+  bool tested = false;    // the U test ran (enough repetitions)
   UTestResult test;
   int repetitions_needed = 0;  // set when there were too few repetitions to decide
 };
@@ -88,7 +88,7 @@ struct Comparison {
   CompareOptions options;
   RunSummary baseline, candidate;
   std::vector<EnvironmentDifference> environment_differences;  // non-empty only with allow_different_env
-  std::vector<MetricComparison> rows;  // baseline's case order, then options.metrics order
+  std::vector<MetricComparison> rows;                          // baseline's case order, then options.metrics order
   std::vector<OneSidedCase> only_in_baseline, only_in_candidate;
 
   size_t count(Verdict v) const;

@@ -12,11 +12,11 @@ enum class UTestMethod {
 };
 
 struct UTestResult {
-  double u_first = 0;    // U of the first sample: pairs (x, y) with x > y, ties counting one half
-  double u_second = 0;   // n_first * n_second - u_first
-  double p_value = 1;    // two-sided; 1 when every value is the same
+  double u_first = 0;   // U of the first sample: pairs (x, y) with x > y, ties counting one half
+  double u_second = 0;  // n_first * n_second - u_first
+  double p_value = 1;   // two-sided; 1 when every value is the same
   UTestMethod method = UTestMethod::exact;
-  bool ties = false;     // some value occurs more than once in the pooled sample
+  bool ties = false;  // some value occurs more than once in the pooled sample
 };
 
 // Samples up to this size (each) without ties get the exact p-value.

@@ -8,10 +8,14 @@
 namespace llmkb {
 
 bool parse_compare_format(const std::string& text, CompareFormat& out) {
-  if (text == "text") out = CompareFormat::text;
-  else if (text == "md") out = CompareFormat::md;
-  else if (text == "json") out = CompareFormat::json;
-  else return false;
+  if (text == "text")
+    out = CompareFormat::text;
+  else if (text == "md")
+    out = CompareFormat::md;
+  else if (text == "json")
+    out = CompareFormat::json;
+  else
+    return false;
   return true;
 }
 
@@ -25,36 +29,54 @@ std::string format(const char* pattern, double value) {
 
 std::string value_text(double v, Metric m) {
   switch (m) {
-    case Metric::time: return format(v < 1000 ? "%.2f us" : "%.1f us", v);
-    case Metric::gbps: return format(v < 100 ? "%.1f GB/s" : "%.0f GB/s", v);
-    case Metric::tflops: return format(v < 100 ? "%.3f TFLOP/s" : "%.1f TFLOP/s", v);
-    case Metric::pct_of_ceiling: return format("%.1f %%", v);
+    case Metric::time:
+      return format(v < 1000 ? "%.2f us" : "%.1f us", v);
+    case Metric::gbps:
+      return format(v < 100 ? "%.1f GB/s" : "%.0f GB/s", v);
+    case Metric::tflops:
+      return format(v < 100 ? "%.3f TFLOP/s" : "%.1f TFLOP/s", v);
+    case Metric::pct_of_ceiling:
+      return format("%.1f %%", v);
   }
   return "";
 }
 
-std::string p_text(double p) { return p >= 0.001 ? format("%.3f", p) : format("%.1e", p); }
+std::string p_text(double p) {
+  return p >= 0.001 ? format("%.3f", p) : format("%.1e", p);
+}
 
 int order_of(Verdict v) {
   switch (v) {
-    case Verdict::regression: return 0;
-    case Verdict::candidate_failed: return 1;
-    case Verdict::improvement: return 2;
-    case Verdict::inconclusive: return 3;
-    case Verdict::baseline_failed: return 4;
-    case Verdict::unchanged: return 5;
+    case Verdict::regression:
+      return 0;
+    case Verdict::candidate_failed:
+      return 1;
+    case Verdict::improvement:
+      return 2;
+    case Verdict::inconclusive:
+      return 3;
+    case Verdict::baseline_failed:
+      return 4;
+    case Verdict::unchanged:
+      return 5;
   }
   return 6;
 }
 
 std::string label_of(Verdict v) {
   switch (v) {
-    case Verdict::regression: return "REGRESSION";
-    case Verdict::candidate_failed: return "FAILED";
-    case Verdict::improvement: return "improvement";
-    case Verdict::inconclusive: return "inconclusive";
-    case Verdict::baseline_failed: return "not compared";
-    case Verdict::unchanged: return "unchanged";
+    case Verdict::regression:
+      return "REGRESSION";
+    case Verdict::candidate_failed:
+      return "FAILED";
+    case Verdict::improvement:
+      return "improvement";
+    case Verdict::inconclusive:
+      return "inconclusive";
+    case Verdict::baseline_failed:
+      return "not compared";
+    case Verdict::unchanged:
+      return "unchanged";
   }
   return "?";
 }
@@ -77,10 +99,12 @@ std::string gate_result(const Comparison& c) {
   if (size_t n = c.count(Verdict::regression)) causes.push_back(plural(n, "regression", "regressions"));
   if (size_t n = c.count(Verdict::candidate_failed)) causes.push_back(plural(n, "failed check", "failed checks"));
   const size_t one_sided = c.only_in_baseline.size() + c.only_in_candidate.size();
-  if (c.options.strict && one_sided) causes.push_back(plural(one_sided, "benchmark", "benchmarks") + " on one side only (--strict)");
+  if (c.options.strict && one_sided)
+    causes.push_back(plural(one_sided, "benchmark", "benchmarks") + " on one side only (--strict)");
   if (causes.empty()) {
     const size_t better = c.count(Verdict::improvement);
-    return "PASS: no regression" + (better ? " (" + plural(better, "improvement", "improvements") + ")" : std::string());
+    return "PASS: no regression" +
+           (better ? " (" + plural(better, "improvement", "improvements") + ")" : std::string());
   }
   std::string text = "FAIL: ";
   for (size_t i = 0; i < causes.size(); ++i) text += (i ? ", " : "") + causes[i];
@@ -163,9 +187,12 @@ void print_table(std::ostringstream& out, const std::vector<std::vector<std::str
 std::string md_cell(std::string text) {
   std::string escaped;
   for (char ch : text) {
-    if (ch == '|') escaped += "\\|";
-    else if (ch == '\n') escaped += ' ';
-    else escaped += ch;
+    if (ch == '|')
+      escaped += "\\|";
+    else if (ch == '\n')
+      escaped += ' ';
+    else
+      escaped += ch;
   }
   return escaped;
 }
@@ -177,7 +204,8 @@ constexpr size_t kMarkdownBudget = 56000;
 // Rows past `budget` characters of `out` are left out and counted at the end.
 void md_rows(std::ostringstream& out, const std::vector<const MetricComparison*>& rows, bool with_verdict,
              size_t budget = std::string::npos) {
-  out << "| benchmark | metric |" << (with_verdict ? " verdict |" : "") << " baseline | candidate | change | p | reps | why |\n";
+  out << "| benchmark | metric |" << (with_verdict ? " verdict |" : "")
+      << " baseline | candidate | change | p | reps | why |\n";
   out << "| --- | --- |" << (with_verdict ? " --- |" : "") << " ---: | ---: | ---: | ---: | ---: | --- |\n";
   size_t left_out = 0;
   for (const auto* r : rows) {
@@ -192,7 +220,8 @@ void md_rows(std::ostringstream& out, const std::vector<const MetricComparison*>
         << (r->verdict == Verdict::unchanged ? "" : md_cell(r->reason)) << " |\n";
   }
   if (left_out) {
-    out << "\n" << left_out << " more rows left out to keep this comment under GitHub's size limit: "
+    out << "\n"
+        << left_out << " more rows left out to keep this comment under GitHub's size limit: "
         << "`llmkb compare` without `--format md` lists them all.\n";
   }
 }
@@ -240,11 +269,13 @@ std::string render_text(const Comparison& c) {
   }
   if (!c.only_in_baseline.empty()) {
     out << "\nonly in the baseline (" << c.only_in_baseline.size() << "):\n";
-    for (const auto& o : c.only_in_baseline) out << "  " << o.name << (o.note.empty() ? "" : "  (" + o.note + ")") << "\n";
+    for (const auto& o : c.only_in_baseline)
+      out << "  " << o.name << (o.note.empty() ? "" : "  (" + o.note + ")") << "\n";
   }
   if (!c.only_in_candidate.empty()) {
     out << "\nonly in the candidate (" << c.only_in_candidate.size() << "):\n";
-    for (const auto& o : c.only_in_candidate) out << "  " << o.name << (o.note.empty() ? "" : "  (" + o.note + ")") << "\n";
+    for (const auto& o : c.only_in_candidate)
+      out << "  " << o.name << (o.note.empty() ? "" : "  (" + o.note + ")") << "\n";
   }
   out << "\n" << counts_line(c) << "\n" << gate_result(c) << " (exit " << c.exit_code() << ")\n";
   return out.str();
@@ -272,7 +303,8 @@ std::string render_markdown(const Comparison& c) {
     out << "\n";
   }
   if (!failures.empty()) {
-    out << "#### Failed checks in the candidate (" << failures.size() << ")\n\n| benchmark | problem |\n| --- | --- |\n";
+    out << "#### Failed checks in the candidate (" << failures.size()
+        << ")\n\n| benchmark | problem |\n| --- | --- |\n";
     for (const auto* r : failures) out << "| `" << r->name << "` | " << md_cell(r->reason) << " |\n";
     out << "\n";
   }
@@ -394,9 +426,12 @@ nlohmann::json render_json(const Comparison& c) {
 
 std::string render(const Comparison& comparison, CompareFormat format) {
   switch (format) {
-    case CompareFormat::text: return render_text(comparison);
-    case CompareFormat::md: return render_markdown(comparison);
-    case CompareFormat::json: return render_json(comparison).dump(2) + "\n";
+    case CompareFormat::text:
+      return render_text(comparison);
+    case CompareFormat::md:
+      return render_markdown(comparison);
+    case CompareFormat::json:
+      return render_json(comparison).dump(2) + "\n";
   }
   return "";
 }

@@ -8,7 +8,9 @@
 
 namespace llmkb {
 
-std::string gate_baseline_path() { return LLMKB_BASELINE_FILE; }
+std::string gate_baseline_path() {
+  return LLMKB_BASELINE_FILE;
+}
 
 nlohmann::json gate_baseline(size_t repetitions) {
   nlohmann::json results = load_results_file(gate_baseline_path());
@@ -27,9 +29,9 @@ std::string scenario_case(const nlohmann::json& results, size_t repetitions) {
   for (const auto& c : results["llmkb"]["cases"]) {
     if (c["samples"].size() >= repetitions) return c["name"].get<std::string>();
   }
-  throw std::runtime_error(gate_baseline_path() + ": no case has " + std::to_string(repetitions) +
-                           " repetitions; make the baseline with --benchmark_repetitions=" +
-                           std::to_string(repetitions));
+  throw std::runtime_error(
+      gate_baseline_path() + ": no case has " + std::to_string(repetitions) +
+      " repetitions; make the baseline with --benchmark_repetitions=" + std::to_string(repetitions));
 }
 
 nlohmann::json& find_case(nlohmann::json& results, const std::string& name) {

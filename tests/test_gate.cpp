@@ -30,11 +30,11 @@ struct Reference {
 };
 
 const std::vector<double> kLargeA = {
-    100.004, 100.896, 99.178,  97.328,  98.636,  97.025,  100.18,  104.021, 98.523,  98.139,  101.47,  101.071,
-    100.316, 97.209,  99.912,  102.086, 95.967,  98.627,  94.296,  96.131,  94.475,  99.295,  96.198,  100.814,
-    100.47,  99.439,  92.45,   98.384,  99.854,  100.34,  95.41,   98.567,  97.064,  97.573,  103.183, 97.577,
-    99.902,  102.653, 98.249,  99.665,  100.331, 100.191, 96.325,  100.228, 104.076, 95.359,  102.578, 100.358,
-    98.076,  106.001, 102.287, 96.402,  100.224, 101.73,  99.434,  102.049, 99.8,    102.002, 104.316, 97.973};
+    100.004, 100.896, 99.178,  97.328,  98.636,  97.025,  100.18, 104.021, 98.523,  98.139,  101.47,  101.071,
+    100.316, 97.209,  99.912,  102.086, 95.967,  98.627,  94.296, 96.131,  94.475,  99.295,  96.198,  100.814,
+    100.47,  99.439,  92.45,   98.384,  99.854,  100.34,  95.41,  98.567,  97.064,  97.573,  103.183, 97.577,
+    99.902,  102.653, 98.249,  99.665,  100.331, 100.191, 96.325, 100.228, 104.076, 95.359,  102.578, 100.358,
+    98.076,  106.001, 102.287, 96.402,  100.224, 101.73,  99.434, 102.049, 99.8,    102.002, 104.316, 97.973};
 const std::vector<double> kLargeB = {
     102.109, 100.11,  101.882, 97.938,  99.762,  100.911, 104.196, 104.936, 97.529,  99.116,  103.441,
     95.523,  100.11,  101.208, 105.271, 103.568, 100.518, 100.394, 100.749, 106.071, 100.216, 100.589,
@@ -123,7 +123,9 @@ TEST(MannWhitney, AllValuesEqualGivesPOne) {
   EXPECT_DOUBLE_EQ(r.p_value, 1.0);
 }
 
-TEST(MannWhitney, EmptySampleIsRejected) { EXPECT_THROW(mann_whitney_u({}, {1.0}), std::invalid_argument); }
+TEST(MannWhitney, EmptySampleIsRejected) {
+  EXPECT_THROW(mann_whitney_u({}, {1.0}), std::invalid_argument);
+}
 
 TEST(MannWhitney, SmallestPossiblePAndRepetitionsNeeded) {
   EXPECT_DOUBLE_EQ(smallest_two_sided_p(1, 1), 1.0);
@@ -432,6 +434,31 @@ TEST_F(Gate, MarkdownPutsRegressionsFirstAndCollapsesTheRest) {
   EXPECT_NE(md.find("| device | " + device + " | " + device + " |"), std::string::npos);
   EXPECT_NE(md.find("+20.0 %"), std::string::npos);
   EXPECT_NE(md.find("-20.0 %"), std::string::npos);
+}
+
+TEST_F(Gate, MarkdownStaysUnderGitHubsCommentLimit) {
+  // Every metric of every case: the collapsed table is cut before GitHub's 65536 characters, the
+  // regression is still shown, and the cut is said.
+  CompareOptions options;
+  options.metrics = {Metric::time, Metric::gbps, Metric::tflops, Metric::pct_of_ceiling};
+  nlohmann::json big_baseline = baseline_, big_candidate = fixture("slower20.json");
+  for (auto* doc : {&big_baseline, &big_candidate}) {  // at least 1200 rows, whatever the baseline's size
+    nlohmann::json copies = nlohmann::json::array();
+    for (int copy = 0; copy < 4; ++copy) {
+      for (auto c : (*doc)["llmkb"]["cases"]) {
+        if (copy) c["name"] = c["name"].get<std::string>() + "/copy:" + std::to_string(copy);
+        copies.push_back(c);
+      }
+    }
+    (*doc)["llmkb"]["cases"] = copies;
+  }
+  const Comparison c = compare(big_baseline, big_candidate, options);
+  ASSERT_GE(c.rows.size(), 1200u);
+  const std::string md = render_markdown(c);
+  EXPECT_LT(md.size(), 65536u);
+  EXPECT_NE(md.find("#### Regressions (16)"), std::string::npos);  // 4 metrics x 4 copies of the slower case
+  EXPECT_NE(md.find("more rows left out to keep this comment under GitHub's size limit"), std::string::npos);
+  EXPECT_NE(md.find("Environment of both runs"), std::string::npos);
 }
 
 TEST_F(Gate, TextAndJsonCarryTheVerdicts) {
