@@ -52,8 +52,13 @@ if [ ! -f "$baseline" ]; then
 fi
 
 # shellcheck disable=SC2086 # LLMKB_GATE_ARGS is a list of arguments
-"$llmkb" compare "$baseline" "$results" --format md ${LLMKB_GATE_ARGS:-} >"$summary"
+"$llmkb" compare "$baseline" "$results" --format md ${LLMKB_GATE_ARGS:-} >"$summary" 2>"$summary.err"
 code=$?
+cat "$summary.err" >&2
+if [ "$code" -eq 2 ]; then  # refused (e.g. a different driver or clocks): say why in the summary too
+  { echo "### llmkb compare: could not compare with \`$baseline\`"; echo; echo '```'; cat "$summary.err"; echo '```'; } >"$summary"
+fi
+rm -f "$summary.err"
 cat "$summary"
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$summary" >>"$GITHUB_STEP_SUMMARY"; fi
 echo "ci_gate: llmkb compare $baseline $results: exit $code" >&2
