@@ -16,7 +16,7 @@
 #   LLMKB_GATE_ARGS    extra `llmkb compare` arguments, e.g. "--threshold 3% --metric time,pct_of_ceiling"
 #   LLMKB_BASELINE     a baseline file to use instead of the one picked by device name
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 build=${LLMKB_BUILD_DIR:-build/ci}
 repetitions=${LLMKB_REPETITIONS:-10}
 results=${LLMKB_RESULTS:-results/ci.json}
