@@ -146,7 +146,8 @@ TEST(MannWhitney, SmallestPossiblePAndRepetitionsNeeded) {
 
 class Gate : public ::testing::Test {
  protected:
-  void SetUp() override {
+  // Loaded and derived once: a real baseline of the full suite is a few megabytes.
+  static void SetUpTestSuite() {
     baseline_ = gate_baseline();
     changed_ = scenario_case(baseline_);
     for (auto& f : gate_fixtures(baseline_, changed_)) fixtures_[f.file] = f;
@@ -169,10 +170,14 @@ class Gate : public ::testing::Test {
     return names;
   }
 
-  nlohmann::json baseline_;
-  std::string changed_;
-  std::map<std::string, GateFixture> fixtures_;
+  static nlohmann::json baseline_;
+  static std::string changed_;
+  static std::map<std::string, GateFixture> fixtures_;
 };
+
+nlohmann::json Gate::baseline_;
+std::string Gate::changed_;
+std::map<std::string, GateFixture> Gate::fixtures_;
 
 TEST_F(Gate, UsesTheBaselineWithTenRepetitions) {
   std::cout << "baseline: " << gate_baseline_path() << "; changed case: " << changed_ << "\n";
