@@ -1,4 +1,5 @@
 // `llmkb compare`: the regression gate between two results files.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -91,7 +92,9 @@ int cmd_compare(const std::vector<std::string>& args) {
           if (!parse_metric(name, m)) {
             return bad_input("unknown metric '" + name + "' (time, gbps, tflops, pct_of_ceiling)");
           }
-          options.metrics.push_back(m);
+          if (std::find(options.metrics.begin(), options.metrics.end(), m) == options.metrics.end()) {
+            options.metrics.push_back(m);
+          }
         }
       } else if (a == "--format") {
         const std::string v = value();
@@ -125,6 +128,8 @@ int cmd_compare(const std::vector<std::string>& args) {
     return bad_input(e.what());
   } catch (const CompareInputError& e) {
     return bad_input(e.what());
+  } catch (const std::exception& e) {  // never exit 1 (a regression) for a file we could not read
+    return bad_input(std::string("could not compare the files: ") + e.what());
   }
 }
 
