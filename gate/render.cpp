@@ -93,11 +93,11 @@ std::string plural(size_t n, const std::string& one, const std::string& many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-// "PASS: no regression" or "FAIL: 2 regressions, 1 failed check".
+// "PASS: no regression" or "FAIL: 2 regressions, 1 failed case".
 std::string gate_result(const Comparison& c) {
   std::vector<std::string> causes;
   if (size_t n = c.count(Verdict::regression)) causes.push_back(plural(n, "regression", "regressions"));
-  if (size_t n = c.count(Verdict::candidate_failed)) causes.push_back(plural(n, "failed check", "failed checks"));
+  if (size_t n = c.count(Verdict::candidate_failed)) causes.push_back(plural(n, "failed case", "failed cases"));
   const size_t one_sided = c.only_in_baseline.size() + c.only_in_candidate.size();
   if (c.options.strict && one_sided)
     causes.push_back(plural(one_sided, "benchmark", "benchmarks") + " on one side only (--strict)");
@@ -113,7 +113,7 @@ std::string gate_result(const Comparison& c) {
 
 std::string counts_line(const Comparison& c) {
   return plural(c.count(Verdict::regression), "regression", "regressions") + ", " +
-         plural(c.count(Verdict::candidate_failed), "failed check", "failed checks") + ", " +
+         plural(c.count(Verdict::candidate_failed), "failed case", "failed cases") + ", " +
          plural(c.count(Verdict::improvement), "improvement", "improvements") + ", " +
          std::to_string(c.count(Verdict::inconclusive)) + " inconclusive, " +
          std::to_string(c.count(Verdict::unchanged)) + " unchanged, " +
@@ -303,8 +303,8 @@ std::string render_markdown(const Comparison& c) {
     out << "\n";
   }
   if (!failures.empty()) {
-    out << "#### Failed checks in the candidate (" << failures.size()
-        << ")\n\n| benchmark | problem |\n| --- | --- |\n";
+    out << "#### Failed in the candidate (" << failures.size()
+        << ")\n\n| benchmark | correctness check or error |\n| --- | --- |\n";
     for (const auto* r : failures) out << "| `" << r->name << "` | " << md_cell(r->reason) << " |\n";
     out << "\n";
   }

@@ -15,7 +15,7 @@ bool parse_compare_format(const std::string& text, CompareFormat& out);  // "tex
 // unchanged, cases on one side only, and the gate's result.
 std::string render_text(const Comparison& comparison);
 
-// A pull-request comment: the result in the title, regressions and failed checks, improvements,
+// A pull-request comment: the result in the title, regressions and failed cases, improvements,
 // then the rest and both runs' environments in collapsed <details> blocks.
 std::string render_markdown(const Comparison& comparison);
 
