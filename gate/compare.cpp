@@ -190,7 +190,7 @@ MetricComparison compare_metric(const std::string& name, Metric metric, const nl
   row.test = mann_whitney_u(row.baseline.values, row.candidate.values);
   row.tested = true;
 
-  const bool large = std::fabs(row.change) >= options.threshold;
+  const bool large = row.change != 0 && std::fabs(row.change) >= options.threshold;  // threshold 0: any change
   const bool significant = row.test.p_value < options.alpha;
   const bool worse = lower_is_better(metric) ? row.change > 0 : row.change < 0;
   const std::string change = percent(row.change);
