@@ -1,0 +1,36 @@
+// The two-sided Mann-Whitney U test (Wilcoxon rank-sum): do two samples come from distributions
+// where neither tends to be larger? Rank-based, so it assumes nothing about the shape of the timing
+// noise and is unchanged by any monotone transform of the values (microseconds or GB/s alike).
+#pragma once
+#include <vector>
+
+namespace llmkb {
+
+enum class UTestMethod {
+  exact,   // the exact null distribution of U: no ties, both samples at most kExactUTestMaxSize
+  normal,  // the normal approximation with tie and continuity corrections (like scipy's 'asymptotic')
+};
+
+struct UTestResult {
+  double u_first = 0;   // U of the first sample: pairs (x, y) with x > y, ties counting one half
+  double u_second = 0;  // n_first * n_second - u_first
+  double p_value = 1;   // two-sided; 1 when every value is the same
+  UTestMethod method = UTestMethod::exact;
+  bool ties = false;  // some value occurs more than once in the pooled sample
+};
+
+// Samples up to this size (each) without ties get the exact p-value.
+constexpr int kExactUTestMaxSize = 50;
+
+// Both samples must be non-empty (std::invalid_argument otherwise).
+UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<double>& second);
+
+// The smallest two-sided p-value the test can give for these sample sizes: 2 / C(n1 + n2, n1),
+// reached when the samples do not overlap at all. Above alpha, no data can show a difference.
+double smallest_two_sided_p(int n_first, int n_second);
+
+// The fewest repetitions k such that samples of max(n_first, k) and max(n_second, k) can reach
+// p <= alpha (each run given at least k repetitions).
+int repetitions_needed(int n_first, int n_second, double alpha);
+
+}  // namespace llmkb
