@@ -18,6 +18,7 @@ struct Command {
 const Command kCommands[] = {
     {"list", "ops, variants (with the architecture each needs) and shape presets", llmkb::cmd_list},
     {"bench", "check and time every variant on real model shapes; writes a results file", llmkb::cmd_bench},
+    {"metrics", "the hardware counters `bench --profile` collects on a chip (no GPU needed)", llmkb::cmd_metrics},
 };
 
 void usage(std::ostream& out) {
