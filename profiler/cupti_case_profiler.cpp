@@ -39,10 +39,20 @@ class Subscription {
   CUpti_SubscriberHandle subscriber_ = nullptr;
 };
 
-void initialize_cupti_profiler() {
-  CUpti_Profiler_Initialize_Params params{CUpti_Profiler_Initialize_Params_STRUCT_SIZE};
-  LLMKB_CUPTI_CHECK(cuptiProfilerInitialize(&params));
-}
+// cuptiProfilerInitialize / DeInitialize as RAII.
+class ProfilerInitialization {
+ public:
+  ProfilerInitialization() {
+    CUpti_Profiler_Initialize_Params params{CUpti_Profiler_Initialize_Params_STRUCT_SIZE};
+    LLMKB_CUPTI_CHECK(cuptiProfilerInitialize(&params));
+  }
+  ~ProfilerInitialization() {
+    CUpti_Profiler_DeInitialize_Params params{CUpti_Profiler_DeInitialize_Params_STRUCT_SIZE};
+    cuptiProfilerDeInitialize(&params);
+  }
+  ProfilerInitialization(const ProfilerInitialization&) = delete;
+  ProfilerInitialization& operator=(const ProfilerInitialization&) = delete;
+};
 
 std::string chip_of_device(int device) {
   CUpti_Device_GetChipName_Params params{CUpti_Device_GetChipName_Params_STRUCT_SIZE};
@@ -131,16 +141,24 @@ class CuptiCaseProfiler : public CaseProfiler {
       LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
       const RangeResult result = range_->profile([&] { run.launch(stream); }, stream);
 
+      // Ranges and launch records are both in launch order: pair each range with the first unused
+      // launch of the same kernel, or failing a name match (CUPTI may shorten range names) the next
+      // unused launch; the launch record's name is the fully demangled one.
       std::vector<bool> used(launches.size(), false);
       for (const RangeValues& range : result.ranges) {
+        size_t match = launches.size();
+        for (size_t i = 0; i < launches.size() && match == launches.size(); ++i)
+          if (!used[i] && launches[i].name == range.name) match = i;
+        for (size_t i = 0; i < launches.size() && match == launches.size(); ++i)
+          if (!used[i]) match = i;
         nlohmann::json launch = nullptr;
-        for (size_t i = 0; i < launches.size(); ++i) {
-          if (used[i] || launches[i].name != range.name) continue;
-          used[i] = true;
-          launch = launch_json(launches[i], sm_limits_, sm_count_);
-          break;
+        std::string name = range.name;
+        if (match < launches.size()) {
+          used[match] = true;
+          launch = launch_json(launches[match], sm_limits_, sm_count_);
+          name = launches[match].name;
         }
-        out["kernels"].push_back(kernel_profile_json(range.name, range.metrics, metric_set_.tensor_metrics, launch));
+        out["kernels"].push_back(kernel_profile_json(name, range.metrics, metric_set_.tensor_metrics, launch));
       }
       if (result.ranges.empty()) out["error"] = "no kernel launch was profiled for " + case_name;
       if (result.dropped_ranges)
@@ -212,7 +230,7 @@ class CuptiCaseProfiler : public CaseProfiler {
     LLMKB_CUDA_CHECK(cudaFree(nullptr));  // make the primary context current
     const CUcontext context = current_context();
 
-    initialize_cupti_profiler();
+    cupti_profiler_ = std::make_unique<ProfilerInitialization>();
     chip_ = chip_of_device(device);
     catalog_ = std::make_unique<ChipCatalog>(chip_, counter_availability(context));
     const std::vector<std::string> unknown = unknown_metric_errors(*catalog_, options_.extra_metrics);
@@ -272,6 +290,7 @@ class CuptiCaseProfiler : public CaseProfiler {
   std::unique_ptr<Subscription> subscription_;
   std::unique_ptr<KernelTrace> trace_;
   std::string trace_error_;
+  std::unique_ptr<ProfilerInitialization> cupti_profiler_;  // outlives the range profiler below
   std::unique_ptr<ChipCatalog> catalog_;
   std::unique_ptr<RangeProfiler> range_;
   MetricSet metric_set_;
@@ -293,7 +312,7 @@ std::vector<std::string> check_metrics_on_device(const std::vector<std::string>&
     return {};
   }
   try {
-    initialize_cupti_profiler();
+    const ProfilerInitialization initialized;
     chip = chip_of_device(0);
     const ChipCatalog catalog(chip);
     return unknown_metric_errors(catalog, metrics);
