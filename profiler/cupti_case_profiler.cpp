@@ -5,6 +5,7 @@
 #include <cupti_profiler_target.h>
 #include <cupti_target.h>
 
+#include <chrono>
 #include <iostream>
 
 #include "kernels/common/cuda_check.h"
@@ -126,6 +127,7 @@ class CuptiCaseProfiler : public CaseProfiler {
     if (status_ != ProfilerStatus::kOk)
       return {{"passes", 0}, {"kernels", nlohmann::json::array()}, {"error", "not profiled: " + message_}};
     nlohmann::json out = {{"passes", passes_}, {"kernels", nlohmann::json::array()}};
+    const auto started = std::chrono::steady_clock::now();
     PausedTrace paused(trace_.get());
     try {
       std::vector<LaunchRecord> launches;
@@ -139,11 +141,16 @@ class CuptiCaseProfiler : public CaseProfiler {
       }
       run.restore_inplace_inputs(stream);
       LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
-      const RangeResult result = range_->profile([&] { run.launch(stream); }, stream);
+      const RangeResult result = range_->profile(
+          [&] {
+            run.restore_inplace_inputs(stream);
+            LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
+          },
+          [&] { run.launch(stream); }, stream);
 
-      // Ranges and launch records are both in launch order: pair each range with the first unused
-      // launch of the same kernel, or failing a name match (CUPTI may shorten range names) the next
-      // unused launch; the launch record's name is the fully demangled one.
+      // CUPTI names auto ranges by launch index ("0", "1", ...), and the launch records of the
+      // captured run are in launch order too: range i is launch i. (A name match is tried first in
+      // case a CUPTI version names ranges by kernel.) The kernel's name is the launch record's.
       std::vector<bool> used(launches.size(), false);
       for (const RangeValues& range : result.ranges) {
         size_t match = launches.size();
@@ -160,6 +167,9 @@ class CuptiCaseProfiler : public CaseProfiler {
         }
         out["kernels"].push_back(kernel_profile_json(name, range.metrics, metric_set_.tensor_metrics, launch));
       }
+      if (trace_ && launches.size() != result.ranges.size())
+        out["error"] = std::to_string(launches.size()) + " launch records for " + std::to_string(result.ranges.size()) +
+                       " profiled kernels: launch data and names may be mismatched";
       if (result.ranges.empty()) out["error"] = "no kernel launch was profiled for " + case_name;
       if (result.dropped_ranges)
         out["error"] = std::to_string(result.dropped_ranges) + " kernel launches beyond the first " +
@@ -172,6 +182,11 @@ class CuptiCaseProfiler : public CaseProfiler {
     } catch (const std::exception& e) {
       out["error"] = e.what();
     }
+    const double wall_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    out["wall_ms"] = wall_ms;  // launch capture + replay passes + decoding, for the overhead figures
+    profiling_wall_s_ += wall_ms * 1e-3;
+    ++profiled_cases_;
     return out;
   }
 
@@ -183,6 +198,8 @@ class CuptiCaseProfiler : public CaseProfiler {
                           {"metrics", metric_set_.metrics},
                           {"tensor_metrics", metric_set_.tensor_metrics},
                           {"passes", passes_},
+                          {"profiled_cases", profiled_cases_},
+                          {"profiling_wall_s", profiling_wall_s_},
                           {"replay", "kernel"},
                           {"range", "auto (one range per kernel launch)"},
                           {"launch_data", "CUPTI activity record of one plain launch per case; theoretical "
@@ -257,7 +274,8 @@ class CuptiCaseProfiler : public CaseProfiler {
                                              options_.max_kernels_per_case);
     // Profile a trivial kernel once: no permission to read counters shows up here, before the suite.
     PausedTrace paused(trace_.get());
-    const RangeResult probe = range_->profile([] { LLMKB_CUDA_CHECK(launch_probe_kernel(nullptr)); }, nullptr);
+    const RangeResult probe =
+        range_->profile([] {}, [] { LLMKB_CUDA_CHECK(launch_probe_kernel(nullptr)); }, nullptr);
     if (probe.ranges.size() != 1)
       throw CollectorFailure(ProfilerStatus::kError, "the start-up probe kernel gave " +
                                                          std::to_string(probe.ranges.size()) + " ranges, expected 1");
@@ -298,6 +316,8 @@ class CuptiCaseProfiler : public CaseProfiler {
   size_t passes_ = 0;
   SmLimits sm_limits_;
   int sm_count_ = 0;
+  size_t profiled_cases_ = 0;
+  double profiling_wall_s_ = 0;  // time spent in profile(), outside the timed loops
   ProfilerStatus status_ = ProfilerStatus::kOk;
   std::string message_;
 };

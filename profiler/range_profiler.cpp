@@ -11,6 +11,8 @@
 namespace llmkb {
 namespace {
 
+constexpr size_t kMaxRounds = 64;  // Start/Stop rounds per case before giving up
+
 // cuptiRangeProfilerEnable / Disable as RAII, so an error mid-case leaves the profiler off.
 class EnabledRangeProfiler {
  public:
@@ -43,7 +45,8 @@ RangeProfiler::RangeProfiler(CUcontext context, const ChipCatalog& catalog, std:
       metrics_(std::move(metrics)),
       max_ranges_(max_ranges) {}
 
-RangeResult RangeProfiler::profile(const std::function<void()>& launch, cudaStream_t stream) {
+RangeResult RangeProfiler::profile(const std::function<void()>& restore, const std::function<void()>& launch,
+                                   cudaStream_t stream) {
   EnabledRangeProfiler profiler(context_);
   std::vector<const char*> names;
   for (const std::string& m : metrics_) names.push_back(m.c_str());
@@ -79,17 +82,24 @@ RangeResult RangeProfiler::profile(const std::function<void()>& launch, cudaStre
   config.targetNestingLevel = 1;
   LLMKB_CUPTI_CHECK(cuptiRangeProfilerSetConfig(&config));
 
-  // Kernel replay runs every pass inside each launch: one Start/Stop submits them all.
-  CUpti_RangeProfiler_Start_Params start{CUpti_RangeProfiler_Start_Params_STRUCT_SIZE};
-  start.pRangeProfilerObject = profiler.get();
-  LLMKB_CUPTI_CHECK(cuptiRangeProfilerStart(&start));
-  launch();
-  LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
-  CUpti_RangeProfiler_Stop_Params stop{CUpti_RangeProfiler_Stop_Params_STRUCT_SIZE};
-  stop.pRangeProfilerObject = profiler.get();
-  LLMKB_CUPTI_CHECK(cuptiRangeProfilerStop(&stop));
-  if (!stop.isAllPassSubmitted)
-    throw std::runtime_error("CUPTI kernel replay did not submit every pass in one launch sequence");
+  // Kernel replay runs every pass inside each launch, so one Start/Stop normally submits them all;
+  // should CUPTI ask for another round, the case is restored and run again (bounded).
+  bool all_passes = false;
+  for (size_t round = 0; round < kMaxRounds && !all_passes; ++round) {
+    if (round > 0) restore();
+    CUpti_RangeProfiler_Start_Params start{CUpti_RangeProfiler_Start_Params_STRUCT_SIZE};
+    start.pRangeProfilerObject = profiler.get();
+    LLMKB_CUPTI_CHECK(cuptiRangeProfilerStart(&start));
+    launch();
+    LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
+    CUpti_RangeProfiler_Stop_Params stop{CUpti_RangeProfiler_Stop_Params_STRUCT_SIZE};
+    stop.pRangeProfilerObject = profiler.get();
+    LLMKB_CUPTI_CHECK(cuptiRangeProfilerStop(&stop));
+    all_passes = stop.isAllPassSubmitted != 0;
+  }
+  if (!all_passes)
+    throw std::runtime_error("CUPTI did not submit every replay pass within " + std::to_string(kMaxRounds) +
+                             " launches of the case");
 
   CUpti_RangeProfiler_DecodeData_Params decode{CUpti_RangeProfiler_DecodeData_Params_STRUCT_SIZE};
   decode.pRangeProfilerObject = profiler.get();

@@ -16,7 +16,7 @@ namespace llmkb {
 class ChipCatalog;
 
 struct RangeValues {
-  std::string name;  // demangled kernel name
+  std::string name;  // CUPTI names auto ranges by launch index: "0", "1", ...
   std::map<std::string, double> metrics;
 };
 
@@ -33,8 +33,9 @@ class RangeProfiler {
 
   // Enables the range profiler, runs `launch` (the kernels of one case, on `stream`) under it with
   // kernel replay, decodes and evaluates every range, and disables the profiler again so the timed
-  // loops of other cases run without it. Throws CuptiError.
-  RangeResult profile(const std::function<void()>& launch, cudaStream_t stream);
+  // loops of other cases run without it. `restore` puts in-place inputs back, should CUPTI need the
+  // launch sequence again. Throws CuptiError.
+  RangeResult profile(const std::function<void()>& restore, const std::function<void()>& launch, cudaStream_t stream);
 
  private:
   CUcontext context_;
