@@ -202,8 +202,9 @@ class CuptiCaseProfiler : public CaseProfiler {
                           {"profiling_wall_s", profiling_wall_s_},
                           {"replay", "kernel"},
                           {"range", "auto (one range per kernel launch)"},
-                          {"launch_data", "CUPTI activity record of one plain launch per case; theoretical "
-                                          "occupancy by the occupancy calculator's arithmetic"}};
+                          {"launch_data",
+                           "CUPTI activity record of one plain launch per case; theoretical "
+                           "occupancy by the occupancy calculator's arithmetic"}};
     if (!trace_error_.empty()) out["trace_error"] = trace_error_;
     return out;
   }
@@ -257,9 +258,9 @@ class CuptiCaseProfiler : public CaseProfiler {
     try {
       image = catalog_->configure(metric_set_.metrics, passes_);
     } catch (const CuptiError& e) {
-      throw CollectorFailure(ProfilerStatus::kError, "the metric set cannot be collected on this " + chip_ +
-                                                         " device (" + e.what() + "); not collectable here: " +
-                                                         join(uncollectable(context), ", "));
+      throw CollectorFailure(ProfilerStatus::kError,
+                             "the metric set cannot be collected on this " + chip_ + " device (" + e.what() +
+                                 "); not collectable here: " + join(uncollectable(context), ", "));
     }
 
     sm_count_ = prop.multiProcessorCount;
@@ -274,8 +275,7 @@ class CuptiCaseProfiler : public CaseProfiler {
                                              options_.max_kernels_per_case);
     // Profile a trivial kernel once: no permission to read counters shows up here, before the suite.
     PausedTrace paused(trace_.get());
-    const RangeResult probe =
-        range_->profile([] {}, [] { LLMKB_CUDA_CHECK(launch_probe_kernel(nullptr)); }, nullptr);
+    const RangeResult probe = range_->profile([] {}, [] { LLMKB_CUDA_CHECK(launch_probe_kernel(nullptr)); }, nullptr);
     if (probe.ranges.size() != 1)
       throw CollectorFailure(ProfilerStatus::kError, "the start-up probe kernel gave " +
                                                          std::to_string(probe.ranges.size()) + " ranges, expected 1");

@@ -32,9 +32,8 @@ class CuptiError : public std::runtime_error {
 
 }  // namespace llmkb
 
-#define LLMKB_CUPTI_CHECK(call)                                        \
-  do {                                                                 \
-    const CUptiResult llmkb_cupti_result_ = (call);                    \
-    if (llmkb_cupti_result_ != CUPTI_SUCCESS)                          \
-      throw ::llmkb::CuptiError(llmkb_cupti_result_, #call);           \
+#define LLMKB_CUPTI_CHECK(call)                                                                      \
+  do {                                                                                               \
+    const CUptiResult llmkb_cupti_result_ = (call);                                                  \
+    if (llmkb_cupti_result_ != CUPTI_SUCCESS) throw ::llmkb::CuptiError(llmkb_cupti_result_, #call); \
   } while (0)

@@ -23,7 +23,7 @@ void CUPTIAPI buffer_requested(uint8_t** buffer, size_t* size, size_t* max_recor
 }
 
 void CUPTIAPI buffer_completed(CUcontext context, uint32_t stream_id, uint8_t* buffer, size_t /*size*/,
-                              size_t valid_bytes) {
+                               size_t valid_bytes) {
   if (g_trace && buffer) g_trace->consume(buffer, valid_bytes, stream_id, context);
   std::free(buffer);
 }

@@ -13,14 +13,20 @@ namespace {
 
 const char* type_name(CUpti_MetricType type) {
   switch (type) {
-    case CUPTI_METRIC_TYPE_COUNTER: return "counter";
-    case CUPTI_METRIC_TYPE_RATIO: return "ratio";
-    case CUPTI_METRIC_TYPE_THROUGHPUT: return "throughput";
-    default: return "unknown";
+    case CUPTI_METRIC_TYPE_COUNTER:
+      return "counter";
+    case CUPTI_METRIC_TYPE_RATIO:
+      return "ratio";
+    case CUPTI_METRIC_TYPE_THROUGHPUT:
+      return "throughput";
+    default:
+      return "unknown";
   }
 }
 
-std::string base_of(const std::string& metric) { return metric.substr(0, metric.find('.')); }
+std::string base_of(const std::string& metric) {
+  return metric.substr(0, metric.find('.'));
+}
 
 std::string suffix_of(const std::string& metric) {
   const size_t dot = metric.find('.');

@@ -12,10 +12,10 @@ namespace llmkb {
 
 struct MetricInfo {
   std::string name;
-  std::string unit;         // "byte", "percent", "nanosecond", "byte/second", ...
-  std::string hw_unit;      // "dram", "sm", "lts", ...
+  std::string unit;     // "byte", "percent", "nanosecond", "byte/second", ...
+  std::string hw_unit;  // "dram", "sm", "lts", ...
   std::string description;
-  std::string type;         // "counter", "ratio", "throughput"
+  std::string type;  // "counter", "ratio", "throughput"
 };
 
 // A CUPTI host object for one chip (RAII). Throws CuptiError (INVALID_CHIP_NAME for an unknown chip).

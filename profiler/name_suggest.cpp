@@ -20,8 +20,7 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-std::vector<std::string> closest_names(const std::string& name, const std::vector<std::string>& known,
-                                       size_t count) {
+std::vector<std::string> closest_names(const std::string& name, const std::vector<std::string>& known, size_t count) {
   std::vector<std::pair<size_t, std::string>> scored;
   scored.reserve(known.size());
   for (const std::string& k : known) scored.emplace_back(edit_distance(name, k), k);

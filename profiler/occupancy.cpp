@@ -6,7 +6,9 @@
 namespace llmkb {
 namespace {
 
-size_t round_up(size_t value, size_t unit) { return unit ? (value + unit - 1) / unit * unit : value; }
+size_t round_up(size_t value, size_t unit) {
+  return unit ? (value + unit - 1) / unit * unit : value;
+}
 
 }  // namespace
 

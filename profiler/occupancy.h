@@ -9,13 +9,13 @@ namespace llmkb {
 
 struct SmLimits {
   int warp_size = 32;
-  int max_threads_per_sm = 0;         // cudaDevAttrMaxThreadsPerMultiProcessor
-  int max_blocks_per_sm = 0;          // cudaDevAttrMaxBlocksPerMultiprocessor
-  int registers_per_sm = 0;           // cudaDevAttrMaxRegistersPerMultiprocessor
-  int register_alloc_unit = 256;      // registers are allocated per warp in units of 256 (sm_75 .. sm_90)
-  size_t shared_memory_per_sm = 0;    // the carveout the launch ran with (or the maximum)
+  int max_threads_per_sm = 0;            // cudaDevAttrMaxThreadsPerMultiProcessor
+  int max_blocks_per_sm = 0;             // cudaDevAttrMaxBlocksPerMultiprocessor
+  int registers_per_sm = 0;              // cudaDevAttrMaxRegistersPerMultiprocessor
+  int register_alloc_unit = 256;         // registers are allocated per warp in units of 256 (sm_75 .. sm_90)
+  size_t shared_memory_per_sm = 0;       // the carveout the launch ran with (or the maximum)
   size_t reserved_shared_per_block = 0;  // cudaDevAttrReservedSharedMemoryPerBlock (1 KiB on sm_80+)
-  size_t shared_alloc_unit = 128;     // shared memory allocation granularity
+  size_t shared_alloc_unit = 128;        // shared memory allocation granularity
 };
 
 struct LaunchResources {

@@ -10,8 +10,7 @@ namespace llmkb {
 
 std::string demangle(const std::string& symbol) {
   int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(symbol.c_str(), nullptr, nullptr, &status),
-                                             std::free);
+  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(symbol.c_str(), nullptr, nullptr, &status), std::free);
   return status == 0 && out ? std::string(out.get()) : symbol;
 }
 
@@ -35,7 +34,8 @@ nlohmann::json launch_json(const LaunchRecord& launch, SmLimits sm, int sm_count
           {"waves_per_sm", waves_per_sm(blocks, occupancy.blocks_per_sm, sm_count)}};
 }
 
-nlohmann::json flops_json(const std::map<std::string, double>& metrics, const std::vector<std::string>& tensor_metrics) {
+nlohmann::json flops_json(const std::map<std::string, double>& metrics,
+                          const std::vector<std::string>& tensor_metrics) {
   auto pipe = [&](const char* add, const char* mul, const char* fma) -> nlohmann::json {
     const auto a = metrics.find(add), m = metrics.find(mul), f = metrics.find(fma);
     if (a == metrics.end() || m == metrics.end() || f == metrics.end()) return nullptr;
@@ -92,9 +92,8 @@ nlohmann::json trace_summary_json(const std::vector<KernelInterval>& kernels, co
     for (double d : row.us) row.total += d;
     rows.push_back(std::move(row));
   }
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return a.total != b.total ? a.total > b.total : a.name < b.name;
-  });
+  std::sort(rows.begin(), rows.end(),
+            [](const Row& a, const Row& b) { return a.total != b.total ? a.total > b.total : a.name < b.name; });
   nlohmann::json list = nlohmann::json::array();
   for (Row& row : rows) {
     std::sort(row.us.begin(), row.us.end());
@@ -109,10 +108,8 @@ nlohmann::json trace_summary_json(const std::vector<KernelInterval>& kernels, co
                     {"max_us", row.us.back()},
                     {"share_pct", all_us > 0 ? 100.0 * row.total / all_us : 0.0}});
   }
-  return {{"span_us", totals.span_us},
-          {"records", totals.records},
-          {"dropped_records", totals.dropped},
-          {"kernels", list}};
+  return {
+      {"span_us", totals.span_us}, {"records", totals.records}, {"dropped_records", totals.dropped}, {"kernels", list}};
 }
 
 }  // namespace llmkb

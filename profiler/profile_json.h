@@ -45,9 +45,9 @@ struct KernelInterval {
 };
 
 struct TraceTotals {
-  double span_us = 0;        // time traced (the profiling replays excluded)
-  uint64_t records = 0;      // activity records received, of every kind
-  uint64_t dropped = 0;      // records CUPTI had to drop (buffers full)
+  double span_us = 0;    // time traced (the profiling replays excluded)
+  uint64_t records = 0;  // activity records received, of every kind
+  uint64_t dropped = 0;  // records CUPTI had to drop (buffers full)
 };
 
 // "trace": per kernel name the instances, total, average, median, min, max (us) and share of all

@@ -21,7 +21,9 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // ---- name suggestions ----
 
@@ -82,7 +84,8 @@ TEST(CuptiStatus, ErrorCarriesTheCode) {
 
 TEST(MetricCatalog, SupportsHopperAndTuring) {
   const std::vector<std::string> chips = supported_chips();
-  for (const char* chip : {"GH100", "TU102", "TU104", "TU106", "TU116", "TU117"}) EXPECT_TRUE(contains(chips, chip)) << chip;
+  for (const char* chip : {"GH100", "TU102", "TU104", "TU106", "TU116", "TU117"})
+    EXPECT_TRUE(contains(chips, chip)) << chip;
 }
 
 TEST(MetricCatalog, UnknownChipIsACuptiError) {
@@ -238,8 +241,8 @@ TEST(ProfileJson, Demangles) {
 }
 
 TEST(ProfileJson, FlopsFromInstructionCounts) {
-  const std::map<std::string, double> m = {{metric::kFadd, 10}, {metric::kFmul, 20}, {metric::kFfma, 30},
-                                           {"t.a", 5}, {"t.b", 7}};
+  const std::map<std::string, double> m = {
+      {metric::kFadd, 10}, {metric::kFmul, 20}, {metric::kFfma, 30}, {"t.a", 5}, {"t.b", 7}};
   const nlohmann::json f = flops_json(m, {"t.a", "t.b"});
   EXPECT_DOUBLE_EQ(f["fp32"].get<double>(), 90.0);
   EXPECT_TRUE(f["fp16"].is_null());  // not collected: unknown, not zero
@@ -269,8 +272,8 @@ TEST(ProfileJson, KernelRecordHasTheFormatsKeys) {
 }
 
 TEST(ProfileJson, TraceSummaryLikeNsysKernSum) {
-  const std::vector<KernelInterval> k = {{"a", 0, 1000}, {"a", 5000, 8000}, {"a", 10000, 12000}, {"b", 20000, 30000},
-                                         {"c", 40000, 41000}, {"c", 50000, 52000}};
+  const std::vector<KernelInterval> k = {{"a", 0, 1000},      {"a", 5000, 8000},   {"a", 10000, 12000},
+                                         {"b", 20000, 30000}, {"c", 40000, 41000}, {"c", 50000, 52000}};
   TraceTotals totals;
   totals.span_us = 52.0;
   totals.records = 6;
@@ -298,28 +301,52 @@ TEST(ProfileJson, ResultsFileWithProfileStaysValid) {
                {"benchmarks",
                 {{{"name", "rmsnorm/vec8/bf16/m/tokens:1/iterations:10/manual_time"},
                   {"run_name", "rmsnorm/vec8/bf16/m/tokens:1/iterations:10/manual_time"},
-                  {"run_type", "iteration"}, {"repetition_index", 0}, {"iterations", 10}, {"real_time", 5.0},
-                  {"time_unit", "us"}, {"median_us", 5.0}, {"min_us", 4.0}, {"max_us", 6.0}}}}};
+                  {"run_type", "iteration"},
+                  {"repetition_index", 0},
+                  {"iterations", 10},
+                  {"real_time", 5.0},
+                  {"time_unit", "us"},
+                  {"median_us", 5.0},
+                  {"min_us", 4.0},
+                  {"max_us", 6.0}}}}};
   in.environment = {{"device",
-                     {{"name", "H100"}, {"compute_capability", "9.0"}, {"sm_count", 132}, {"l2_bytes", 52428800},
-                      {"memory_bytes", 85000000000LL}, {"sm_clock_mhz", 1980}, {"memory_clock_mhz", 2619},
+                     {{"name", "H100"},
+                      {"compute_capability", "9.0"},
+                      {"sm_count", 132},
+                      {"l2_bytes", 52428800},
+                      {"memory_bytes", 85000000000LL},
+                      {"sm_clock_mhz", 1980},
+                      {"memory_clock_mhz", 2619},
                       {"memory_bus_bits", 5120}}},
-                    {"driver_version", "13.0"}, {"runtime_version", "13.0"}, {"timing", "cold"}, {"repetitions", 1}};
-  in.calibration = {{"read_gbps", 3000.0}, {"write_gbps", 2900.0}, {"copy_gbps", 2800.0}, {"launch_us", 2.5},
-                    {"dram_peak_gbps", 3352.0}, {"tensor_f16_tflops", 700.0}};
+                    {"driver_version", "13.0"},
+                    {"runtime_version", "13.0"},
+                    {"timing", "cold"},
+                    {"repetitions", 1}};
+  in.calibration = {{"read_gbps", 3000.0}, {"write_gbps", 2900.0},     {"copy_gbps", 2800.0},
+                    {"launch_us", 2.5},    {"dram_peak_gbps", 3352.0}, {"tensor_f16_tflops", 700.0}};
   CaseOutcome c;
-  c.metadata = {{"name", "rmsnorm/vec8/bf16/m/tokens:1"}, {"op", "rmsnorm"}, {"variant", "rmsnorm/vec8"},
-                {"baseline", false}, {"dtype", "bf16"}, {"model", "m"}, {"label", "bf16/m/tokens:1"},
-                {"problem", {{"tokens", 1}}}, {"bytes_moved", 1000.0}, {"flops", 100.0}, {"ceiling", "copy"}};
+  c.metadata = {{"name", "rmsnorm/vec8/bf16/m/tokens:1"},
+                {"op", "rmsnorm"},
+                {"variant", "rmsnorm/vec8"},
+                {"baseline", false},
+                {"dtype", "bf16"},
+                {"model", "m"},
+                {"label", "bf16/m/tokens:1"},
+                {"problem", {{"tokens", 1}}},
+                {"bytes_moved", 1000.0},
+                {"flops", 100.0},
+                {"ceiling", "copy"}};
   c.ran = c.checked = true;
   c.check.checked = 10;
   LaunchRecord launch;
   launch.name = "k";
-  c.profile = {{"passes", 9},
-               {"kernels", {kernel_profile_json("k", {{metric::kDuration, 1.0}}, {}, launch_json(launch, hopper(), 132))}}};
+  c.profile = {
+      {"passes", 9},
+      {"kernels", {kernel_profile_json("k", {{metric::kDuration, 1.0}}, {}, launch_json(launch, hopper(), 132))}}};
   in.cases = {c};
-  in.profiler = {{"enabled", true}, {"status", "ok"}, {"message", ""}, {"chip", "GH100"},
-                 {"metrics", common_default_metrics()}, {"passes", 9}};
+  in.profiler = {
+      {"enabled", true}, {"status", "ok"}, {"message", ""}, {"chip", "GH100"}, {"metrics", common_default_metrics()},
+      {"passes", 9}};
   in.trace = trace_summary_json({{"k", 0, 1000}}, TraceTotals{1.0, 1, 0});
   in.generator = "llmkb test";
   in.created = "2026-11-21T00:00:00Z";
