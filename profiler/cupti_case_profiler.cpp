@@ -103,7 +103,7 @@ class CuptiCaseProfiler : public CaseProfiler {
     }
     try {
       trace_ = std::make_unique<KernelTrace>();
-    } catch (const CuptiError& e) {
+    } catch (const std::exception& e) {
       trace_error_ = std::string("kernel trace disabled: ") + e.what();
       std::cerr << "llmkb bench: profiler: " << trace_error_ << "\n";
     }

@@ -161,7 +161,7 @@ void KernelTrace::consume(uint8_t* buffer, size_t valid_bytes, uint32_t stream_i
 nlohmann::json KernelTrace::summary() {
   cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
   std::lock_guard<std::mutex> lock(mutex_);
-  const uint64_t end = stopped_ns_ ? stopped_ns_ : now_ns();
+  const uint64_t end = now_ns();
   uint64_t paused_ns = 0;
   for (const Window& w : paused_) paused_ns += std::min(w.end_ns, end) - std::min(w.begin_ns, end);
   std::vector<KernelInterval> traced;

@@ -59,7 +59,6 @@ class KernelTrace {
   uint64_t records_ = 0;
   uint64_t dropped_ = 0;
   uint64_t started_ns_ = 0;
-  uint64_t stopped_ns_ = 0;  // 0 while tracing
   bool enabled_ = false;
   std::vector<std::pair<const char*, std::string>> names_;  // demangling cache
 };
