@@ -51,7 +51,9 @@ llmkb = json.load(open(sys.argv[1]))["llmkb"]
 status = llmkb["profiler"]["status"]
 case = llmkb["cases"][0]
 assert "error" not in case, case.get("error")
+assert case["median_us"] > 0, case  # timings are measured whatever the profiler's status
 if status == "ok":
+    assert "error" not in case["profile"], case["profile"]["error"]
     kernels = case["profile"]["kernels"]
     assert kernels and kernels[0]["metrics"]["gpu__time_duration.sum"] > 0, case["profile"]
     assert kernels[0]["launch"]["registers"] > 0, kernels[0]["launch"]
