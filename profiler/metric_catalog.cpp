@@ -61,13 +61,19 @@ ChipCatalog::~ChipCatalog() {
 }
 
 bool ChipCatalog::resolves(const std::string& metric) const {
+  // A bare base metric has properties but cannot be collected: a rollup or submetric is required.
   CUpti_Profiler_Host_GetMetricProperties_Params params;
-  return !metric.empty() && properties(host_, metric, params);
+  return metric.find('.') != std::string::npos && properties(host_, metric, params);
+}
+
+bool ChipCatalog::is_base_metric(const std::string& metric) const {
+  CUpti_Profiler_Host_GetMetricProperties_Params params;
+  return !metric.empty() && metric.find('.') == std::string::npos && properties(host_, metric, params);
 }
 
 MetricInfo ChipCatalog::describe(const std::string& metric) const {
   CUpti_Profiler_Host_GetMetricProperties_Params params;
-  if (metric.empty() || !properties(host_, metric, params))
+  if (!resolves(metric) || !properties(host_, metric, params))
     throw std::invalid_argument("unknown metric '" + metric + "' on " + chip_);
   MetricInfo info;
   info.name = metric;
@@ -105,6 +111,14 @@ std::vector<std::string> ChipCatalog::suggest(const std::string& metric, size_t 
     std::vector<std::string> full;
     if (cuptiProfilerHostGetSubMetrics(&params) == CUPTI_SUCCESS) {
       for (size_t i = 0; i < params.numOfSubmetrics; ++i) full.push_back(base + params.ppSubMetrics[i]);
+    }
+    if (suffix.empty()) {  // a bare base: offer the usual rollups first
+      std::vector<std::string> usual;
+      for (const char* rollup : {".sum", ".avg.pct_of_peak_sustained_elapsed", ".pct", ".ratio", ".avg", ".max"}) {
+        if (usual.size() < count && std::find(full.begin(), full.end(), base + rollup) != full.end())
+          usual.push_back(base + rollup);
+      }
+      if (!usual.empty()) return usual;
     }
     return closest_names(metric, full, count);
   }
@@ -163,7 +177,9 @@ std::vector<std::string> unknown_metric_errors(const ChipCatalog& catalog, const
   std::vector<std::string> errors;
   for (const std::string& m : metrics) {
     if (catalog.resolves(m)) continue;
-    std::string line = "unknown metric '" + m + "' on " + catalog.chip();
+    std::string line = catalog.is_base_metric(m)
+                           ? "metric '" + m + "' on " + catalog.chip() + " is a base metric: name a rollup"
+                           : "unknown metric '" + m + "' on " + catalog.chip();
     const std::vector<std::string> near = catalog.suggest(m);
     if (!near.empty()) {
       line += " (closest: ";

@@ -29,8 +29,11 @@ class ChipCatalog {
   const std::string& chip() const { return chip_; }
   CUpti_Profiler_Host_Object* host_object() const { return host_; }
 
-  // Full metric name (base plus rollup/submetric, "dram__bytes_read.sum"); false when unknown.
+  // Full metric name (base plus rollup/submetric, "dram__bytes_read.sum"); false when unknown or a
+  // bare base ("dram__bytes_read": CUPTI describes it but cannot collect it).
   bool resolves(const std::string& metric) const;
+  // A base metric of the chip without rollup ("dram__bytes_read").
+  bool is_base_metric(const std::string& metric) const;
   // Unit and description; throws std::invalid_argument for an unknown name.
   MetricInfo describe(const std::string& metric) const;
   // Every base metric of the chip (counters, ratios, throughputs), sorted.

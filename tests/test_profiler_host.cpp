@@ -99,6 +99,24 @@ TEST(MetricCatalog, UnknownChipIsACuptiError) {
 
 class DefaultSetOnChip : public ::testing::TestWithParam<const char*> {};
 
+TEST(MetricCatalog, WhatResolvesCanBeConfigured) {
+  // resolves() is the promise that --metrics names can be collected: check it against CUPTI's own
+  // configuration step, for names that resolve and names that must not.
+  for (const char* m : {"dram__bytes_read.sum", "dram__bytes_read.avg.pct_of_peak_sustained_elapsed",
+                        "lts__t_sector_hit_rate.pct", "sm__throughput.avg.pct_of_peak_sustained_elapsed"}) {
+    ChipCatalog catalog("GH100");
+    EXPECT_TRUE(catalog.resolves(m)) << m;
+    size_t passes = 0;
+    EXPECT_NO_THROW(catalog.configure({m}, passes)) << m;
+  }
+  for (const char* m : {"dram__bytes_read", "lts__t_sector_hit_rate", "dram__bytes_read.bogus", ""}) {
+    ChipCatalog catalog("GH100");
+    EXPECT_FALSE(catalog.resolves(m)) << m;
+    size_t passes = 0;
+    EXPECT_THROW(catalog.configure({m}, passes), CuptiError) << m;
+  }
+}
+
 TEST_P(DefaultSetOnChip, EveryMetricResolvesAndThePassCountIsTheConfigs) {
   ChipCatalog catalog(GetParam());
   const MetricSet set = default_metric_set(catalog);
@@ -178,6 +196,11 @@ TEST(MetricNames, UnknownNamesGetTheClosestKnownOnes) {
   errors = unknown_metric_errors(catalog, {"dram__bytes_read.summ"});  // right base, wrong rollup
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_TRUE(has(errors[0], "(closest: dram__bytes_read.sum")) << errors[0];
+
+  errors = unknown_metric_errors(catalog, {"dram__bytes_read"});  // a bare base cannot be collected
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(has(errors[0], "is a base metric: name a rollup (closest: dram__bytes_read.sum")) << errors[0];
+  EXPECT_THROW(catalog.describe("dram__bytes_read"), std::invalid_argument);
 
   ChipCatalog turing("TU102");  // a metric of another chip
   errors = unknown_metric_errors(turing, {"sm__ops_path_tensor_op_hgmma_src_fp16.sum"});
