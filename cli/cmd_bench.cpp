@@ -78,6 +78,7 @@ int cmd_bench(const std::vector<std::string>& args) {
     const std::vector<std::string> unknown = check_metrics_on_device(profiler_options.extra_metrics, chip);
     for (const std::string& line : unknown) std::cerr << "llmkb bench: " << line << "\n";
     if (!unknown.empty()) return kBenchBadInput;
+    profiler_options.flush_l2 = options.cold;
     options.make_profiler = [profiler_options] { return make_cupti_profiler(profiler_options); };
   }
   std::vector<char*> argv;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "bench/l2_flush.h"
 #include "kernels/common/cuda_check.h"
 #include "profiler/cupti_status.h"
 #include "profiler/kernel_trace.h"
@@ -139,14 +140,15 @@ class CuptiCaseProfiler : public CaseProfiler {
         LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
         launches = trace_->end_capture();
       }
-      run.restore_inplace_inputs(stream);
-      LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
+      // Inputs restored and (as for bench's cold timing) L2 flushed before the profiled launch.
+      const auto prepare = [&] {
+        run.restore_inplace_inputs(stream);
+        if (flusher_) flusher_->flush(stream);
+        LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
+      };
+      prepare();
       const RangeResult result = range_->profile(
-          [&] {
-            run.restore_inplace_inputs(stream);
-            LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
-          },
-          [&] { run.launch(stream); }, stream);
+          prepare, [&] { run.launch(stream); }, stream);
 
       // CUPTI names auto ranges by launch index ("0", "1", ...), and the launch records of the
       // captured run are in launch order too: range i is launch i. (A name match is tried first in
@@ -201,6 +203,8 @@ class CuptiCaseProfiler : public CaseProfiler {
                           {"profiled_cases", profiled_cases_},
                           {"profiling_wall_s", profiling_wall_s_},
                           {"replay", "kernel"},
+                          {"l2", options_.flush_l2 ? "flushed before the profiled launch (its first replay pass)"
+                                                   : "not flushed (--warm)"},
                           {"range", "auto (one range per kernel launch)"},
                           {"launch_data",
                            "CUPTI activity record of one plain launch per case; theoretical "
@@ -263,6 +267,7 @@ class CuptiCaseProfiler : public CaseProfiler {
                                  "); not collectable here: " + join(uncollectable(context), ", "));
     }
 
+    if (options_.flush_l2) flusher_ = std::make_unique<L2Flusher>(static_cast<size_t>(prop.l2CacheSize));
     sm_count_ = prop.multiProcessorCount;
     sm_limits_.warp_size = prop.warpSize;
     sm_limits_.max_threads_per_sm = prop.maxThreadsPerMultiProcessor;
@@ -311,6 +316,7 @@ class CuptiCaseProfiler : public CaseProfiler {
   std::unique_ptr<ProfilerInitialization> cupti_profiler_;  // outlives the range profiler below
   std::unique_ptr<ChipCatalog> catalog_;
   std::unique_ptr<RangeProfiler> range_;
+  std::unique_ptr<L2Flusher> flusher_;
   MetricSet metric_set_;
   std::string chip_;
   size_t passes_ = 0;
