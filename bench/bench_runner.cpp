@@ -235,6 +235,8 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
     session->device = query_device(0);
     LLMKB_CUDA_CHECK(cudaSetDevice(0));
     session->stream = std::make_unique<CudaStream>();
+    // The collector starts before calibration so that its kernel trace covers it.
+    if (options.make_profiler) session->profiler = options.make_profiler();
     std::cerr << "llmkb: " << session->device.name << " (sm_" << session->device.sm() << ", "
               << session->device.sm_count << " SMs), " << (options.cold ? "cold" : "warm") << " L2, seed "
               << session->seed << "\nllmkb: calibrating ceilings...\n";
@@ -246,7 +248,6 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
               << " GB/s (theoretical DRAM peak " << c.dram_peak_gbps << " GB/s), launch " << c.launch_us
               << " us, fp16 tensor " << c.tensor_f16_tflops << " TFLOP/s\n";
     if (options.cold) session->flusher = std::make_unique<L2Flusher>(session->device.l2_bytes);
-    if (options.make_profiler) session->profiler = options.make_profiler();
   } catch (const CudaError& e) {
     std::cerr << "llmkb bench: " << e.what() << "\n";
     return kBenchNoDevice;
@@ -343,7 +344,10 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
   input.skipped = skipped;
   input.generator = "llmkb " LLMKB_VERSION;
   input.created = iso_time_now();
-  if (s->profiler) input.profiler = s->profiler->summary();
+  if (s->profiler) {
+    input.profiler = s->profiler->summary();
+    input.trace = s->profiler->trace_summary();
+  }
   for (const std::string& name : order) {
     CaseOutcome outcome;
     outcome.metadata = s->metadata.at(name);

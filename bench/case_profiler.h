@@ -18,6 +18,8 @@ class CaseProfiler {
   virtual nlohmann::json profile(DeviceRun& run, cudaStream_t stream, const std::string& case_name) = 0;
   // The results file's "profiler" section: metrics, chip, status and any error line.
   virtual nlohmann::json summary() const = 0;
+  // The results file's "trace" section (kernel trace over the run), or null when not traced.
+  virtual nlohmann::json trace_summary() { return nullptr; }
 };
 
 }  // namespace llmkb

@@ -2,6 +2,7 @@
 
 #include "bench/bench_runner.h"
 #include "cli/commands.h"
+#include "profiler/cupti_case_profiler.h"
 
 namespace llmkb {
 
@@ -13,6 +14,10 @@ const char* kBenchHelp = R"(usage: llmkb bench [options] [Google Benchmark flags
   --op a,b            only these ops (default: all; see `llmkb list`)
   --model a,b         only these model presets (default: all)
   --warm              do not flush L2 before each timed launch (default: cold)
+  --profile           after each case's timing, collect hardware counters per kernel (CUPTI range
+                      profiler, kernel replay) and trace every kernel over the run (CUPTI activity
+                      API); both go into the results file. See `llmkb metrics --chip NAME`.
+  --metrics a,b       extra Perfworks metrics for --profile (checked against the GPU's chip first)
 
 Google Benchmark flags pass through: --benchmark_filter=REGEX, --benchmark_repetitions=N,
 --benchmark_min_time=T (replaces the default of ~20 ms of kernel time per case),
@@ -25,6 +30,8 @@ Exit codes: 0 all cases passed their check; 1 a case failed its check or errored
 
 int cmd_bench(const std::vector<std::string>& args) {
   BenchOptions options;
+  bool profile = false;
+  ProfilerOptions profiler_options;
   std::vector<std::string> passthrough = {"llmkb bench"};
   options.command_line = "llmkb bench";
   for (size_t i = 0; i < args.size(); ++i) {
@@ -46,12 +53,33 @@ int cmd_bench(const std::vector<std::string>& args) {
       options.models = split_list(value("--model"));
     } else if (a == "--warm") {
       options.cold = false;
+    } else if (a == "--profile") {
+      profile = true;
+    } else if (a == "--metrics") {
+      profiler_options.extra_metrics = split_list(value("--metrics"));
+      if (profiler_options.extra_metrics.empty()) {
+        std::cerr << "llmkb bench: --metrics needs at least one metric name\n";
+        return kBenchBadInput;
+      }
     } else if (a.rfind("--benchmark_", 0) == 0) {
       passthrough.push_back(a);
     } else {
       std::cerr << "llmkb bench: unknown option '" << a << "'\n\n" << kBenchHelp;
       return kBenchBadInput;
     }
+  }
+  if (!profiler_options.extra_metrics.empty() && !profile) {
+    std::cerr << "llmkb bench: --metrics needs --profile\n";
+    return kBenchBadInput;
+  }
+  if (profile) {
+    // Unknown metric names stop the run before anything is measured.
+    std::string chip;
+    const std::vector<std::string> unknown = check_metrics_on_device(profiler_options.extra_metrics, chip);
+    for (const std::string& line : unknown) std::cerr << "llmkb bench: " << line << "\n";
+    if (!unknown.empty()) return kBenchBadInput;
+    profiler_options.flush_l2 = options.cold;
+    options.make_profiler = [profiler_options] { return make_cupti_profiler(profiler_options); };
   }
   std::vector<char*> argv;
   for (std::string& s : passthrough) argv.push_back(s.data());

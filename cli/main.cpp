@@ -19,6 +19,7 @@ const Command kCommands[] = {
     {"list", "ops, variants (with the architecture each needs) and shape presets", llmkb::cmd_list},
     {"bench", "check and time every variant on real model shapes; writes a results file", llmkb::cmd_bench},
     {"compare", "the regression gate: compare two results files, exit 1 on a real slowdown", llmkb::cmd_compare},
+    {"metrics", "the hardware counters `bench --profile` collects on a chip (no GPU needed)", llmkb::cmd_metrics},
 };
 
 void usage(std::ostream& out) {

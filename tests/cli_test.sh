@@ -21,6 +21,13 @@ expect 2 "unknown model preset 'llama-9000'" -- "$llmkb" bench --model llama-900
 expect 2 "unknown op 'softmax'" -- "$llmkb" bench --op softmax
 expect 2 "unknown option '--colour'" -- "$llmkb" bench --colour
 
+# The metric catalogue works without a GPU.
+expect 0 "replay passes per kernel" -- "$llmkb" metrics --chip GH100
+expect 0 "sm__ops_path_tensor_src_fp16_dst_fp16.sum" -- "$llmkb" metrics --chip TU102
+expect 2 "unknown chip 'GH1000' (closest: GH100" -- "$llmkb" metrics --chip GH1000
+expect 2 "closest: dram__bytes_read.sum" -- "$llmkb" metrics --chip GH100 --metrics dram__bytes_reed.sum
+expect 2 "--metrics needs --profile" -- "$llmkb" bench --metrics dram__bytes_read.sum
+
 "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_filter='^rmsnorm/vec8/bf16/gemma-3-4b/tokens:1/' \
   --out "$tmp/r.json" >"$tmp/bench" 2>&1
 code=$?
@@ -31,6 +38,35 @@ else
     echo "ok: one case benchmarked end to end"
   else
     echo "FAIL: bench exited $code"; cat "$tmp/bench"; fail=1
+  fi
+  # --profile: counters per kernel and the kernel trace in the results file, or one clear status line.
+  expect 2 "unknown metric 'dram__bytes_reed.sum'" -- "$llmkb" bench --profile --metrics dram__bytes_reed.sum \
+    --op rmsnorm --model gemma-3-4b --out "$tmp/x.json"
+  "$llmkb" bench --profile --op rmsnorm --model gemma-3-4b --benchmark_filter='^rmsnorm/vec8/bf16/gemma-3-4b/tokens:1/' \
+    --out "$tmp/p.json" >"$tmp/profile" 2>&1
+  code=$?
+  if [ "$code" -eq 0 ] && python3 - "$tmp/p.json" <<'PY'
+import json, sys
+llmkb = json.load(open(sys.argv[1]))["llmkb"]
+status = llmkb["profiler"]["status"]
+case = llmkb["cases"][0]
+assert "error" not in case, case.get("error")
+assert case["median_us"] > 0, case  # timings are measured whatever the profiler's status
+if status == "ok":
+    assert "error" not in case["profile"], case["profile"]["error"]
+    kernels = case["profile"]["kernels"]
+    assert kernels and kernels[0]["metrics"]["gpu__time_duration.sum"] > 0, case["profile"]
+    assert kernels[0]["launch"]["registers"] > 0, kernels[0]["launch"]
+    assert case["profile"]["passes"] == llmkb["profiler"]["passes"] > 0
+    assert any("rmsnorm" in k["name"] for k in llmkb["trace"]["kernels"]), llmkb["trace"]
+else:  # counters not permitted or another profiler attached: one clear line, timings still there
+    assert status in ("insufficient_privileges", "profiler_busy", "unsupported_device"), llmkb["profiler"]
+    print("note: counters not collected here:", llmkb["profiler"]["message"])
+PY
+  then
+    echo "ok: bench --profile on one case"
+  else
+    echo "FAIL: bench --profile exited $code"; cat "$tmp/profile"; fail=1
   fi
   expect 2 "no benchmark matches" -- "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_filter=no_such_case --out "$tmp/x.json"
 fi

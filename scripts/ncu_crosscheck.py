@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Cross-check `llmkb bench --profile` against Nsight Compute on the same benchmark cases.
+
+1. Runs `llmkb bench --profile --benchmark_filter=FILTER` once and reads each case's per-kernel
+   counters and the metric set from the results file (or takes an existing one: --results).
+2. For each case (at most --max-cases), runs the same case under
+   `ncu --clock-control none --cache-control all --csv --page raw --print-units base --metrics <set>`,
+   profiling the case's first launch of each of its kernels (the correctness-check launch, which
+   does the same work as the timed ones).
+3. Prints one row per (case, kernel, metric) and exits 1 when any metric differs by more than the
+   tolerance: 3 % relative, or 1 point for percentages. Exit 2: bad input or a tool failed.
+
+Usage: scripts/ncu_crosscheck.py [--llmkb build/release/llmkb] [--filter '^rmsnorm/'] [--op rmsnorm]
+                                 [--model NAME] [--max-cases 8] [--results FILE] [--ncu ncu]
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+REGEX_SPECIAL = set(".^$|()[]{}*+?\\")
+
+
+def regex_escape(text):
+    """Escapes only regex syntax characters (std::regex rejects Python's escaped '-' or ':')."""
+    return "".join("\\" + c if c in REGEX_SPECIAL else c for c in text)
+
+
+def function_name(demangled):
+    """'void ns::(anonymous namespace)::k<float, 8>(float*, int)' -> 'k' (ncu's function base name)."""
+    s = demangled.replace("(anonymous namespace)", "anon")
+    s = s.split("(")[0]
+    depth, head = 0, ""
+    for c in s:  # drop template arguments
+        if c == "<":
+            depth += 1
+        elif c == ">":
+            depth -= 1
+        elif depth == 0:
+            head += c
+    return head.split()[-1].split("::")[-1] if head.split() else demangled
+
+
+def is_percentage(metric):
+    return metric.endswith(".pct") or "pct_of_peak" in metric
+
+
+def parse_number(text):
+    text = text.strip().replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def read_ncu_csv(path):
+    """Rows of `ncu --csv --page raw` as dicts (the units row dropped), in launch order."""
+    with open(path, newline="") as f:
+        lines = [line for line in f if line.startswith('"')]
+    rows = list(csv.reader(io.StringIO("".join(lines))))
+    if not rows:
+        return []
+    header = rows[0]
+    out = []
+    for row in rows[1:]:
+        if len(row) != len(header) or not row[0].strip().isdigit():
+            continue  # the units row and anything else that is not a kernel
+        out.append(dict(zip(header, row)))
+    out.sort(key=lambda r: int(r[header[0]]))
+    return out
+
+
+def run(command, log=None):
+    print("+ " + " ".join(command), file=sys.stderr)
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if log:
+        with open(log, "w") as f:
+            f.write(result.stdout)
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--llmkb", default="build/release/llmkb")
+    parser.add_argument("--ncu", default="ncu")
+    parser.add_argument("--filter", default="^rmsnorm/", help="--benchmark_filter for the cases")
+    parser.add_argument("--op", action="append", default=[], help="restrict `llmkb bench` to this op (repeatable)")
+    parser.add_argument("--model", action="append", default=[], help="restrict to this model preset (repeatable)")
+    parser.add_argument("--max-cases", type=int, default=8)
+    parser.add_argument("--results", help="an existing `llmkb bench --profile` results file to compare")
+    parser.add_argument("--rel-tol", type=float, default=3.0, help="relative tolerance, %% (default 3)")
+    parser.add_argument("--pct-tol", type=float, default=1.0, help="tolerance for percentages, points (default 1)")
+    parser.add_argument("--cache-control", default="all", choices=["all", "none"],
+                        help="ncu's cache control (default all: caches flushed before each pass)")
+    parser.add_argument("--workdir", default=None, help="keep the logs and CSVs here")
+    args = parser.parse_args()
+
+    workdir = args.workdir or tempfile.mkdtemp(prefix="ncu_crosscheck_")
+    os.makedirs(workdir, exist_ok=True)
+    selection = []
+    if args.op:
+        selection += ["--op", ",".join(args.op)]
+    if args.model:
+        selection += ["--model", ",".join(args.model)]
+
+    results_path = args.results
+    if not results_path:
+        results_path = os.path.join(workdir, "llmkb_profile.json")
+        r = run([args.llmkb, "bench", "--profile", *selection, "--benchmark_filter=" + args.filter,
+                 "--out", results_path], os.path.join(workdir, "llmkb_profile.log"))
+        if r.returncode != 0:
+            print(r.stdout[-4000:])
+            print(f"ncu_crosscheck: llmkb bench --profile exited {r.returncode}", file=sys.stderr)
+            return 2
+    with open(results_path) as f:
+        llmkb = json.load(f)["llmkb"]
+    profiler = llmkb.get("profiler", {})
+    if profiler.get("status") != "ok":
+        print(f"ncu_crosscheck: the llmkb profiler did not collect counters: {profiler.get('message')}", file=sys.stderr)
+        return 2
+    metrics = profiler["metrics"]
+    cases = [c for c in llmkb["cases"] if c.get("profile", {}).get("kernels")]
+    if not cases:
+        print("ncu_crosscheck: no profiled case in the results file", file=sys.stderr)
+        return 2
+    if len(cases) > args.max_cases:  # spread the choice over the list (small to large shapes)
+        step = len(cases) / args.max_cases
+        cases = [cases[int(i * step)] for i in range(args.max_cases)]
+
+    rows, worst_fail = [], False
+    for case in cases:
+        kernels = case["profile"]["kernels"]
+        names = sorted({function_name(k["name"]) for k in kernels})
+        csv_path = os.path.join(workdir, re.sub(r"[^A-Za-z0-9_.-]", "_", case["name"]) + ".csv")
+        command = [args.ncu, "--clock-control", "none", "--cache-control", args.cache_control, "--csv", "--page", "raw",
+                   "--print-units", "base", "--metrics", ",".join(metrics),
+                   "--kernel-name", "regex:" + "|".join(regex_escape(n) for n in names),
+                   "--launch-count", str(len(kernels)), "--log-file", csv_path,
+                   args.llmkb, "bench", "--op", case["op"]]
+        if case.get("model"):
+            command += ["--model", case["model"]]
+        command += ["--benchmark_filter=^" + regex_escape(case["name"]) + "/",
+                    "--out", os.path.join(workdir, "ncu_case.json")]
+        r = run(command, csv_path + ".log")
+        ncu_rows = read_ncu_csv(csv_path) if os.path.exists(csv_path) else []
+        if r.returncode != 0 or len(ncu_rows) != len(kernels):
+            print(r.stdout[-3000:])
+            print(f"ncu_crosscheck: {case['name']}: ncu exited {r.returncode} with {len(ncu_rows)} kernel rows, "
+                  f"expected {len(kernels)} (log: {csv_path}.log)", file=sys.stderr)
+            return 2
+        for kernel, ncu in zip(kernels, ncu_rows):
+            for m in metrics:
+                ours = kernel["metrics"].get(m)
+                theirs = parse_number(ncu.get(m, ""))
+                if ours is None or theirs is None:
+                    rows.append((case["name"], function_name(kernel["name"]), m, ours, theirs, "n/a", "MISSING"))
+                    worst_fail = True
+                    continue
+                if is_percentage(m):
+                    diff, limit, shown = abs(ours - theirs), args.pct_tol, f"{abs(ours - theirs):.2f} pt"
+                else:
+                    scale = max(abs(ours), abs(theirs))
+                    diff = 0.0 if scale == 0 else 100.0 * abs(ours - theirs) / scale
+                    limit, shown = args.rel_tol, f"{diff:.2f} %"
+                ok = diff <= limit
+                worst_fail |= not ok
+                rows.append((case["name"], function_name(kernel["name"]), m, ours, theirs, shown, "ok" if ok else "FAIL"))
+
+    width = max(len(r[2]) for r in rows)
+    print(f"{'case':<48} {'kernel':<28} {'metric':<{width}} {'llmkb':>14} {'ncu':>14} {'diff':>10}  ")
+    for case, kernel, metric, ours, theirs, shown, verdict in rows:
+        fmt = lambda v: "n/a" if v is None else f"{v:.6g}"
+        print(f"{case[:48]:<48} {kernel[:28]:<28} {metric:<{width}} {fmt(ours):>14} {fmt(theirs):>14} {shown:>10}  {verdict}")
+    failed = sum(1 for r in rows if r[-1] != "ok")
+    print(f"\n{len(rows)} comparisons over {len(cases)} cases; {failed} beyond tolerance "
+          f"({args.rel_tol} % relative, {args.pct_tol} point for percentages). Logs: {workdir}")
+    return 1 if worst_fail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

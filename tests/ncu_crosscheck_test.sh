@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# scripts/ncu_crosscheck.py without a GPU: a stand-in `ncu` writes the CSV a real one would, from
+# values the test chooses; the script must pass within tolerance and fail beyond it.
+set -u
+script="$1"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/results.json" <<'JSON'
+{"llmkb": {"profiler": {"status": "ok", "message": "", "chip": "GH100", "passes": 2,
+  "metrics": ["gpu__time_duration.sum", "dram__bytes_read.sum", "lts__t_sector_hit_rate.pct"]},
+ "cases": [{"name": "rmsnorm/vec8/bf16/m/tokens:1", "op": "rmsnorm", "model": "m",
+  "profile": {"passes": 2, "kernels": [{"name": "void llmkb::(anonymous namespace)::rmsnorm_vec_kernel<__nv_bfloat16, 8>(int)",
+   "metrics": {"gpu__time_duration.sum": 1000.0, "dram__bytes_read.sum": 1048576.0, "lts__t_sector_hit_rate.pct": 50.0}}]}}]}}
+JSON
+cat >"$tmp/ncu" <<'SH'
+#!/usr/bin/env bash
+# Stand-in for ncu: writes --csv --page raw output for --launch-count kernels to --log-file.
+log= metrics= count=1 kernel=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --log-file) log="$2"; shift ;;
+    --metrics) metrics="$2"; shift ;;
+    --launch-count) count="$2"; shift ;;
+    --kernel-name) kernel="$2"; shift ;;
+  esac
+  shift
+done
+[ "$kernel" = "regex:rmsnorm_vec_kernel" ] || { echo "unexpected --kernel-name $kernel"; exit 5; }
+{
+  echo '==PROF== Connected to process'
+  printf '"ID","Kernel Name"'; IFS=, read -ra names <<<"$metrics"; for m in "${names[@]}"; do printf ',"%s"' "$m"; done; echo
+  printf '"",""'; for m in "${names[@]}"; do printf ',"x"'; done; echo
+  for i in $(seq 0 $((count - 1))); do
+    printf '"%d","rmsnorm_vec_kernel"' "$i"
+    for m in "${names[@]}"; do printf ',"%s"' "$(python3 -c "import json,os;print(json.loads(os.environ['FAKE_NCU'])['$m'])")"; done; echo
+  done
+} >"$log"
+SH
+chmod +x "$tmp/ncu"
+fail=0
+run() {  # run WANT_CODE VALUES_JSON
+  FAKE_NCU="$2" python3 "$script" --results "$tmp/results.json" --ncu "$tmp/ncu" --llmkb /bin/true \
+    --workdir "$tmp/work" >"$tmp/out" 2>&1
+  local got=$?
+  if [ "$got" -ne "$1" ]; then echo "FAIL: values $2: exit $got, want $1"; cat "$tmp/out"; fail=1; else echo "ok: $2 -> $got"; fi
+}
+run 0 '{"gpu__time_duration.sum": "1,010", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50.9"}'
+run 1 '{"gpu__time_duration.sum": "1,050", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}'
+run 1 '{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "51.5"}'
+run 1 '{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "n/a", "lts__t_sector_hit_rate.pct": "50"}'
+grep -q "FAIL\|MISSING" "$tmp/out" || { echo "FAIL: the table does not mark the missing metric"; fail=1; }
+cat "$tmp/out" | tail -6
+exit $fail

@@ -1,0 +1,65 @@
+// `llmkb bench --profile`'s collector on the GPU: every registered variant on its first supported
+// test problem is profiled, then its output is checked WITHOUT launching again: kernel replay must
+// leave in-place tensors as one launch would (CUPTI restores them between passes).
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "kernels/core/rng.h"
+#include "kernels/harness/case.h"
+#include "profiler/cupti_case_profiler.h"
+#include "tests/gpu_test_env.h"
+
+namespace llmkb {
+namespace {
+
+TEST(CuptiProfiler, EveryVariantProfilesAndStaysCorrect) {
+  LLMKB_REQUIRE_GPU();
+  const cudaStream_t stream = testing_env::stream();
+  std::unique_ptr<CaseProfiler> profiler = make_cupti_profiler(ProfilerOptions{});
+  const nlohmann::json summary = profiler->summary();
+  const std::string status = summary["status"];
+  if (status == "insufficient_privileges" || status == "profiler_busy")
+    GTEST_SKIP() << "counters not readable here: " << summary["message"].get<std::string>();
+  ASSERT_EQ(status, "ok") << summary["message"].get<std::string>();
+  const size_t passes = summary["passes"];
+  ASSERT_GE(passes, 1u);
+
+  int profiled = 0;
+  for (const auto& suite : op_suites()) {
+    for (size_t v = 0; v < suite->variants().size(); ++v) {
+      const VariantInfo& info = suite->variants()[v];
+      if (info.min_sm > testing_env::device_sm()) continue;
+      for (auto& problem : suite->test_cases()) {
+        if (!problem->supports(v).ok) continue;
+        SCOPED_TRACE(info.name + " on " + problem->label());
+        std::unique_ptr<DeviceRun> run = problem->prepare(v, process_seed());
+        run->reset(stream);
+        const nlohmann::json profile = profiler->profile(*run, stream, info.name + "/" + problem->label());
+        EXPECT_FALSE(profile.contains("error")) << profile.value("error", std::string());
+        EXPECT_EQ(profile["passes"].get<size_t>(), passes);
+        ASSERT_GE(profile["kernels"].size(), 1u);
+        for (const auto& kernel : profile["kernels"]) {
+          EXPECT_FALSE(kernel["name"].get<std::string>().empty());
+          EXPECT_GT(kernel["metrics"]["gpu__time_duration.sum"].get<double>(), 0.0);
+          EXPECT_GT(kernel["metrics"]["sm__cycles_active.avg.pct_of_peak_sustained_elapsed"].get<double>(), 0.0);
+          ASSERT_TRUE(kernel["launch"].is_object()) << kernel["name"];
+          EXPECT_GT(kernel["launch"]["registers"].get<int>(), 0);
+          EXPECT_GT(kernel["launch"]["theoretical_occupancy_pct"].get<double>(), 0.0);
+          EXPECT_TRUE(kernel["flops"]["fp32"].is_number());
+        }
+        const CheckReport after = run->check(stream);  // no launch since the profiled one
+        EXPECT_TRUE(after.passed) << after.summary();
+        ++profiled;
+        break;  // the first supported test problem of each variant
+      }
+    }
+  }
+  EXPECT_GT(profiled, 0);
+  const nlohmann::json trace = profiler->trace_summary();
+  ASSERT_TRUE(trace.is_object());
+  EXPECT_EQ(trace["dropped_records"].get<uint64_t>(), 0u);
+}
+
+}  // namespace
+}  // namespace llmkb
