@@ -24,15 +24,20 @@ std::vector<HostTensor> make_tensors(const ActAndMulProblem& p) {
 // The fp32 form a kernel evaluates for `activation`, on the host.
 float device_form(Activation activation, float x) {
   switch (activation) {
-    case Activation::silu: return SiluActivation{}(x);
-    case Activation::gelu: return GeluActivation{}(x);
-    case Activation::gelu_tanh: return GeluTanhActivation{}(x);
+    case Activation::silu:
+      return SiluActivation{}(x);
+    case Activation::gelu:
+      return GeluActivation{}(x);
+    case Activation::gelu_tanh:
+      return GeluTanhActivation{}(x);
   }
   return std::numeric_limits<float>::quiet_NaN();
 }
 
 // NaN equals NaN; otherwise exact (for special values).
-bool same_value(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+bool same_value(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
 
 }  // namespace
 
@@ -87,7 +92,7 @@ TEST(ActivationKernelForms, Fp32FormsMatchTheReferenceWithinTheF32Tolerance) {
 TEST(ActAndMulReference, GateTimesUpByHand) {
   ActAndMulProblem p{2, 2, Activation::silu, DType::f32, false};
   auto t = make_tensors(p);
-  const double x[] = {1.0, 0.0, 3.0, 5.0,  // token 0: act(1) * 3, act(0) * 5
+  const double x[] = {1.0,  0.0, 3.0, 5.0,  // token 0: act(1) * 3, act(0) * 5
                       -1.0, 2.0, 0.5, -2.0};
   for (int i = 0; i < 8; ++i) t[0].set(i, x[i]);
   const auto e = ActAndMulOp::reference(p, t);
@@ -109,10 +114,10 @@ TEST(ActAndMulReference, ProductOfSpecialValuesFollowsIeee) {
     t[0].set(4 + i, up[i]);
   }
   const auto e = ActAndMulOp::reference(p, t);
-  EXPECT_EQ(e[1].value[0], -kInf);                     // inf * -2
-  EXPECT_EQ(e[1].value[1], kInf);                      // act(1) * inf
-  EXPECT_TRUE(std::isnan(e[1].value[2]));              // act(0) = 0, 0 * inf
-  EXPECT_TRUE(std::isnan(e[1].value[3]));              // act(-inf) = NaN
+  EXPECT_EQ(e[1].value[0], -kInf);         // inf * -2
+  EXPECT_EQ(e[1].value[1], kInf);          // act(1) * inf
+  EXPECT_TRUE(std::isnan(e[1].value[2]));  // act(0) = 0, 0 * inf
+  EXPECT_TRUE(std::isnan(e[1].value[3]));  // act(-inf) = NaN
 }
 
 TEST(ActAndMulInputs, ExtremeInputsHoldEverySpecialValueInBothHalves) {

@@ -28,7 +28,7 @@ struct SmallRope {
     problem.layout = layout;
     problem.head_dim = head_dim;
     t = make_tensors(problem);
-    t[0].set(0, 1);  // position 1
+    t[0].set(0, 1);                                  // position 1
     const double row1[] = {0.0, cos60, 1.0, sin60};  // cos(90), cos(60), sin(90), sin(60)
     for (int i = 0; i < 4; ++i) {
       t[1].set(i, 99.0);  // row 0: never read

@@ -7,17 +7,22 @@ namespace llmkb {
 
 const char* activation_name(Activation activation) {
   switch (activation) {
-    case Activation::silu: return "silu";
-    case Activation::gelu: return "gelu";
-    case Activation::gelu_tanh: return "gelu_tanh";
+    case Activation::silu:
+      return "silu";
+    case Activation::gelu:
+      return "gelu";
+    case Activation::gelu_tanh:
+      return "gelu_tanh";
   }
   return "?";
 }
 
 double activation_reference(Activation activation, double x) {
   switch (activation) {
-    case Activation::silu: return x / (1.0 + std::exp(-x));
-    case Activation::gelu: return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+    case Activation::silu:
+      return x / (1.0 + std::exp(-x));
+    case Activation::gelu:
+      return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
     case Activation::gelu_tanh: {
       const double sqrt_2_over_pi = std::sqrt(2.0 / 3.14159265358979323846);
       return 0.5 * x * (1.0 + std::tanh(sqrt_2_over_pi * (x + 0.044715 * x * x * x)));
@@ -32,9 +37,12 @@ enum Tensor { kX, kOut };
 // Elementary operations (+, *, /, exp, erf, tanh) of each activation as written in the header.
 double activation_flops(Activation activation) {
   switch (activation) {
-    case Activation::silu: return 3.0;       // exp, add, divide
-    case Activation::gelu: return 5.0;       // scale, erf, add, two multiplies
-    case Activation::gelu_tanh: return 9.0;  // x^3 (2), scale, add, scale, tanh, add, two multiplies
+    case Activation::silu:
+      return 3.0;  // exp, add, divide
+    case Activation::gelu:
+      return 5.0;  // scale, erf, add, two multiplies
+    case Activation::gelu_tanh:
+      return 9.0;  // x^3 (2), scale, add, scale, tanh, add, two multiplies
   }
   return 0.0;
 }
@@ -104,7 +112,9 @@ std::vector<Expected> ActAndMulOp::reference(const Problem& p, const std::vector
   return expected;
 }
 
-ActAndMulArgs ActAndMulOp::bind(const Problem&, const std::vector<void*>& ptr) { return {ptr[kX], ptr[kOut]}; }
+ActAndMulArgs ActAndMulOp::bind(const Problem&, const std::vector<void*>& ptr) {
+  return {ptr[kX], ptr[kOut]};
+}
 
 std::vector<ActAndMulProblem> ActAndMulOp::test_problems() {
   std::vector<Problem> problems;

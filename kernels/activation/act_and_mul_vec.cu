@@ -96,8 +96,12 @@ void launch(const ActAndMulProblem& p, const ActAndMulArgs& a, cudaStream_t stre
 }  // namespace
 
 Variant<ActAndMulOp> act_and_mul_vec() {
-  return {"act_and_mul/vec", "16-byte accesses, all of a thread's loads issued before any math, 32-bit index math",
-          75, false, supports, launch};
+  return {"act_and_mul/vec",
+          "16-byte accesses, all of a thread's loads issued before any math, 32-bit index math",
+          75,
+          false,
+          supports,
+          launch};
 }
 
 }  // namespace llmkb

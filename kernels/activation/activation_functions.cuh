@@ -38,9 +38,15 @@ struct GeluTanhActivation {
 template <class F>
 void dispatch_activation(Activation activation, F&& f) {
   switch (activation) {
-    case Activation::silu: f(SiluActivation{}); return;
-    case Activation::gelu: f(GeluActivation{}); return;
-    case Activation::gelu_tanh: f(GeluTanhActivation{}); return;
+    case Activation::silu:
+      f(SiluActivation{});
+      return;
+    case Activation::gelu:
+      f(GeluActivation{});
+      return;
+    case Activation::gelu_tanh:
+      f(GeluTanhActivation{});
+      return;
   }
   throw std::invalid_argument("unknown activation");
 }

@@ -75,8 +75,12 @@ void launch(const RopeProblem& p, const RopeArgs& a, cudaStream_t stream) {
 }  // namespace
 
 Variant<RopeOp> rope_baseline() {
-  return {"rope/baseline", "one thread per rotation pair, scalar accesses, cos/sin and position read per head", 75,
-          true, supports, launch};
+  return {"rope/baseline",
+          "one thread per rotation pair, scalar accesses, cos/sin and position read per head",
+          75,
+          true,
+          supports,
+          launch};
 }
 
 }  // namespace llmkb

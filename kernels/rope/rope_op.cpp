@@ -22,7 +22,9 @@ size_t head_tensor(const RopeProblem& p, int64_t h) {
 }
 }  // namespace
 
-const char* to_string(RopeLayout layout) { return layout == RopeLayout::neox ? "neox" : "gptj"; }
+const char* to_string(RopeLayout layout) {
+  return layout == RopeLayout::neox ? "neox" : "gptj";
+}
 
 Support check_rope_problem(const RopeProblem& p) {
   if (p.tokens < 1 || p.q_heads < 1 || p.kv_heads < 1 || p.head_dim < 1 || p.max_position < 1) {
@@ -37,16 +39,16 @@ Support check_rope_problem(const RopeProblem& p) {
 }
 
 std::string RopeOp::describe(const Problem& p) {
-  return std::string(to_string(p.dtype)) + "/tokens:" + std::to_string(p.tokens) + "/heads:" +
-         std::to_string(p.q_heads) + "x" + std::to_string(p.kv_heads) + "/dim:" + std::to_string(p.head_dim) +
-         "/rot:" + std::to_string(p.rotary_dim) + "/" + to_string(p.layout) + (p.fused_qkv ? "/fused" : "/separate") +
-         "/maxpos:" + std::to_string(p.max_position);
+  return std::string(to_string(p.dtype)) + "/tokens:" + std::to_string(p.tokens) +
+         "/heads:" + std::to_string(p.q_heads) + "x" + std::to_string(p.kv_heads) +
+         "/dim:" + std::to_string(p.head_dim) + "/rot:" + std::to_string(p.rotary_dim) + "/" + to_string(p.layout) +
+         (p.fused_qkv ? "/fused" : "/separate") + "/maxpos:" + std::to_string(p.max_position);
 }
 
 nlohmann::json RopeOp::to_json(const Problem& p) {
-  return {{"tokens", p.tokens},         {"q_heads", p.q_heads},       {"kv_heads", p.kv_heads},
-          {"head_dim", p.head_dim},     {"rotary_dim", p.rotary_dim}, {"layout", to_string(p.layout)},
-          {"dtype", to_string(p.dtype)}, {"fused_qkv", p.fused_qkv},  {"max_position", p.max_position}};
+  return {{"tokens", p.tokens},          {"q_heads", p.q_heads},       {"kv_heads", p.kv_heads},
+          {"head_dim", p.head_dim},      {"rotary_dim", p.rotary_dim}, {"layout", to_string(p.layout)},
+          {"dtype", to_string(p.dtype)}, {"fused_qkv", p.fused_qkv},   {"max_position", p.max_position}};
 }
 
 double RopeOp::bytes_moved(const Problem& p) {
@@ -93,8 +95,8 @@ void fill_rope_cos_sin_table(int64_t max_position, int64_t rotary_dim, float* co
     float* row = cos_sin + pos * rotary_dim;
     for (int64_t i = 0; i < half; ++i) {
       if (pos % kExactEvery == 0) {
-        const double angle =
-            static_cast<double>(pos) * std::pow(kTheta, -2.0 * static_cast<double>(i) / static_cast<double>(rotary_dim));
+        const double angle = static_cast<double>(pos) *
+                             std::pow(kTheta, -2.0 * static_cast<double>(i) / static_cast<double>(rotary_dim));
         c[i] = std::cos(angle);
         s[i] = std::sin(angle);
       } else {
@@ -112,7 +114,7 @@ void RopeOp::fill_inputs(const Problem& p, std::vector<HostTensor>& t, Rng& rng)
   HostTensor& positions = t[kPositions];
   for (int64_t i = 0; i < p.tokens; ++i) positions.set(i, static_cast<double>(rng.uniform_int(0, p.max_position)));
   positions.set(0, static_cast<double>(p.max_position - 1));  // the table's last row
-  if (p.tokens > 1) positions.set(1, 0.0);                     // and its first
+  if (p.tokens > 1) positions.set(1, 0.0);                    // and its first
   fill_rope_cos_sin_table(p.max_position, p.rotary_dim, static_cast<float*>(t[kCosSin].data()));
   // Offset and scaled; V and the pass-through dimensions get values too, so a write there shows.
   for (size_t i = kQkv; i < t.size(); ++i) t[i].fill_uniform(rng, -2.0, 3.0);
@@ -201,8 +203,8 @@ std::vector<BenchProblem<RopeProblem>> RopeOp::bench_problems() {
   for (const ModelPreset& model : model_presets()) {
     for (DType dtype : {DType::bf16, DType::f16}) {
       for (int64_t tokens : all_token_counts()) {
-        Problem p{tokens, model.q_heads, model.kv_heads, model.head_dim, model.head_dim, RopeLayout::neox,
-                  dtype,  true,          131072};
+        Problem p{tokens,           model.q_heads, model.kv_heads, model.head_dim, model.head_dim,
+                  RopeLayout::neox, dtype,         true,           131072};
         problems.push_back({model.name, "tokens:" + std::to_string(tokens), p});
       }
     }

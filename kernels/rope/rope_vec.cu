@@ -205,8 +205,11 @@ void launch(const RopeProblem& p, const RopeArgs& a, cudaStream_t stream) {
 
 Variant<RopeOp> rope_vec() {
   return {"rope/vec",
-          "16-byte accesses, cos/sin loaded once per token and reused across heads, head-parallel grid for decode", 75,
-          false, supports, launch};
+          "16-byte accesses, cos/sin loaded once per token and reused across heads, head-parallel grid for decode",
+          75,
+          false,
+          supports,
+          launch};
 }
 
 }  // namespace llmkb
