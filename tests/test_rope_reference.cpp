@@ -22,7 +22,8 @@ std::vector<HostTensor> make_tensors(const RopeProblem& p) {
 struct SmallRope {
   RopeProblem problem{1, 1, 1, 4, 4, RopeLayout::neox, DType::f32, false, 2};
   std::vector<HostTensor> t;
-  float cos60 = std::cos(static_cast<float>(M_PI / 3)), sin60 = std::sin(static_cast<float>(M_PI / 3));
+  float cos60 = std::cos(static_cast<float>(std::acos(-1.0) / 3)),
+        sin60 = std::sin(static_cast<float>(std::acos(-1.0) / 3));
 
   explicit SmallRope(RopeLayout layout, int64_t head_dim = 4) {
     problem.layout = layout;

@@ -15,7 +15,8 @@ namespace {
 constexpr int kPrefillThreads = 256;
 constexpr int kPrefillVectorsPerThread = 4;
 constexpr int kDecodeThreads = 128;
-constexpr int64_t kDecodeBelowVectors = int64_t{1} << 17;  // under about half a wave at 4 per thread
+// Below this many vectors, 4 per thread in blocks of 256 would leave fewer blocks than an H100 has SMs.
+constexpr int64_t kDecodeBelowVectors = int64_t{1} << 17;
 
 template <class T, int kWidth, int kVectorsPerThread, class Act>
 __global__ void __launch_bounds__(kPrefillThreads)

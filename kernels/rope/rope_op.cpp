@@ -179,7 +179,7 @@ std::vector<RopeProblem> RopeOp::test_problems() {
       {8, 2, 128, 128, 4096, {1, 3, 1025}},
       {4, 1, 256, 256, 4096, {1, 3, 1025}},
       {6, 2, 128, 64, 131072, {1, 3, 1025}},  // partial rotary (pass-through 64..127), positions to 131071
-      {3, 3, 96, 48, 8192, {3}},              // Hq == Hkv, a head size that is not a power of two
+      {3, 3, 96, 48, 8192, {3, 130}},         // Hq == Hkv, a head size that is not a power of two
       {2, 1, 64, 34, 4096, {3, 130}},         // rotary_dim / 2 odd: no vector width divides it
   };
   std::vector<Problem> problems;

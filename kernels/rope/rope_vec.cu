@@ -1,5 +1,5 @@
 // rope/vec: 16-byte accesses (a thread rotates kWidth pairs of a head from two vectors); a thread's
-// cos/sin are loaded once per token and reused for up to kMaxHeadsPerThread heads of Q and K, and
+// cos/sin are loaded once per token and reused for kPrefillHeadsPerThread heads of Q and K, and
 // a block's head rows share the same row through L1. Prefill: one block per token with every head.
 // Decode (few tokens): a head-parallel grid, (token, group of heads) per block, one head per thread.
 // Shapes with rotary_dim not a multiple of twice the vector width use 1-element accesses.
