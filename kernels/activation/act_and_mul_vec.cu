@@ -13,9 +13,9 @@ namespace llmkb {
 namespace {
 
 constexpr int kPrefillThreads = 256;
-constexpr int kPrefillVectorsPerThread = 4;
+constexpr int kPrefillVectorsPerThread = 2;
 constexpr int kDecodeThreads = 128;
-// Below this many vectors, 4 per thread in blocks of 256 would leave fewer blocks than an H100 has SMs.
+// Below this many vectors, 2 per thread in blocks of 256 would leave under two blocks per SM (H100).
 constexpr int64_t kDecodeBelowVectors = int64_t{1} << 17;
 
 template <class T, int kWidth, int kVectorsPerThread, class Act>

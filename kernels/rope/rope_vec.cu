@@ -1,8 +1,8 @@
-// rope/vec: 16-byte accesses (a thread rotates kWidth pairs of a head from two vectors); a thread's
-// cos/sin are loaded once per token and reused for kPrefillHeadsPerThread heads of Q and K, and
-// a block's head rows share the same row through L1. Prefill: one block per token with every head.
-// Decode (few tokens): a head-parallel grid, (token, group of heads) per block, one head per thread.
-// Shapes with rotary_dim not a multiple of twice the vector width use 1-element accesses.
+// rope/vec: 16-byte accesses (a thread rotates kWidth pairs of a head from two vectors); each
+// block reads its token's cos/sin row from global memory once into shared memory, and every head of
+// Q and K in the block rotates with it. Prefill: one block per token with every head, two heads per
+// thread. Decode (few tokens): a head-parallel grid, (token, group of heads) per block, one head per
+// thread. Shapes with rotary_dim not a multiple of twice the vector width use 1-element accesses.
 #include <algorithm>
 
 #include "kernels/common/cuda_check.h"
@@ -15,7 +15,7 @@ namespace {
 
 constexpr int kMaxThreadsPerBlock = 256;
 constexpr int kDecodeThreadsPerBlock = 64;
-constexpr int kPrefillHeadsPerThread = 4;
+constexpr int kPrefillHeadsPerThread = 2;
 constexpr int64_t kHeadParallelBelowTokens = 128;
 
 struct RopeVecParams {
@@ -26,27 +26,26 @@ struct RopeVecParams {
   int heads_per_block;  // blockDim.y * heads per thread
 };
 
-// Loads n consecutive floats (n * 4 bytes aligned) with as few accesses as their alignment allows.
-template <int kCount>
-__device__ __forceinline__ void load_floats(const float* __restrict__ src, float (&dst)[kCount]) {
-  if constexpr (kCount % 4 == 0) {
-#pragma unroll
-    for (int j = 0; j < kCount; j += 4) {
-      const float4 v = *reinterpret_cast<const float4*>(src + j);
-      dst[j] = v.x;
-      dst[j + 1] = v.y;
-      dst[j + 2] = v.z;
-      dst[j + 3] = v.w;
+// Copies the cos/sin row of `token` ([rotary_dim] floats) into shared memory, every thread of the
+// block taking part; 16-byte accesses when kVectorized (rotary_dim a multiple of 8, row 16-byte aligned).
+template <bool kVectorized>
+__device__ __forceinline__ void load_table_row(const RopeVecParams& p, int64_t token, float* row_out) {
+  const int thread = threadIdx.y * blockDim.x + threadIdx.x;
+  const int threads = blockDim.x * blockDim.y;
+  const float* row = p.cos_sin + p.positions[token] * p.rotary_dim;
+  if constexpr (kVectorized) {
+    for (int i = thread; i < p.rotary_dim / 4; i += threads) {
+      reinterpret_cast<float4*>(row_out)[i] = reinterpret_cast<const float4*>(row)[i];
     }
   } else {
-#pragma unroll
-    for (int j = 0; j < kCount; ++j) dst[j] = src[j];
+    for (int i = thread; i < p.rotary_dim; i += threads) row_out[i] = row[i];
   }
 }
 
 // blockDim.x = rotary_dim / (2 kWidth) chunks of a head; thread x rotates pairs x*kWidth .. +kWidth.
 // NeoX: the pairs' first elements are one vector in the first half, the second elements one vector
 // in the second half. GPT-J: the pairs are 2 kWidth consecutive elements, two adjacent vectors.
+// Dynamic shared memory: rotary_dim floats.
 template <class T, int kWidth, RopeLayout kLayout, int kHeadsPerThread>
 __global__ void __launch_bounds__(kMaxThreadsPerBlock)
     rope_vec_kernel(RopeVecParams p, T* __restrict__ q, T* __restrict__ k) {
@@ -72,10 +71,32 @@ __global__ void __launch_bounds__(kMaxThreadsPerBlock)
     }
   }
 
-  const float* row = p.cos_sin + p.positions[token] * p.rotary_dim;
+  extern __shared__ float4 shared_table_row[];  // cos, then sin
+  float* table_row = reinterpret_cast<float*>(shared_table_row);
+  load_table_row<(kWidth > 1)>(p, token, table_row);
+  __syncthreads();
   float c[kWidth], s[kWidth];
-  load_floats<kWidth>(row + chunk * kWidth, c);
-  load_floats<kWidth>(row + half + chunk * kWidth, s);
+  if constexpr (kWidth % 4 == 0) {  // 16-byte shared loads (half is a multiple of 4 here)
+#pragma unroll
+    for (int m = 0; m < kWidth; m += 4) {
+      const float4 cos4 = shared_table_row[(chunk * kWidth + m) / 4];
+      const float4 sin4 = shared_table_row[(half + chunk * kWidth + m) / 4];
+      c[m] = cos4.x;
+      c[m + 1] = cos4.y;
+      c[m + 2] = cos4.z;
+      c[m + 3] = cos4.w;
+      s[m] = sin4.x;
+      s[m + 1] = sin4.y;
+      s[m + 2] = sin4.z;
+      s[m + 3] = sin4.w;
+    }
+  } else {
+#pragma unroll
+    for (int m = 0; m < kWidth; ++m) {
+      c[m] = table_row[chunk * kWidth + m];
+      s[m] = table_row[half + chunk * kWidth + m];
+    }
+  }
 
 #pragma unroll
   for (int j = 0; j < kHeadsPerThread; ++j) {
@@ -173,7 +194,8 @@ void launch_with(const RopeProblem& p, const RopeArgs& a, cudaStream_t stream) {
                              shape.heads_per_block};
   auto kernel = shape.heads_per_thread == 1 ? rope_vec_kernel<T, kWidth, kLayout, 1>
                                             : rope_vec_kernel<T, kWidth, kLayout, kPrefillHeadsPerThread>;
-  kernel<<<shape.grid, shape.block, 0, stream>>>(params, static_cast<T*>(a.q), static_cast<T*>(a.k));
+  const size_t shared_bytes = static_cast<size_t>(p.rotary_dim) * sizeof(float);
+  kernel<<<shape.grid, shape.block, shared_bytes, stream>>>(params, static_cast<T*>(a.q), static_cast<T*>(a.k));
   LLMKB_CHECK_LAUNCH();
 }
 
