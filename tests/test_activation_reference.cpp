@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <set>
 
@@ -118,6 +119,36 @@ TEST(ActAndMulReference, ProductOfSpecialValuesFollowsIeee) {
   EXPECT_EQ(e[1].value[1], kInf);          // act(1) * inf
   EXPECT_TRUE(std::isnan(e[1].value[2]));  // act(0) = 0, 0 * inf
   EXPECT_TRUE(std::isnan(e[1].value[3]));  // act(-inf) = NaN
+}
+
+TEST(ActAndMulReference, CheckerAcceptsTheRoundedReferenceWithSpecialValuesAndRejectsChanges) {
+  ActAndMulProblem p{5, 1023, Activation::gelu, DType::f16, true};
+  auto t = make_tensors(p);
+  Rng rng(17);
+  ActAndMulOp::fill_inputs(p, t, rng);
+  const auto e = ActAndMulOp::reference(p, t);
+  HostTensor got(t[1].spec()), before(t[1].spec());
+  before.fill_bytes(0xff);  // the NaN poison
+  size_t nan = 0, inf = 0, first_nan = 0, first_inf = 0;
+  for (size_t i = 0; i < got.count(); ++i) {
+    got.set(i, e[1].value[i]);  // what a correct kernel stores
+    if (std::isnan(e[1].value[i]) && nan++ == 0) first_nan = i;
+    if (std::isinf(e[1].value[i]) && inf++ == 0) first_inf = i;
+  }
+  ASSERT_GT(nan, 0u);
+  ASSERT_GT(inf, 0u);
+  const Tolerance tol = ActAndMulOp::tolerance(p, t[1].spec());
+  EXPECT_TRUE(compare_tensor(got, before, e[1], tol).passed);
+  for (size_t index : {first_nan, first_inf}) {
+    HostTensor wrong(got.spec());
+    std::memcpy(wrong.data(), got.data(), got.size_bytes());
+    wrong.set(index, 0.0);
+    EXPECT_FALSE(compare_tensor(wrong, before, e[1], tol).passed) << index;
+  }
+  HostTensor flipped(got.spec());
+  std::memcpy(flipped.data(), got.data(), got.size_bytes());
+  flipped.set(first_inf, -e[1].value[first_inf]);
+  EXPECT_FALSE(compare_tensor(flipped, before, e[1], tol).passed);
 }
 
 TEST(ActAndMulInputs, ExtremeInputsHoldEverySpecialValueInBothHalves) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <set>
 
 #include "kernels/core/models.h"
@@ -116,6 +117,37 @@ TEST(RopeReference, FusedQkvRotatesQAndKAndLeavesV) {
   EXPECT_EQ(a.k, reinterpret_cast<void*>(0x1000 + 2 * 4 * 2));  // after Hq * D bf16 elements
   EXPECT_EQ(a.q_stride, 16);
   EXPECT_EQ(a.k_stride, 16);
+}
+
+TEST(RopeReference, CheckerAcceptsTheRoundedReferenceAndRejectsWritesOutsideTheRotation) {
+  // Partial rotary in a fused buffer: dims 32..63 and V must keep their bytes.
+  RopeProblem p{3, 2, 1, 64, 32, RopeLayout::neox, DType::bf16, true, 64};
+  auto t = make_tensors(p);
+  Rng rng(13);
+  RopeOp::fill_inputs(p, t, rng);
+  const auto e = RopeOp::reference(p, t);
+  const HostTensor& before = t[2];
+  HostTensor got(before.spec());
+  std::memcpy(got.data(), before.data(), before.size_bytes());
+  for (size_t i = 0; i < got.count(); ++i) {
+    if (!e[2].is_untouched(i)) got.set(i, e[2].value[i]);  // what a correct kernel stores
+  }
+  const Tolerance tol = RopeOp::tolerance(p, before.spec());
+  EXPECT_TRUE(compare_tensor(got, before, e[2], tol).passed);
+
+  const size_t row = static_cast<size_t>(p.q_token_stride());
+  const size_t v_element = row + 4 * 64 - 1;    // token 1, last element of V
+  const size_t pass_through = row + 64 + 40;    // token 1, Q head 1, dimension 40
+  const size_t rotated = 2 * row + 2 * 64 + 3;  // token 2, K head, dimension 3
+  for (size_t index : {v_element, pass_through, rotated}) {
+    HostTensor wrong(before.spec());
+    std::memcpy(wrong.data(), got.data(), got.size_bytes());
+    wrong.set(index, wrong.get(index) + 0.25);
+    EXPECT_FALSE(compare_tensor(wrong, before, e[2], tol).passed) << index;
+  }
+  EXPECT_TRUE(e[2].is_untouched(v_element));
+  EXPECT_TRUE(e[2].is_untouched(pass_through));
+  EXPECT_FALSE(e[2].is_untouched(rotated));
 }
 
 TEST(RopeReference, EachTokenUsesTheRowOfItsPosition) {
