@@ -61,12 +61,22 @@ struct BenchSession {
   std::map<std::string, nlohmann::json> metadata;  // per registered case: op, variant, problem, bytes...
   std::map<std::string, CaseRecord> records;       // per case that ran
   ProblemCase* case_with_host_data = nullptr;
+  std::unique_ptr<DeviceRun> run;  // the device buffers of the last (case, variant), kept across repetitions
+  const ProblemCase* run_case = nullptr;
+  size_t run_variant = 0;
   std::string fatal;  // set once the CUDA context is lost: later cases are not run
 
-  // Only one case keeps host inputs and reference at a time.
-  void activate(ProblemCase* c) {
-    if (case_with_host_data && case_with_host_data != c) case_with_host_data->release_host_data();
-    case_with_host_data = c;
+  // The device run of (c, variant): reused across repetitions. Only one case keeps host inputs and
+  // reference, and only one run keeps device memory, at a time.
+  DeviceRun& prepare(ProblemCase& c, size_t variant) {
+    if (run && run_case == &c && run_variant == variant) return *run;
+    run.reset();  // free the previous buffers before allocating new ones
+    if (case_with_host_data && case_with_host_data != &c) case_with_host_data->release_host_data();
+    case_with_host_data = &c;
+    run = c.prepare(variant, seed);
+    run_case = &c;
+    run_variant = variant;
+    return *run;
   }
 };
 
@@ -81,8 +91,7 @@ void run_case(BenchSession& session, ProblemCase& problem, size_t variant, const
   const cudaStream_t stream = session.stream->get();
   nvtxRangePushA(name.c_str());
   try {
-    session.activate(&problem);
-    std::unique_ptr<DeviceRun> run = problem.prepare(variant, session.seed);
+    DeviceRun* run = &session.prepare(problem, variant);
     if (!record.checked) {
       run->reset(stream);
       run->launch(stream);
@@ -136,10 +145,14 @@ void run_case(BenchSession& session, ProblemCase& problem, size_t variant, const
       if (!after.passed) record.error = "output wrong after profiling: " + after.summary();
     }
   } catch (const CudaError& e) {
+    session.run.reset();
+    session.run_case = nullptr;
     record.error = e.what();
     if (is_sticky(e.code())) session.fatal = std::string("the CUDA context was lost in ") + name + ": " + e.what();
     state.SkipWithError(record.error.c_str());
   } catch (const std::exception& e) {
+    session.run.reset();
+    session.run_case = nullptr;
     record.error = e.what();
     state.SkipWithError(record.error.c_str());
   }

@@ -3,6 +3,7 @@
 include(FetchContent)
 
 find_package(CUDAToolkit REQUIRED)
+find_package(Threads REQUIRED)
 
 find_package(nlohmann_json 3.10 QUIET)
 if(NOT nlohmann_json_FOUND)

@@ -1,5 +1,7 @@
 #include "kernels/activation/act_and_mul_op.h"
 
+#include "kernels/core/parallel.h"
+
 #include <cmath>
 #include <limits>
 
@@ -102,13 +104,15 @@ std::vector<Expected> ActAndMulOp::reference(const Problem& p, const std::vector
   Expected& out = expected[kOut];
   const size_t d = static_cast<size_t>(p.d);
   out.value.resize(static_cast<size_t>(p.tokens) * d);
-  for (size_t row = 0; row < static_cast<size_t>(p.tokens); ++row) {
-    for (size_t i = 0; i < d; ++i) {
-      const double gate = t[kX].get(row * 2 * d + i);
-      const double up = t[kX].get(row * 2 * d + d + i);
-      out.value[row * d + i] = activation_reference(p.activation, gate) * up;
+  parallel_for(static_cast<size_t>(p.tokens), [&](size_t first, size_t last) {
+    for (size_t row = first; row < last; ++row) {
+      for (size_t i = 0; i < d; ++i) {
+        const double gate = t[kX].get(row * 2 * d + i);
+        const double up = t[kX].get(row * 2 * d + d + i);
+        out.value[row * d + i] = activation_reference(p.activation, gate) * up;
+      }
     }
-  }
+  }, 16);
   return expected;
 }
 

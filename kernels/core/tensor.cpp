@@ -5,6 +5,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "kernels/core/parallel.h"
+
 namespace llmkb {
 
 HostTensor::HostTensor(TensorSpec spec) : spec_(std::move(spec)), bytes_(spec_.count * dtype_size(spec_.dtype)) {}
@@ -12,7 +14,17 @@ HostTensor::HostTensor(TensorSpec spec) : spec_(std::move(spec)), bytes_(spec_.c
 void HostTensor::fill_bytes(unsigned char byte) { std::fill(bytes_.begin(), bytes_.end(), byte); }
 
 void HostTensor::fill_uniform(Rng& rng, double lo, double hi) {
-  for (size_t i = 0; i < spec_.count; ++i) set(i, rng.uniform(lo, hi));
+  // Blocks of elements, each with its own generator seeded from `rng`: the same seed gives the
+  // same tensor whatever the number of threads.
+  constexpr size_t kBlock = size_t{1} << 16;
+  const uint64_t base = rng.next_u64();
+  parallel_for((spec_.count + kBlock - 1) / kBlock, [&](size_t first, size_t last) {
+    for (size_t block = first; block < last; ++block) {
+      Rng local(base ^ (0x9e3779b97f4a7c15ull * (block + 1)));
+      const size_t end = std::min(spec_.count, (block + 1) * kBlock);
+      for (size_t i = block * kBlock; i < end; ++i) set(i, local.uniform(lo, hi));
+    }
+  }, 1);
 }
 
 Tolerance default_tolerance(DType dtype) {

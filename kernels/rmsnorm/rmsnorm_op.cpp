@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/core/models.h"
+#include "kernels/core/parallel.h"
 
 namespace llmkb {
 
@@ -83,25 +84,27 @@ std::vector<Expected> RmsNormTraits<F>::reference(const Problem& p, const std::v
   }
   const double offset = p.gemma_weight ? 1.0 : 0.0;
   const double eps = static_cast<double>(p.eps);
-  std::vector<double> row(hidden);
-  for (size_t r = 0; r < static_cast<size_t>(p.tokens); ++r) {
-    double sum_squares = 0;
-    for (size_t i = 0; i < hidden; ++i) {
-      double v = x.get(r * stride + i);
-      if (F) {
-        v = round_to_storage(p.dtype, v + t[1].get(r * stride + i));  // the residual as stored
-        residual->value[r * stride + i] = v;
+  parallel_for(static_cast<size_t>(p.tokens), [&](size_t first, size_t last) {
+    std::vector<double> row(hidden);
+    for (size_t r = first; r < last; ++r) {
+      double sum_squares = 0;
+      for (size_t i = 0; i < hidden; ++i) {
+        double v = x.get(r * stride + i);
+        if (F) {
+          v = round_to_storage(p.dtype, v + t[1].get(r * stride + i));  // the residual as stored
+          residual->value[r * stride + i] = v;
+        }
+        row[i] = v;
+        sum_squares += v * v;
       }
-      row[i] = v;
-      sum_squares += v * v;
+      const double inv_rms = 1.0 / std::sqrt(sum_squares / static_cast<double>(hidden) + eps);
+      for (size_t i = 0; i < hidden; ++i) y.value[r * stride + i] = row[i] * inv_rms * (weight.get(i) + offset);
+      for (size_t i = hidden; i < stride; ++i) {  // padding between rows: must be left as found
+        y.untouched[r * stride + i] = 1;
+        if (residual) residual->untouched[r * stride + i] = 1;
+      }
     }
-    const double inv_rms = 1.0 / std::sqrt(sum_squares / static_cast<double>(hidden) + eps);
-    for (size_t i = 0; i < hidden; ++i) y.value[r * stride + i] = row[i] * inv_rms * (weight.get(i) + offset);
-    for (size_t i = hidden; i < stride; ++i) {  // padding between rows: must be left as found
-      y.untouched[r * stride + i] = 1;
-      if (residual) residual->untouched[r * stride + i] = 1;
-    }
-  }
+  }, 16);
   return expected;
 }
 
