@@ -3,7 +3,8 @@
 // Same block as mul_mat_vec/fast (8 warps x 4 rows, split-K, activation slice in shared memory).
 // A step covers 32 quantised blocks of each of the warp's 4 rows: 1088 (Q8_0) or 576 (Q4_0)
 // contiguous, 16-byte aligned bytes per row (rows start aligned when cols is a multiple of 256).
-// The warp reads them with coalesced 16-byte streaming loads, all rows' loads in flight together,
+// The warp reads them with coalesced 16-byte streaming loads (4 rows x 1 step for Q8_0, x 2 steps
+// for Q4_0 in flight together),
 // then passes them through a per-warp shared buffer so that lane l holds block l (its 17 or 9
 // halfwords regrouped with funnel shifts). Weights are dequantised in registers: a byte (or
 // nibble) is placed under the exponent of 2^23 with one byte permute and turned into an exact
@@ -22,6 +23,7 @@ template <>
 struct QuantFormat<WeightFormat::q8_0> {
   static constexpr int kBlockBytes = 34;
   static constexpr int kWords = 8;  // 32-bit words of quants
+  static constexpr int kStepsInFlight = 1;  // 4 rows x 1088 bytes of loads in flight per warp
   // Elements 4g .. 4g+3: bytes of word g, signed.
   __device__ static __forceinline__ void group(const uint32_t (&qs)[kWords], int g, float (&out)[4]) {
     const uint32_t biased = qs[g] ^ 0x80808080u;  // q + 128, unsigned
@@ -34,6 +36,7 @@ template <>
 struct QuantFormat<WeightFormat::q4_0> {
   static constexpr int kBlockBytes = 18;
   static constexpr int kWords = 4;
+  static constexpr int kStepsInFlight = 2;  // 2 steps x 4 rows x 576 bytes in flight per warp
   // Elements 4g .. 4g+3: low nibbles of word g (g < 4), high nibbles of word g - 4 (elements 16..31).
   __device__ static __forceinline__ void group(const uint32_t (&qs)[kWords], int g, float (&out)[4]) {
     const uint32_t nibbles = (g < 4 ? qs[g & 3] : qs[g & 3] >> 4) & 0x0F0F0F0Fu;
@@ -82,67 +85,80 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_quant_kernel(const Param
   const uint32_t* my_words = reinterpret_cast<const uint32_t*>(stage + (my_offset & ~3));
   const int shift = (my_offset & 2) ? 32 : 16;  // funnel shift that drops the scale halfword
 
-  for (int first = 0; first < slice_blocks; first += kQuantStepBlocks) {
-    const int blocks = min(kQuantStepBlocks, slice_blocks - first);  // a multiple of 8 (cols % 256 == 0)
-    const int chunks = blocks * Format::kBlockBytes / 16;
-    uint4 raw[kRowsPerWarp][kChunkRounds];
+  constexpr int kSteps = Format::kStepsInFlight;
+  for (int first = 0; first < slice_blocks; first += kQuantStepBlocks * kSteps) {
+    // Issue every load of the iteration (kSteps steps x 4 rows) before using any of them.
+    uint4 raw[kSteps][kRowsPerWarp][kChunkRounds];
 #pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) {
-#pragma unroll
-      for (int t = 0; t < kChunkRounds; ++t) {
-        const int chunk = lane + 32 * t;
-        if (chunk < chunks) raw[r][t] = load_stream16(w_rows[r] + first * Format::kBlockBytes + 16 * chunk);
-      }
-    }
-    // Regroup through shared memory: lane l takes block l of each row.
-    uint32_t qs[kRowsPerWarp][Format::kWords];
-    float scale[kRowsPerWarp];
-#pragma unroll
-    for (int r = 0; r < kRowsPerWarp; ++r) {
-      __syncwarp();
-#pragma unroll
-      for (int t = 0; t < kChunkRounds; ++t) {
-        const int chunk = lane + 32 * t;
-        if (chunk < chunks) *reinterpret_cast<uint4*>(stage + 16 * chunk) = raw[r][t];
-      }
-      __syncwarp();
-      if (lane < blocks) {
-        uint32_t words[kBlockWords];
-#pragma unroll
-        for (int i = 0; i < kBlockWords; ++i) words[i] = my_words[i];
-        scale[r] = __half2float(__ushort_as_half(static_cast<unsigned short>(words[0] >> (shift - 16))));
-#pragma unroll
-        for (int i = 0; i < Format::kWords; ++i) qs[r][i] = __funnelshift_rc(words[i], words[i + 1], shift);
-      }
-    }
-    if (lane < blocks) {
-      float block_sum[kRowsPerWarp][B];
+    for (int s = 0; s < kSteps; ++s) {
+      const int step_first = first + s * kQuantStepBlocks;
+      // Blocks in this step: a multiple of 8 (cols % 256 == 0), so whole 16-byte chunks.
+      const int chunks = max(0, min(kQuantStepBlocks, slice_blocks - step_first)) * Format::kBlockBytes / 16;
 #pragma unroll
       for (int r = 0; r < kRowsPerWarp; ++r) {
 #pragma unroll
-        for (int b = 0; b < B; ++b) block_sum[r][b] = 0.f;
-      }
-      const int e0 = (first + lane) * kQuantBlockWeights;
-#pragma unroll
-      for (int g = 0; g < 8; ++g) {
-        float wf[kRowsPerWarp][4];
-#pragma unroll
-        for (int r = 0; r < kRowsPerWarp; ++r) Format::group(qs[r], g, wf[r]);
-#pragma unroll
-        for (int b = 0; b < B; ++b) {
-          float xf[4];
-          load_x_floats<TX, 4>(x_smem + b * p.x_row_smem_bytes, e0 + 4 * g, xf);
-#pragma unroll
-          for (int r = 0; r < kRowsPerWarp; ++r) {
-#pragma unroll
-            for (int j = 0; j < 4; ++j) block_sum[r][b] = fmaf(wf[r][j], xf[j], block_sum[r][b]);
-          }
+        for (int t = 0; t < kChunkRounds; ++t) {
+          const int chunk = lane + 32 * t;
+          if (chunk < chunks) raw[s][r][t] = load_stream16(w_rows[r] + step_first * Format::kBlockBytes + 16 * chunk);
         }
       }
+    }
+#pragma unroll
+    for (int s = 0; s < kSteps; ++s) {
+      const int step_first = first + s * kQuantStepBlocks;
+      const int blocks = min(kQuantStepBlocks, slice_blocks - step_first);  // the same in every lane
+      if (blocks <= 0) break;
+      const int chunks = blocks * Format::kBlockBytes / 16;
+      // Regroup through shared memory: lane l takes block l of each row.
+      uint32_t qs[kRowsPerWarp][Format::kWords];
+      float scale[kRowsPerWarp];
 #pragma unroll
       for (int r = 0; r < kRowsPerWarp; ++r) {
+        __syncwarp();
 #pragma unroll
-        for (int b = 0; b < B; ++b) acc[r][b] = fmaf(scale[r], block_sum[r][b], acc[r][b]);
+        for (int t = 0; t < kChunkRounds; ++t) {
+          const int chunk = lane + 32 * t;
+          if (chunk < chunks) *reinterpret_cast<uint4*>(stage + 16 * chunk) = raw[s][r][t];
+        }
+        __syncwarp();
+        if (lane < blocks) {
+          uint32_t words[kBlockWords];
+#pragma unroll
+          for (int i = 0; i < kBlockWords; ++i) words[i] = my_words[i];
+          scale[r] = __half2float(__ushort_as_half(static_cast<unsigned short>(words[0] >> (shift - 16))));
+#pragma unroll
+          for (int i = 0; i < Format::kWords; ++i) qs[r][i] = __funnelshift_rc(words[i], words[i + 1], shift);
+        }
+      }
+      if (lane < blocks) {
+        float block_sum[kRowsPerWarp][B];
+#pragma unroll
+        for (int r = 0; r < kRowsPerWarp; ++r) {
+#pragma unroll
+          for (int b = 0; b < B; ++b) block_sum[r][b] = 0.f;
+        }
+        const int e0 = (step_first + lane) * kQuantBlockWeights;
+#pragma unroll
+        for (int g = 0; g < 8; ++g) {
+          float wf[kRowsPerWarp][4];
+#pragma unroll
+          for (int r = 0; r < kRowsPerWarp; ++r) Format::group(qs[r], g, wf[r]);
+#pragma unroll
+          for (int b = 0; b < B; ++b) {
+            float xf[4];
+            load_x_floats<TX, 4>(x_smem + b * p.x_row_smem_bytes, e0 + 4 * g, xf);
+#pragma unroll
+            for (int r = 0; r < kRowsPerWarp; ++r) {
+#pragma unroll
+              for (int j = 0; j < 4; ++j) block_sum[r][b] = fmaf(wf[r][j], xf[j], block_sum[r][b]);
+            }
+          }
+        }
+#pragma unroll
+        for (int r = 0; r < kRowsPerWarp; ++r) {
+#pragma unroll
+          for (int b = 0; b < B; ++b) acc[r][b] = fmaf(scale[r], block_sum[r][b], acc[r][b]);
+        }
       }
     }
   }
@@ -178,8 +194,8 @@ void launch_quant(const char* name, const MulMatVecProblem& p, const MulMatVecAr
   params.cols = p.cols;
   params.w_row_bytes = weight_row_bytes(p.weight, p.cols);
   const int64_t x_bytes = static_cast<int64_t>(dtype_size(p.activation));
-  // Slices of whole steps (32 blocks), at least ~2 KB of each row.
-  const int64_t min_steps = F == WeightFormat::q8_0 ? 2 : 4;
+  // Slices of whole steps (32 blocks), at least one iteration of loads.
+  const int64_t min_steps = QuantFormat<F>::kStepsInFlight;
   plan_split_k(params, p.batch, x_bytes, kQuantStepBlocks * kQuantBlockWeights, min_steps);
   params.x_vector_staging = aligned16(a.x);  // cols % 256 == 0: rows and slices are whole 16-byte pieces
   const size_t smem = x_smem_bytes(params, p.batch);
