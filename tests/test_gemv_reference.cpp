@@ -19,7 +19,9 @@ std::vector<HostTensor> make_tensors(const MulMatVecProblem& p) {
   return t;
 }
 
-uint16_t scale_bits(const uint8_t* block) { return static_cast<uint16_t>(block[0] | (block[1] << 8)); }
+uint16_t scale_bits(const uint8_t* block) {
+  return static_cast<uint16_t>(block[0] | (block[1] << 8));
+}
 
 }  // namespace
 
@@ -85,13 +87,13 @@ TEST(Quantize, Q4_0BlockByHandWithExtremeNibbles) {
   // Largest magnitude is -2 (negative): d = -2 / -8 = 0.25, nibble = x / 0.25 + 8.
   float x[32];
   for (int j = 0; j < 32; ++j) x[j] = 0.25f * static_cast<float>((j % 15) - 7);  // -1.75 .. 1.75
-  x[3] = -2.0f;   // nibble 0
-  x[20] = 1.75f;  // nibble 15
+  x[3] = -2.0f;                                                                  // nibble 0
+  x[20] = 1.75f;                                                                 // nibble 15
   uint8_t block[kQ4_0BlockBytes];
   quantize_q4_0(x, 32, block);
   EXPECT_EQ(scale_bits(block), float_to_half_bits(0.25f));
-  EXPECT_EQ(block[2 + 3] & 0x0f, 0);     // element 3: low nibble of byte 3
-  EXPECT_EQ(block[2 + 4] >> 4, 15);      // element 20: high nibble of byte 4
+  EXPECT_EQ(block[2 + 3] & 0x0f, 0);  // element 3: low nibble of byte 3
+  EXPECT_EQ(block[2 + 4] >> 4, 15);   // element 20: high nibble of byte 4
   for (int j = 0; j < 16; ++j) {
     EXPECT_EQ(block[2 + j] & 0x0f, static_cast<int>(x[j] / 0.25f) + 8) << j;
     EXPECT_EQ(block[2 + j] >> 4, static_cast<int>(x[j + 16] / 0.25f) + 8) << j + 16;
@@ -211,10 +213,10 @@ TEST(MulMatVecReference, BytesFlopsAndTensors) {
 
 TEST(MulMatVecReference, ValidityRules) {
   EXPECT_TRUE(mul_mat_vec_valid({7, 1001, 8, WeightFormat::f16, DType::f32}).ok);
-  EXPECT_FALSE(mul_mat_vec_valid({7, 1001, 9, WeightFormat::f16, DType::f16}).ok);               // batch 9
-  EXPECT_FALSE(mul_mat_vec_valid({7, 1000, 1, WeightFormat::q8_0, DType::f32}).ok);              // K % 32
-  EXPECT_FALSE(mul_mat_vec_valid({7, 1024, 1, WeightFormat::q4_0, DType::bf16}).ok);             // bf16 x
-  EXPECT_FALSE(mul_mat_vec_valid({7, 1024, 1, WeightFormat::f16, DType::bf16}).ok);              // mixed 16-bit
+  EXPECT_FALSE(mul_mat_vec_valid({7, 1001, 9, WeightFormat::f16, DType::f16}).ok);    // batch 9
+  EXPECT_FALSE(mul_mat_vec_valid({7, 1000, 1, WeightFormat::q8_0, DType::f32}).ok);   // K % 32
+  EXPECT_FALSE(mul_mat_vec_valid({7, 1024, 1, WeightFormat::q4_0, DType::bf16}).ok);  // bf16 x
+  EXPECT_FALSE(mul_mat_vec_valid({7, 1024, 1, WeightFormat::f16, DType::bf16}).ok);   // mixed 16-bit
   EXPECT_FALSE(mul_mat_vec_valid({7, 1024, 1, WeightFormat::f32, DType::f16}).ok);
   EXPECT_FALSE(mul_mat_vec_valid({0, 1024, 1, WeightFormat::f32, DType::f32}).ok);
 }
@@ -263,7 +265,8 @@ TEST(MulMatVecReference, FillIsDeterministicAndQuantisedInputsAreValid) {
     decode_weight_row(p, a[0], m, w.data());
     for (double v : w) ASSERT_LE(std::fabs(v), MulMatVecOp::kWeightBound);
     for (int64_t blk = 0; blk < 64; ++blk) {
-      zero_scales += scale_bits(static_cast<const uint8_t*>(a[0].data()) + m * 64 * kQ8_0BlockBytes + blk * kQ8_0BlockBytes) == 0;
+      zero_scales +=
+          scale_bits(static_cast<const uint8_t*>(a[0].data()) + m * 64 * kQ8_0BlockBytes + blk * kQ8_0BlockBytes) == 0;
     }
   }
   EXPECT_GT(zero_scales, 0u);
@@ -275,7 +278,8 @@ TEST(MulMatVecBenchmarks, CoverEveryProjectionFormatAndBatch) {
   EXPECT_LE(problems.size(), 150u);
   std::set<std::string> labels;
   for (const auto& b : problems) {
-    EXPECT_TRUE(labels.insert(std::string(to_string(MulMatVecOp::dtype(b.problem))) + "/" + b.model + "/" + b.shape).second)
+    EXPECT_TRUE(
+        labels.insert(std::string(to_string(MulMatVecOp::dtype(b.problem))) + "/" + b.model + "/" + b.shape).second)
         << b.shape;
     EXPECT_TRUE(mul_mat_vec_valid(b.problem).ok) << b.shape;
     if (is_quantized(b.problem.weight)) EXPECT_EQ(b.problem.cols % 256, 0) << b.shape;
@@ -305,8 +309,8 @@ TEST(MulMatVecTests, CoverEveryFormatActivationAndBatch) {
     EXPECT_TRUE(mul_mat_vec_valid(p).ok) << MulMatVecOp::describe(p);
     seen.insert(std::string(to_string(p.weight)) + "/" + to_string(p.activation) + "/" + std::to_string(p.batch));
   }
-  for (const char* pair : {"f32/f32", "f16/f16", "f16/f32", "bf16/bf16", "bf16/f32", "q8_0/f32", "q8_0/f16", "q4_0/f32",
-                           "q4_0/f16"}) {
+  for (const char* pair :
+       {"f32/f32", "f16/f16", "f16/f32", "bf16/bf16", "bf16/f32", "q8_0/f32", "q8_0/f16", "q4_0/f32", "q4_0/f16"}) {
     for (int batch = 1; batch <= kMaxGemvBatch; ++batch) {
       EXPECT_TRUE(seen.count(std::string(pair) + "/" + std::to_string(batch))) << pair << " batch " << batch;
     }

@@ -55,15 +55,17 @@ Support q4_0_only(const MulMatVecProblem& p) {
   return p.weight == WeightFormat::q4_0 && p.activation == DType::f32 ? Support::yes() : Support::no("q4_0 only");
 }
 
-unsigned blocks_for(const MulMatVecProblem& p) { return static_cast<unsigned>((p.rows * p.batch + 127) / 128); }
+unsigned blocks_for(const MulMatVecProblem& p) {
+  return static_cast<unsigned>((p.rows * p.batch + 127) / 128);
+}
 
 void launch_noop(const MulMatVecProblem&, const MulMatVecArgs&, cudaStream_t) {}
 
 template <Mistake kMistake>
 void launch_f16(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  wrong_f16_kernel<kMistake><<<blocks_for(p), 128, 0, stream>>>(static_cast<const __half*>(a.w),
-                                                                static_cast<const float*>(a.x), a.y, static_cast<int>(p.rows),
-                                                                static_cast<int>(p.cols), static_cast<int>(p.batch));
+  wrong_f16_kernel<kMistake><<<blocks_for(p), 128, 0, stream>>>(
+      static_cast<const __half*>(a.w), static_cast<const float*>(a.x), a.y, static_cast<int>(p.rows),
+      static_cast<int>(p.cols), static_cast<int>(p.batch));
   LLMKB_CHECK_LAUNCH();
 }
 

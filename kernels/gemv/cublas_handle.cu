@@ -1,11 +1,10 @@
-#include "kernels/gemv/cublas_handle.h"
-
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "kernels/common/cuda_check.h"
+#include "kernels/gemv/cublas_handle.h"
 
 namespace llmkb {
 
@@ -49,12 +48,23 @@ cublasHandle_t cublas_handle_for(cudaStream_t stream) {
 void throw_cublas_error(cublasStatus_t status, const char* call, const char* file, int line) {
   std::string advice;
   switch (status) {
-    case CUBLAS_STATUS_NOT_INITIALIZED: advice = " (no usable CUDA device or driver, or out of memory at cublasCreate)"; break;
-    case CUBLAS_STATUS_ALLOC_FAILED: advice = " (device memory exhausted)"; break;
-    case CUBLAS_STATUS_NOT_SUPPORTED: advice = " (this type combination is not supported by cuBLAS on this GPU)"; break;
-    case CUBLAS_STATUS_ARCH_MISMATCH: advice = " (the GPU lacks a feature the call needs)"; break;
-    case CUBLAS_STATUS_INVALID_VALUE: advice = " (an argument is out of range: check sizes and leading dimensions)"; break;
-    default: break;
+    case CUBLAS_STATUS_NOT_INITIALIZED:
+      advice = " (no usable CUDA device or driver, or out of memory at cublasCreate)";
+      break;
+    case CUBLAS_STATUS_ALLOC_FAILED:
+      advice = " (device memory exhausted)";
+      break;
+    case CUBLAS_STATUS_NOT_SUPPORTED:
+      advice = " (this type combination is not supported by cuBLAS on this GPU)";
+      break;
+    case CUBLAS_STATUS_ARCH_MISMATCH:
+      advice = " (the GPU lacks a feature the call needs)";
+      break;
+    case CUBLAS_STATUS_INVALID_VALUE:
+      advice = " (an argument is out of range: check sizes and leading dimensions)";
+      break;
+    default:
+      break;
   }
   throw std::runtime_error(std::string(call) + " failed at " + file + ":" + std::to_string(line) + ": " +
                            cublasGetStatusName(status) + " - " + cublasGetStatusString(status) + advice);

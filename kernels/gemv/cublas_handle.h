@@ -13,10 +13,10 @@ cublasHandle_t cublas_handle_for(cudaStream_t stream);
 
 }  // namespace llmkb
 
-#define LLMKB_CUBLAS_CHECK(call)                                                          \
-  do {                                                                                    \
-    const cublasStatus_t llmkb_cublas_status_ = (call);                                   \
-    if (llmkb_cublas_status_ != CUBLAS_STATUS_SUCCESS) {                                  \
-      ::llmkb::throw_cublas_error(llmkb_cublas_status_, #call, __FILE__, __LINE__);       \
-    }                                                                                     \
+#define LLMKB_CUBLAS_CHECK(call)                                                    \
+  do {                                                                              \
+    const cublasStatus_t llmkb_cublas_status_ = (call);                             \
+    if (llmkb_cublas_status_ != CUBLAS_STATUS_SUCCESS) {                            \
+      ::llmkb::throw_cublas_error(llmkb_cublas_status_, #call, __FILE__, __LINE__); \
+    }                                                                               \
   } while (0)

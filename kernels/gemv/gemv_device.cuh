@@ -27,12 +27,12 @@ struct Params {
   float* y = nullptr;
   int64_t rows = 0, cols = 0;
   int64_t w_row_bytes = 0;
-  int64_t k_slice = 0;         // elements of K per split; the last split may be shorter
-  int splits = 1;              // gridDim.y
-  int x_row_smem_bytes = 0;    // shared-memory bytes per batch row of the staged slice (multiple of 128)
+  int64_t k_slice = 0;            // elements of K per split; the last split may be shorter
+  int splits = 1;                 // gridDim.y
+  int x_row_smem_bytes = 0;       // shared-memory bytes per batch row of the staged slice (multiple of 128)
   bool x_vector_staging = false;  // x rows and slices 16-byte aligned: stage with 16-byte copies
-  float* partials = nullptr;   // [splits, batch, rows] when splits > 1
-  unsigned* counters = nullptr;  // one per row tile when splits > 1
+  float* partials = nullptr;      // [splits, batch, rows] when splits > 1
+  unsigned* counters = nullptr;   // one per row tile when splits > 1
 };
 
 // ---- host side ----
@@ -44,8 +44,12 @@ inline int current_sm_count() {
   return sms;
 }
 
-inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+inline int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
+inline int64_t round_up(int64_t a, int64_t b) {
+  return ceil_div(a, b) * b;
+}
 
 // Splits K so that the grid has about 4 blocks per SM (small M: 1280 rows are only 40 row tiles),
 // each slice at least `min_slice_steps` steps long and its activations within kActivationSliceBytes.
@@ -59,13 +63,16 @@ inline void plan_split_k(Params& p, int64_t batch, int64_t x_element_bytes, int6
   p.splits = static_cast<int>(ceil_div(p.cols, p.k_slice));
   p.x_row_smem_bytes = static_cast<int>(round_up(p.k_slice * x_element_bytes, 128));
   if (p.splits > 1) {
-    const SplitKWorkspace ws = split_k_workspace(static_cast<size_t>(p.splits * batch * p.rows), static_cast<size_t>(row_tiles));
+    const SplitKWorkspace ws =
+        split_k_workspace(static_cast<size_t>(p.splits * batch * p.rows), static_cast<size_t>(row_tiles));
     p.partials = ws.partials;
     p.counters = ws.counters;
   }
 }
 
-inline size_t x_smem_bytes(const Params& p, int64_t batch) { return static_cast<size_t>(batch * p.x_row_smem_bytes); }
+inline size_t x_smem_bytes(const Params& p, int64_t batch) {
+  return static_cast<size_t>(batch * p.x_row_smem_bytes);
+}
 
 inline dim3 grid_of(const Params& p) {
   return dim3(static_cast<unsigned>(ceil_div(p.rows, kRowsPerBlock)), static_cast<unsigned>(p.splits));
@@ -75,15 +82,32 @@ inline dim3 grid_of(const Params& p) {
 template <class F>
 void dispatch_batch(int64_t batch, F&& f) {
   switch (batch) {
-    case 1: f(std::integral_constant<int, 1>{}); return;
-    case 2: f(std::integral_constant<int, 2>{}); return;
-    case 3: f(std::integral_constant<int, 3>{}); return;
-    case 4: f(std::integral_constant<int, 4>{}); return;
-    case 5: f(std::integral_constant<int, 5>{}); return;
-    case 6: f(std::integral_constant<int, 6>{}); return;
-    case 7: f(std::integral_constant<int, 7>{}); return;
-    case 8: f(std::integral_constant<int, 8>{}); return;
-    default: throw std::invalid_argument("mul_mat_vec: batch " + std::to_string(batch) + " outside 1..8");
+    case 1:
+      f(std::integral_constant<int, 1>{});
+      return;
+    case 2:
+      f(std::integral_constant<int, 2>{});
+      return;
+    case 3:
+      f(std::integral_constant<int, 3>{});
+      return;
+    case 4:
+      f(std::integral_constant<int, 4>{});
+      return;
+    case 5:
+      f(std::integral_constant<int, 5>{});
+      return;
+    case 6:
+      f(std::integral_constant<int, 6>{});
+      return;
+    case 7:
+      f(std::integral_constant<int, 7>{});
+      return;
+    case 8:
+      f(std::integral_constant<int, 8>{});
+      return;
+    default:
+      throw std::invalid_argument("mul_mat_vec: batch " + std::to_string(batch) + " outside 1..8");
   }
 }
 
@@ -100,7 +124,9 @@ __device__ __forceinline__ uint4 load_stream16(const void* p) {
 
 // Byte offset in a staged activation row: the 16-byte slot within each 128-byte line is XORed with
 // the line index, so lanes that read one slot each from lines 64 or 128 bytes apart hit all banks.
-__device__ __forceinline__ int swizzle_x(int byte) { return byte ^ (((byte >> 7) & 7) << 4); }
+__device__ __forceinline__ int swizzle_x(int byte) {
+  return byte ^ (((byte >> 7) & 7) << 4);
+}
 
 // Copies x[b, k_begin : k_begin + len) for b < B into shared memory, one swizzled row per b.
 template <class TX, int B>
@@ -140,7 +166,8 @@ __device__ __forceinline__ void load_x_floats(const char* row, int e, float (&ou
 // Every lane holds the warp's sums acc[r][b] for rows row0 + r: lane r * B + b stores one of them,
 // to y (one split) or to this split's partial sums.
 template <int B>
-__device__ __forceinline__ void store_warp_rows(const Params& p, int64_t row0, int lane, const float (&acc)[kRowsPerWarp][B]) {
+__device__ __forceinline__ void store_warp_rows(const Params& p, int64_t row0, int lane,
+                                                const float (&acc)[kRowsPerWarp][B]) {
   float v = 0.f;
 #pragma unroll
   for (int i = 0; i < kRowsPerWarp * B; ++i) {

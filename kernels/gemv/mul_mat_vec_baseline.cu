@@ -66,7 +66,9 @@ __global__ void baseline_quant_kernel(const uint8_t* w, const TX* x, float* y, i
   }
 }
 
-Support supports(const MulMatVecProblem& p) { return mul_mat_vec_valid(p); }
+Support supports(const MulMatVecProblem& p) {
+  return mul_mat_vec_valid(p);
+}
 
 template <class TX>
 void launch_with_activation(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
@@ -78,15 +80,18 @@ void launch_with_activation(const MulMatVecProblem& p, const MulMatVecArgs& a, c
   const int64_t row_bytes = weight_row_bytes(p.weight, p.cols);
   switch (p.weight) {
     case WeightFormat::q8_0:
-      baseline_quant_kernel<WeightFormat::q8_0, TX><<<blocks, threads, 0, stream>>>(blob, x, a.y, p.rows, p.cols, row_bytes, batch);
+      baseline_quant_kernel<WeightFormat::q8_0, TX>
+          <<<blocks, threads, 0, stream>>>(blob, x, a.y, p.rows, p.cols, row_bytes, batch);
       break;
     case WeightFormat::q4_0:
-      baseline_quant_kernel<WeightFormat::q4_0, TX><<<blocks, threads, 0, stream>>>(blob, x, a.y, p.rows, p.cols, row_bytes, batch);
+      baseline_quant_kernel<WeightFormat::q4_0, TX>
+          <<<blocks, threads, 0, stream>>>(blob, x, a.y, p.rows, p.cols, row_bytes, batch);
       break;
     default:
       dispatch_float_dtype(storage_dtype(p.weight), [&](auto tag) {
         using TW = decltype(tag);
-        baseline_float_kernel<TW, TX><<<blocks, threads, 0, stream>>>(static_cast<const TW*>(a.w), x, a.y, p.rows, p.cols, batch);
+        baseline_float_kernel<TW, TX>
+            <<<blocks, threads, 0, stream>>>(static_cast<const TW*>(a.w), x, a.y, p.rows, p.cols, batch);
       });
   }
   LLMKB_CHECK_LAUNCH();
@@ -101,8 +106,12 @@ void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stre
 }  // namespace
 
 Variant<MulMatVecOp> mul_mat_vec_baseline() {
-  return {"mul_mat_vec/baseline", "one warp per row, element loads, batch looped inside; all formats", 75, true,
-          supports, launch};
+  return {"mul_mat_vec/baseline",
+          "one warp per row, element loads, batch looped inside; all formats",
+          75,
+          true,
+          supports,
+          launch};
 }
 
 }  // namespace llmkb

@@ -11,20 +11,25 @@ namespace {
 
 cudaDataType_t cuda_type(DType dtype) {
   switch (dtype) {
-    case DType::f32: return CUDA_R_32F;
-    case DType::f16: return CUDA_R_16F;
-    case DType::bf16: return CUDA_R_16BF;
-    default: throw std::invalid_argument(std::string("mul_mat_vec/cublas: dtype ") + to_string(dtype));
+    case DType::f32:
+      return CUDA_R_32F;
+    case DType::f16:
+      return CUDA_R_16F;
+    case DType::bf16:
+      return CUDA_R_16BF;
+    default:
+      throw std::invalid_argument(std::string("mul_mat_vec/cublas: dtype ") + to_string(dtype));
   }
 }
 
 Support supports(const MulMatVecProblem& p) {
   const Support valid = mul_mat_vec_valid(p);
   if (!valid.ok) return valid;
-  if (is_quantized(p.weight)) return Support::no(std::string(to_string(p.weight)) + " weights (cuBLAS has no block formats)");
+  if (is_quantized(p.weight))
+    return Support::no(std::string(to_string(p.weight)) + " weights (cuBLAS has no block formats)");
   if (p.activation != storage_dtype(p.weight)) {
-    return Support::no(std::string("activation ") + to_string(p.activation) + " differs from the " + to_string(p.weight) +
-                       " weights (cublasGemmEx needs A and B of one type)");
+    return Support::no(std::string("activation ") + to_string(p.activation) + " differs from the " +
+                       to_string(p.weight) + " weights (cublasGemmEx needs A and B of one type)");
   }
   return Support::yes();
 }
@@ -43,8 +48,12 @@ void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stre
 }  // namespace
 
 Variant<MulMatVecOp> mul_mat_vec_cublas() {
-  return {"mul_mat_vec/cublas", "cuBLAS cublasGemmEx (W transposed, fp32 output, COMPUTE_32F): the vendor reference",
-          75, false, supports, launch};
+  return {"mul_mat_vec/cublas",
+          "cuBLAS cublasGemmEx (W transposed, fp32 output, COMPUTE_32F): the vendor reference",
+          75,
+          false,
+          supports,
+          launch};
 }
 
 }  // namespace llmkb

@@ -145,7 +145,10 @@ Variant<MulMatVecOp> mul_mat_vec_fast() {
   return {"mul_mat_vec/fast",
           "16-byte streaming loads, 4 rows x 2 steps in flight per lane, x slice in smem, all vectors in one pass, "
           "split-K for small M",
-          75, false, supports, launch};
+          75,
+          false,
+          supports,
+          launch};
 }
 
 }  // namespace llmkb

@@ -34,9 +34,13 @@ void for_each_chunk_in_parallel(int64_t chunks, F f) {
 
 // Rows per chunk of parallel work: about 1M weights each; the chunking (and so the random
 // stream of each chunk) depends only on the problem, never on the number of threads.
-int64_t rows_per_chunk(const MulMatVecProblem& p) { return std::max<int64_t>(1, (int64_t{1} << 20) / p.cols); }
+int64_t rows_per_chunk(const MulMatVecProblem& p) {
+  return std::max<int64_t>(1, (int64_t{1} << 20) / p.cols);
+}
 
-Rng chunk_rng(uint64_t base, int64_t chunk) { return Rng(base + 0x632be59bd9b4e019ull * static_cast<uint64_t>(chunk + 1)); }
+Rng chunk_rng(uint64_t base, int64_t chunk) {
+  return Rng(base + 0x632be59bd9b4e019ull * static_cast<uint64_t>(chunk + 1));
+}
 
 constexpr int64_t kZeroBlockPeriod = 61;  // every 61st quantised block is all zero (scale 0)
 
@@ -44,31 +48,45 @@ constexpr int64_t kZeroBlockPeriod = 61;  // every 61st quantised block is all z
 
 const char* to_string(WeightFormat format) {
   switch (format) {
-    case WeightFormat::f32: return "f32";
-    case WeightFormat::f16: return "f16";
-    case WeightFormat::bf16: return "bf16";
-    case WeightFormat::q8_0: return "q8_0";
-    case WeightFormat::q4_0: return "q4_0";
+    case WeightFormat::f32:
+      return "f32";
+    case WeightFormat::f16:
+      return "f16";
+    case WeightFormat::bf16:
+      return "bf16";
+    case WeightFormat::q8_0:
+      return "q8_0";
+    case WeightFormat::q4_0:
+      return "q4_0";
   }
   return "?";
 }
 
-bool is_quantized(WeightFormat format) { return format == WeightFormat::q8_0 || format == WeightFormat::q4_0; }
+bool is_quantized(WeightFormat format) {
+  return format == WeightFormat::q8_0 || format == WeightFormat::q4_0;
+}
 
 DType storage_dtype(WeightFormat format) {
   switch (format) {
-    case WeightFormat::f32: return DType::f32;
-    case WeightFormat::f16: return DType::f16;
-    case WeightFormat::bf16: return DType::bf16;
-    default: return DType::u8;
+    case WeightFormat::f32:
+      return DType::f32;
+    case WeightFormat::f16:
+      return DType::f16;
+    case WeightFormat::bf16:
+      return DType::bf16;
+    default:
+      return DType::u8;
   }
 }
 
 int64_t weight_row_bytes(WeightFormat format, int64_t cols) {
   switch (format) {
-    case WeightFormat::q8_0: return cols / kQuantBlockWeights * static_cast<int64_t>(kQ8_0BlockBytes);
-    case WeightFormat::q4_0: return cols / kQuantBlockWeights * static_cast<int64_t>(kQ4_0BlockBytes);
-    default: return cols * static_cast<int64_t>(dtype_size(storage_dtype(format)));
+    case WeightFormat::q8_0:
+      return cols / kQuantBlockWeights * static_cast<int64_t>(kQ8_0BlockBytes);
+    case WeightFormat::q4_0:
+      return cols / kQuantBlockWeights * static_cast<int64_t>(kQ4_0BlockBytes);
+    default:
+      return cols * static_cast<int64_t>(dtype_size(storage_dtype(format)));
   }
 }
 
@@ -80,7 +98,8 @@ Support mul_mat_vec_valid(const MulMatVecProblem& p) {
   if (p.rows > (int64_t{1} << 31) - 1 || p.cols > (int64_t{1} << 31) - 1) return Support::no("dimension above 2^31-1");
   if (is_quantized(p.weight)) {
     if (p.cols % kQuantBlockWeights != 0) {
-      return Support::no(std::string(to_string(p.weight)) + " needs cols a multiple of 32, got " + std::to_string(p.cols));
+      return Support::no(std::string(to_string(p.weight)) + " needs cols a multiple of 32, got " +
+                         std::to_string(p.cols));
     }
     if (p.activation != DType::f32 && p.activation != DType::f16) {
       return Support::no(std::string("activation ") + to_string(p.activation) + " with quantised weights (f32 or f16)");
@@ -93,13 +112,17 @@ Support mul_mat_vec_valid(const MulMatVecProblem& p) {
 }
 
 std::string MulMatVecOp::describe(const Problem& p) {
-  return std::string("w:") + to_string(p.weight) + "/x:" + to_string(p.activation) + "/" + std::to_string(p.rows) + "x" +
-         std::to_string(p.cols) + "/batch:" + std::to_string(p.batch);
+  return std::string("w:") + to_string(p.weight) + "/x:" + to_string(p.activation) + "/" + std::to_string(p.rows) +
+         "x" + std::to_string(p.cols) + "/batch:" + std::to_string(p.batch);
 }
 
 nlohmann::json MulMatVecOp::to_json(const Problem& p) {
-  return {{"rows", p.rows},     {"cols", p.cols}, {"batch", p.batch}, {"weight", to_string(p.weight)},
-          {"activation", to_string(p.activation)}, {"output", "f32"}};
+  return {{"rows", p.rows},
+          {"cols", p.cols},
+          {"batch", p.batch},
+          {"weight", to_string(p.weight)},
+          {"activation", to_string(p.activation)},
+          {"output", "f32"}};
 }
 
 double MulMatVecOp::bytes_moved(const Problem& p) {
@@ -214,13 +237,14 @@ std::vector<MulMatVecProblem> MulMatVecOp::test_problems() {
     W weight;
     DType activation;
   };
-  const Pairing pairings[] = {{W::f32, DType::f32},  {W::f16, DType::f16},  {W::f16, DType::f32},
+  const Pairing pairings[] = {{W::f32, DType::f32},   {W::f16, DType::f16},  {W::f16, DType::f32},
                               {W::bf16, DType::bf16}, {W::bf16, DType::f32}, {W::q8_0, DType::f32},
                               {W::q8_0, DType::f16},  {W::q4_0, DType::f32}, {W::q4_0, DType::f16}};
   std::vector<Problem> problems;
   for (const Pairing& pair : pairings) {
     // Every batch on an odd M; cols 2304 = 9 * 256: whole 16-byte vectors, a ragged last quantised step.
-    for (int64_t batch = 1; batch <= kMaxGemvBatch; ++batch) problems.push_back({67, 2304, batch, pair.weight, pair.activation});
+    for (int64_t batch = 1; batch <= kMaxGemvBatch; ++batch)
+      problems.push_back({67, 2304, batch, pair.weight, pair.activation});
     // One output row, long K (split over many blocks); an odd M with a K that is 256 * 33.
     problems.push_back({1, 8192, 1, pair.weight, pair.activation});
     problems.push_back({1, 16384, 3, pair.weight, pair.activation});
@@ -228,7 +252,7 @@ std::vector<MulMatVecProblem> MulMatVecOp::test_problems() {
     if (is_quantized(pair.weight)) {
       problems.push_back({7, 4128, 2, pair.weight, pair.activation});  // cols % 32 == 0, % 256 != 0
     } else {
-      problems.push_back({5, 1000, 2, pair.weight, pair.activation});  // cols % 8 == 0, % 32 != 0
+      problems.push_back({5, 1000, 2, pair.weight, pair.activation});   // cols % 8 == 0, % 32 != 0
       problems.push_back({67, 1001, 5, pair.weight, pair.activation});  // odd cols: element-wise paths
       problems.push_back({3, 7, 8, pair.weight, pair.activation});
     }

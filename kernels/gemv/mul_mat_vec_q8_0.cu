@@ -7,7 +7,9 @@
 namespace llmkb {
 namespace {
 
-Support supports(const MulMatVecProblem& p) { return gemv::quant_kernel_supports(p, WeightFormat::q8_0); }
+Support supports(const MulMatVecProblem& p) {
+  return gemv::quant_kernel_supports(p, WeightFormat::q8_0);
+}
 
 void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   gemv::launch_quant<WeightFormat::q8_0>("mul_mat_vec/q8_0", p, a, stream);
@@ -18,7 +20,10 @@ void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stre
 Variant<MulMatVecOp> mul_mat_vec_q8_0() {
   return {"mul_mat_vec/q8_0",
           "Q8_0 dequantised in registers after coalesced 16-byte loads regrouped per warp in smem, split-K",
-          75, false, supports, launch};
+          75,
+          false,
+          supports,
+          launch};
 }
 
 }  // namespace llmkb

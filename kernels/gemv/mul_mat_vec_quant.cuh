@@ -22,7 +22,7 @@ struct QuantFormat;
 template <>
 struct QuantFormat<WeightFormat::q8_0> {
   static constexpr int kBlockBytes = 34;
-  static constexpr int kWords = 8;  // 32-bit words of quants
+  static constexpr int kWords = 8;          // 32-bit words of quants
   static constexpr int kStepsInFlight = 1;  // 4 rows x 1088 bytes of loads in flight per warp
   // Elements 4g .. 4g+3: bytes of word g, signed.
   __device__ static __forceinline__ void group(const uint32_t (&qs)[kWords], int g, float (&out)[4]) {
@@ -176,7 +176,8 @@ inline Support quant_kernel_supports(const MulMatVecProblem& p, WeightFormat for
   const Support valid = mul_mat_vec_valid(p);
   if (!valid.ok) return valid;
   if (p.weight != format) return Support::no(std::string(to_string(p.weight)) + " weights");
-  if (p.cols % 256 != 0) return Support::no("cols " + std::to_string(p.cols) + " not a multiple of 256 (rows unaligned)");
+  if (p.cols % 256 != 0)
+    return Support::no("cols " + std::to_string(p.cols) + " not a multiple of 256 (rows unaligned)");
   if (p.cols > (int64_t{1} << 24)) return Support::no("cols above 2^24 (split count would exceed the grid)");
   return Support::yes();
 }
