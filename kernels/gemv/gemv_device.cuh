@@ -1,0 +1,214 @@
+// What the mul_mat_vec kernels share: the block shape (8 warps x 4 rows), the split-K plan, the
+// activation slice staged in shared memory (swizzled so that lanes reading 16-byte pieces 64 or
+// 128 bytes apart hit different banks), streaming 16-byte weight loads, and the end of a block:
+// write y, or write partial sums and let the last block of a row tile add them in split order.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/common/cuda_check.h"
+#include "kernels/common/device_math.cuh"
+#include "kernels/gemv/mul_mat_vec_op.h"
+#include "kernels/gemv/split_k_workspace.h"
+
+namespace llmkb {
+namespace gemv {
+
+constexpr int kThreads = 256;
+constexpr int kWarps = kThreads / 32;
+constexpr int kRowsPerWarp = 4;
+constexpr int kRowsPerBlock = kWarps * kRowsPerWarp;
+// Shared memory for the activation slice (all batch rows); keeps a block under 48 KB on every SM.
+constexpr int64_t kActivationSliceBytes = 32 * 1024;
+
+struct Params {
+  const void* w = nullptr;
+  const void* x = nullptr;
+  float* y = nullptr;
+  int64_t rows = 0, cols = 0;
+  int64_t w_row_bytes = 0;
+  int64_t k_slice = 0;            // elements of K per split; the last split may be shorter
+  int splits = 1;                 // gridDim.y
+  int x_row_smem_bytes = 0;       // shared-memory bytes per batch row of the staged slice (multiple of 128)
+  bool x_vector_staging = false;  // x rows and slices 16-byte aligned: stage with 16-byte copies
+  float* partials = nullptr;      // [splits, batch, rows] when splits > 1
+  unsigned* counters = nullptr;   // one per row tile when splits > 1
+};
+
+// ---- host side ----
+
+inline int current_sm_count() {
+  int device = 0, sms = 0;
+  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
+  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  return sms;
+}
+
+inline int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
+inline int64_t round_up(int64_t a, int64_t b) {
+  return ceil_div(a, b) * b;
+}
+
+// Splits K so that the grid has about 4 blocks per SM (small M: 1280 rows are only 40 row tiles),
+// each slice at least `min_slice_steps` steps long and its activations within kActivationSliceBytes.
+inline void plan_split_k(Params& p, int64_t batch, int64_t x_element_bytes, int64_t step, int64_t min_slice_steps) {
+  const int64_t row_tiles = ceil_div(p.rows, kRowsPerBlock);
+  const int64_t target_blocks = 4 * static_cast<int64_t>(current_sm_count());
+  const int64_t max_slice = std::max(step, kActivationSliceBytes / (batch * x_element_bytes) / step * step);
+  int64_t splits = std::min(ceil_div(target_blocks, row_tiles), ceil_div(p.cols, min_slice_steps * step));
+  splits = std::max({splits, ceil_div(p.cols, max_slice), int64_t{1}});
+  p.k_slice = round_up(ceil_div(p.cols, splits), step);
+  p.splits = static_cast<int>(ceil_div(p.cols, p.k_slice));
+  p.x_row_smem_bytes = static_cast<int>(round_up(p.k_slice * x_element_bytes, 128));
+  if (p.splits > 1) {
+    const SplitKWorkspace ws =
+        split_k_workspace(static_cast<size_t>(p.splits * batch * p.rows), static_cast<size_t>(row_tiles));
+    p.partials = ws.partials;
+    p.counters = ws.counters;
+  }
+}
+
+inline size_t x_smem_bytes(const Params& p, int64_t batch) {
+  return static_cast<size_t>(batch * p.x_row_smem_bytes);
+}
+
+inline dim3 grid_of(const Params& p) {
+  return dim3(static_cast<unsigned>(ceil_div(p.rows, kRowsPerBlock)), static_cast<unsigned>(p.splits));
+}
+
+// Calls f(std::integral_constant<int, B>{}) with B == batch (1..8).
+template <class F>
+void dispatch_batch(int64_t batch, F&& f) {
+  switch (batch) {
+    case 1:
+      f(std::integral_constant<int, 1>{});
+      return;
+    case 2:
+      f(std::integral_constant<int, 2>{});
+      return;
+    case 3:
+      f(std::integral_constant<int, 3>{});
+      return;
+    case 4:
+      f(std::integral_constant<int, 4>{});
+      return;
+    case 5:
+      f(std::integral_constant<int, 5>{});
+      return;
+    case 6:
+      f(std::integral_constant<int, 6>{});
+      return;
+    case 7:
+      f(std::integral_constant<int, 7>{});
+      return;
+    case 8:
+      f(std::integral_constant<int, 8>{});
+      return;
+    default:
+      throw std::invalid_argument("mul_mat_vec: batch " + std::to_string(batch) + " outside 1..8");
+  }
+}
+
+// ---- device side ----
+
+// 16 bytes read once: no L1 allocation (weights are streamed; keep L1 for nothing else to evict).
+__device__ __forceinline__ uint4 load_stream16(const void* p) {
+  uint4 v;
+  asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+      : "l"(p));
+  return v;
+}
+
+// Byte offset in a staged activation row: the 16-byte slot within each 128-byte line is XORed with
+// the line index, so lanes that read one slot each from lines 64 or 128 bytes apart hit all banks.
+__device__ __forceinline__ int swizzle_x(int byte) {
+  return byte ^ (((byte >> 7) & 7) << 4);
+}
+
+// Copies x[b, k_begin : k_begin + len) for b < B into shared memory, one swizzled row per b.
+template <class TX, int B>
+__device__ __forceinline__ void stage_x_slice(const Params& p, int64_t k_begin, int len, char* smem) {
+  const TX* x = static_cast<const TX*>(p.x);
+  if (p.x_vector_staging) {
+    const int slots = len * static_cast<int>(sizeof(TX)) / 16;
+    for (int i = threadIdx.x; i < B * slots; i += blockDim.x) {
+      const int b = i / slots, s = i - b * slots;
+      const uint4 v = *reinterpret_cast<const uint4*>(reinterpret_cast<const char*>(x + b * p.cols + k_begin) + 16 * s);
+      *reinterpret_cast<uint4*>(smem + b * p.x_row_smem_bytes + swizzle_x(16 * s)) = v;
+    }
+  } else {
+    for (int i = threadIdx.x; i < B * len; i += blockDim.x) {
+      const int b = i / len, e = i - b * len;
+      *reinterpret_cast<TX*>(smem + b * p.x_row_smem_bytes + swizzle_x(e * static_cast<int>(sizeof(TX)))) =
+          x[b * p.cols + k_begin + e];
+    }
+  }
+}
+
+// N activations starting at element `e` of a staged row, as floats (read in pieces of at most 16 bytes).
+template <class TX, int N>
+__device__ __forceinline__ void load_x_floats(const char* row, int e, float (&out)[N]) {
+  constexpr int kBytes = N * static_cast<int>(sizeof(TX));
+  constexpr int kPiece = kBytes < 16 ? kBytes : 16;
+  constexpr int kPieceElements = kPiece / static_cast<int>(sizeof(TX));
+#pragma unroll
+  for (int piece = 0; piece < kBytes / kPiece; ++piece) {
+    const int offset = swizzle_x((e + piece * kPieceElements) * static_cast<int>(sizeof(TX)));
+    const Vec<TX, kPieceElements> v = *reinterpret_cast<const Vec<TX, kPieceElements>*>(row + offset);
+#pragma unroll
+    for (int j = 0; j < kPieceElements; ++j) out[piece * kPieceElements + j] = to_float(v.v[j]);
+  }
+}
+
+// Every lane holds the warp's sums acc[r][b] for rows row0 + r: lane r * B + b stores one of them,
+// to y (one split) or to this split's partial sums.
+template <int B>
+__device__ __forceinline__ void store_warp_rows(const Params& p, int64_t row0, int lane,
+                                                const float (&acc)[kRowsPerWarp][B]) {
+  float v = 0.f;
+#pragma unroll
+  for (int i = 0; i < kRowsPerWarp * B; ++i) {
+    if (lane == i) v = acc[i / B][i % B];
+  }
+  if (lane < kRowsPerWarp * B) {
+    const int r = lane / B, b = lane % B;
+    const int64_t row = row0 + r;
+    if (row < p.rows) {
+      if (p.splits == 1) {
+        p.y[b * p.rows + row] = v;
+      } else {
+        p.partials[(static_cast<int64_t>(blockIdx.y) * B + b) * p.rows + row] = v;
+      }
+    }
+  }
+}
+
+// With several splits: the block that arrives last at its row tile adds the partial sums in split
+// order (deterministic), writes y and resets the tile's counter for the next launch.
+template <int B>
+__device__ __forceinline__ void finish_split_k(const Params& p) {
+  if (p.splits == 1) return;
+  __shared__ bool is_last;
+  const int64_t tile = blockIdx.x;
+  __threadfence();  // this block's partial sums are visible device-wide before it is counted
+  __syncthreads();
+  if (threadIdx.x == 0) is_last = atomicAdd(p.counters + tile, 1u) == static_cast<unsigned>(p.splits - 1);
+  __syncthreads();
+  if (!is_last) return;
+  __threadfence();
+  for (int i = threadIdx.x; i < kRowsPerBlock * B; i += blockDim.x) {
+    const int r = i % kRowsPerBlock, b = i / kRowsPerBlock;
+    const int64_t row = tile * kRowsPerBlock + r;
+    if (row >= p.rows) continue;
+    float sum = 0.f;
+    for (int s = 0; s < p.splits; ++s) sum += __ldcg(p.partials + (static_cast<int64_t>(s) * B + b) * p.rows + row);
+    p.y[b * p.rows + row] = sum;
+  }
+  if (threadIdx.x == 0) p.counters[tile] = 0;
+}
+
+}  // namespace gemv
+}  // namespace llmkb

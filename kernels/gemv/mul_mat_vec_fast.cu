@@ -1,0 +1,154 @@
+// mul_mat_vec/fast: one pass over W for all (up to 8) vectors: 8 warps x 4 rows per block, each lane
+// issuing 8 independent 16-byte streaming loads (4 rows x 2 steps) before using them, the
+// activation slice staged once per block in shared memory, warp-shuffle reductions, and K split
+// over blocks when M alone gives fewer than ~4 blocks per SM (the last block of a row tile adds
+// the partial sums). Rows whose length is not a whole number of 16-byte vectors (or unaligned
+// pointers) take the same structure with one element per lane.
+#include "kernels/common/variant.h"
+#include "kernels/gemv/gemv_device.cuh"
+
+namespace llmkb {
+namespace {
+
+using gemv::kRowsPerBlock;
+using gemv::kRowsPerWarp;
+using gemv::Params;
+
+constexpr int kUnroll = 2;  // steps whose loads are in flight together
+
+template <class TW, int N>
+__device__ __forceinline__ Vec<TW, N> load_weights(const TW* p) {
+  if constexpr (N * sizeof(TW) == 16) {
+    const uint4 raw = gemv::load_stream16(p);
+    return *reinterpret_cast<const Vec<TW, N>*>(&raw);
+  } else {
+    return *reinterpret_cast<const Vec<TW, N>*>(p);
+  }
+}
+
+template <class TW, class TX, int B, int kVecWidth>
+__global__ void __launch_bounds__(gemv::kThreads) mul_mat_vec_fast_kernel(const Params p) {
+  extern __shared__ __align__(16) char x_smem[];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int64_t k_begin = static_cast<int64_t>(blockIdx.y) * p.k_slice;
+  const int len = static_cast<int>(min(p.k_slice, p.cols - k_begin));
+  const int64_t row0 = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + warp * kRowsPerWarp;
+
+  // Rows past M (last tile only) re-read row M-1 and are never stored.
+  const TW* w_rows[kRowsPerWarp];
+#pragma unroll
+  for (int r = 0; r < kRowsPerWarp; ++r) {
+    w_rows[r] = static_cast<const TW*>(p.w) + min(row0 + r, p.rows - 1) * p.cols + k_begin;
+  }
+  gemv::stage_x_slice<TX, B>(p, k_begin, len, x_smem);
+  __syncthreads();
+
+  float acc[kRowsPerWarp][B];
+#pragma unroll
+  for (int r = 0; r < kRowsPerWarp; ++r) {
+#pragma unroll
+    for (int b = 0; b < B; ++b) acc[r][b] = 0.f;
+  }
+
+  constexpr int kStep = 32 * kVecWidth;
+  for (int k0 = lane * kVecWidth; k0 < len; k0 += kStep * kUnroll) {
+    Vec<TW, kVecWidth> w[kUnroll][kRowsPerWarp];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int k = k0 + u * kStep;
+      if (k < len) {
+#pragma unroll
+        for (int r = 0; r < kRowsPerWarp; ++r) w[u][r] = load_weights<TW, kVecWidth>(w_rows[r] + k);
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int k = k0 + u * kStep;
+      if (k < len) {
+        float wf[kRowsPerWarp][kVecWidth];
+#pragma unroll
+        for (int r = 0; r < kRowsPerWarp; ++r) {
+#pragma unroll
+          for (int j = 0; j < kVecWidth; ++j) wf[r][j] = to_float(w[u][r].v[j]);
+        }
+#pragma unroll
+        for (int b = 0; b < B; ++b) {
+          float xf[kVecWidth];
+          gemv::load_x_floats<TX, kVecWidth>(x_smem + b * p.x_row_smem_bytes, k, xf);
+#pragma unroll
+          for (int r = 0; r < kRowsPerWarp; ++r) {
+#pragma unroll
+            for (int j = 0; j < kVecWidth; ++j) acc[r][b] = fmaf(wf[r][j], xf[j], acc[r][b]);
+          }
+        }
+      }
+    }
+  }
+
+#pragma unroll
+  for (int r = 0; r < kRowsPerWarp; ++r) {
+#pragma unroll
+    for (int b = 0; b < B; ++b) acc[r][b] = warp_sum(acc[r][b]);
+  }
+  gemv::store_warp_rows<B>(p, row0, lane, acc);
+  gemv::finish_split_k<B>(p);
+}
+
+Support supports(const MulMatVecProblem& p) {
+  const Support valid = mul_mat_vec_valid(p);
+  if (!valid.ok) return valid;
+  if (is_quantized(p.weight)) return Support::no(std::string(to_string(p.weight)) + " weights (float kernel)");
+  if (p.cols > (int64_t{1} << 24)) return Support::no("cols above 2^24 (split count would exceed the grid)");
+  return Support::yes();
+}
+
+template <class TW, class TX>
+void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  constexpr int kVec = kVec16<TW>;
+  const bool vector_weights = p.cols % kVec == 0 && aligned16(a.w);
+  Params params;
+  params.w = a.w;
+  params.x = a.x;
+  params.y = a.y;
+  params.rows = p.rows;
+  params.cols = p.cols;
+  params.w_row_bytes = p.cols * static_cast<int64_t>(sizeof(TW));
+  const int64_t step = 32 * (vector_weights ? kVec : 1);
+  gemv::plan_split_k(params, p.batch, sizeof(TX), step, /*min_slice_steps=*/4);
+  params.x_vector_staging = aligned16(a.x) && (p.cols * static_cast<int64_t>(sizeof(TX))) % 16 == 0 &&
+                            (params.k_slice * static_cast<int64_t>(sizeof(TX))) % 16 == 0;
+  const size_t smem = gemv::x_smem_bytes(params, p.batch);
+  gemv::dispatch_batch(p.batch, [&](auto batch) {
+    constexpr int B = decltype(batch)::value;
+    auto kernel = vector_weights ? mul_mat_vec_fast_kernel<TW, TX, B, kVec> : mul_mat_vec_fast_kernel<TW, TX, B, 1>;
+    kernel<<<gemv::grid_of(params), gemv::kThreads, smem, stream>>>(params);
+  });
+  LLMKB_CHECK_LAUNCH();
+}
+
+void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  const Support s = supports(p);
+  if (!s.ok) throw std::invalid_argument("mul_mat_vec/fast: " + s.reason);
+  dispatch_float_dtype(storage_dtype(p.weight), [&](auto weight_tag) {
+    using TW = decltype(weight_tag);
+    if (p.activation == DType::f32) {
+      launch_typed<TW, float>(p, a, stream);
+    } else if constexpr (!std::is_same_v<TW, float>) {
+      launch_typed<TW, TW>(p, a, stream);  // mul_mat_vec_valid: the activation is the weight's type
+    }
+  });
+}
+
+}  // namespace
+
+Variant<MulMatVecOp> mul_mat_vec_fast() {
+  return {"mul_mat_vec/fast",
+          "16-byte streaming loads, 4 rows x 2 steps in flight per lane, x slice in smem, all vectors in one pass, "
+          "split-K for small M",
+          75,
+          false,
+          supports,
+          launch};
+}
+
+}  // namespace llmkb
