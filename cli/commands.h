@@ -8,6 +8,7 @@ namespace llmkb {
 // args excludes the program and subcommand names. Each returns the process exit code.
 int cmd_list(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
 
 // Splits "a,b,c" into its items (empty items dropped).
 std::vector<std::string> split_list(const std::string& text);

@@ -18,6 +18,7 @@ struct Command {
 const Command kCommands[] = {
     {"list", "ops, variants (with the architecture each needs) and shape presets", llmkb::cmd_list},
     {"bench", "check and time every variant on real model shapes; writes a results file", llmkb::cmd_bench},
+    {"report", "turn a results file into a report (Markdown, HTML with charts, JSON; en or zh)", llmkb::cmd_report},
 };
 
 void usage(std::ostream& out) {
