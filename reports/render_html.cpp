@@ -40,17 +40,19 @@ th { background: #f6f8fa; }
 dl.fields { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; font-size: 14px; }
 dl.fields dt { font-weight: 600; } dl.fields dd { margin: 0; }
 svg.chart { display: block; margin: 8px 0 20px; max-width: 100%; height: auto; }
-svg .title { font-size: 14px; font-weight: 600; } svg .label, svg .value, svg .legend { font-size: 11px; }
-svg .frame { fill: none; stroke: #8c959f; } svg .grid { stroke: #eaeef2; }
-svg .reference { stroke: #57606a; stroke-dasharray: 4 3; }
-svg .roof { fill: none; stroke: #24292f; stroke-width: 2; } svg .roof.dashed { stroke: #8c959f; stroke-dasharray: 6 4; }
-svg .point { stroke: #ffffff; stroke-width: 0.8; fill-opacity: 0.85; }
+svg.chart text { font-family: inherit; fill: #1b1f24; }
 )css";
 
 constexpr const char* kSelfCheck = R"js(
 (function () {
   var errors = 0;
-  window.addEventListener('error', function () { errors += 1; document.body.setAttribute('data-js-errors', String(errors)); });
+  function count_error() {
+    errors += 1;
+    if (document.body) document.body.setAttribute('data-js-errors', String(errors));
+  }
+  window.addEventListener('error', count_error, true);  // script errors and resources that fail to load
+  var console_error = console.error;
+  console.error = function () { count_error(); return console_error.apply(console, arguments); };
   window.addEventListener('load', function () {
     var charts = document.querySelectorAll('svg.chart');
     var ok = 0;

@@ -343,7 +343,11 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
   t.header = {tr(lang, "col_kernel"), tr(lang, "col_launches"), tr(lang, "col_bound"), tr(lang, "deep_pct_roof"),
               tr(lang, "col_severity")};
   for (const json& k : model["kernels"]) {
-    t.rows.push_back({code(str(k["short_name"])), str(k["launches"]), bound_name(k["bound"], lang),
+    std::string bounds;
+    for (const auto& [bound, count] : k["launches_by_bound"].items()) {
+      bounds += (bounds.empty() ? "" : ", ") + bound_name(bound, lang) + " x" + str(count);
+    }
+    t.rows.push_back({code(str(k["short_name"])), str(k["launches"]), bounds,
                       k["pct_of_roof_time_weighted"].is_number()
                           ? format_pct(num(k["pct_of_roof_time_weighted"])) + " (" + format_pct(num(k["pct_of_roof_min"])) +
                                 " – " + format_pct(num(k["pct_of_roof_max"])) + ")"

@@ -89,8 +89,13 @@ json overview_of(const json& section) {
     out["span_us"] = optional_json(number_at(trace, "span_us"));
     out["dropped_records"] = trace.value("dropped_records", 0);
     for (const json& k : trace["kernels"]) {
-      json row = k;
-      row["short_name"] = short_kernel_name(k.value("name", ""));
+      json row = {{"name", k.value("name", "?")},
+                  {"instances", k.value("instances", 0.0)},
+                  {"total_us", k.value("total_us", 0.0)}};
+      row["short_name"] = short_kernel_name(row["name"]);
+      for (const char* key : {"avg_us", "median_us", "min_us", "max_us", "share_pct"}) {
+        if (number_at(k, key)) row[key] = k[key];
+      }
       kernels.push_back(row);
     }
   } else {
@@ -327,6 +332,7 @@ json kernels_of(const json& section, json& roofline_points) {
     double total_us = 0, ideal_us = 0, profiled_us = 0;
     std::optional<double> roof_min, roof_max;
     std::map<std::string, double> time_by_bound;
+    std::map<std::string, int> launches_by_bound;
     for (const json& l : launches) {
       using T = RuleThresholds;
       if (l["sm_efficiency_pct"].is_number()) sm.add(l["sm_efficiency_pct"], T::kLowSmEfficiencyPct);
@@ -338,6 +344,7 @@ json kernels_of(const json& section, json& roofline_points) {
       if (l["registers"].is_number()) registers.add(l["registers"], -1);
       const double duration = l["duration_us"].is_number() ? l["duration_us"].get<double>() : 0.0;
       time_by_bound[l["bound"]] += duration;
+      launches_by_bound[l["bound"]] += 1;
       profiled_us += duration;
       if (l["pct_of_roof"].is_number()) {
         const double pct = l["pct_of_roof"];
@@ -371,6 +378,7 @@ json kernels_of(const json& section, json& roofline_points) {
               {"theoretical_occupancy_pct", theoretical.to_json()},
               {"registers", registers.to_json()},
               {"bound", bound},
+              {"launches_by_bound", launches_by_bound},
               {"pct_of_roof_time_weighted", total_us > 0 ? json(100.0 * ideal_us / total_us) : json(nullptr)},
               {"pct_of_roof_min", optional_json(roof_min)},
               {"pct_of_roof_max", optional_json(roof_max)},

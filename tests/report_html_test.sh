@@ -31,7 +31,9 @@ check_page() {
   total=$(grep -o 'data-charts-total="[0-9]*"' "$tmp/dom.html" | head -1 | grep -o '[0-9]*')
   ok=$(grep -o 'data-charts-ok="[0-9]*"' "$tmp/dom.html" | head -1 | grep -o '[0-9]*')
   errors=$(grep -o 'data-js-errors="[0-9]*"' "$tmp/dom.html" | head -1 | grep -o '[0-9]*')
-  console=$(grep -E 'CONSOLE' "$tmp/console.log" | grep -iE 'error|uncaught|failed' || true)
+  # The report logs nothing to the console, and Chromium's log line does not carry the level: any
+  # console message at all (an uncaught exception, console.error, a failed resource) fails the page.
+  console=$(grep -E ':CONSOLE[:(]' "$tmp/console.log" || true)
   echo "$name: chromium exit $code, charts ${ok:-?}/${total:-?} drawn, script errors ${errors:-?}"
   [ -n "$console" ] && echo "$console" | head -5 | sed 's/^/    console: /'
   [ "$code" -eq 0 ] && [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$ok" = "$total" ] && [ "${errors:-1}" = "0" ] &&
@@ -64,5 +66,11 @@ if check_page "$tmp/broken/empty.html" "deliberate empty chart" >/dev/null; then
   echo "FAIL: a page with an empty chart passed the check"; fail=1
 else
   echo "ok: a page with an empty chart is caught"
+fi
+sed 's#</body>#<script>console.error("deliberate");</script></body>#' "$tmp/broken/report.html" >"$tmp/broken/console.html"
+if check_page "$tmp/broken/console.html" "deliberate console error" >/dev/null; then
+  echo "FAIL: a page that logs a console error passed the check"; fail=1
+else
+  echo "ok: a page that logs a console error is caught"
 fi
 exit $fail
