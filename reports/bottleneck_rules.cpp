@@ -9,29 +9,40 @@ using T = RuleThresholds;
 
 const char* to_string(Bound bound) {
   switch (bound) {
-    case Bound::memory: return "memory";
-    case Bound::compute: return "compute";
-    case Bound::latency: return "latency";
-    case Bound::unknown: break;
+    case Bound::memory:
+      return "memory";
+    case Bound::compute:
+      return "compute";
+    case Bound::latency:
+      return "latency";
+    case Bound::unknown:
+      break;
   }
   return "unknown";
 }
 
 const char* to_string(Severity severity) {
   switch (severity) {
-    case Severity::high: return "high";
-    case Severity::medium: return "medium";
-    case Severity::low: break;
+    case Severity::high:
+      return "high";
+    case Severity::medium:
+      return "medium";
+    case Severity::low:
+      break;
   }
   return "low";
 }
 
 const char* to_string(Precision precision) {
   switch (precision) {
-    case Precision::fp32: return "fp32";
-    case Precision::fp16: return "fp16";
-    case Precision::tensor: return "tensor";
-    case Precision::none: break;
+    case Precision::fp32:
+      return "fp32";
+    case Precision::fp16:
+      return "fp16";
+    case Precision::tensor:
+      return "tensor";
+    case Precision::none:
+      break;
   }
   return "none";
 }
@@ -50,10 +61,14 @@ Precision dominant_precision(const LaunchCounters& c) {
 
 double flops_of(const LaunchCounters& c, Precision precision) {
   switch (precision) {
-    case Precision::fp32: return c.flops_fp32;
-    case Precision::fp16: return c.flops_fp16;
-    case Precision::tensor: return c.flops_tensor;
-    case Precision::none: break;
+    case Precision::fp32:
+      return c.flops_fp32;
+    case Precision::fp16:
+      return c.flops_fp16;
+    case Precision::tensor:
+      return c.flops_tensor;
+    case Precision::none:
+      break;
   }
   return 0;
 }
@@ -66,7 +81,9 @@ Severity severity_for_speedup(double speedup_left) {
 
 namespace {
 
-Severity one_level_lower(Severity s) { return s == Severity::high ? Severity::medium : Severity::low; }
+Severity one_level_lower(Severity s) {
+  return s == Severity::high ? Severity::medium : Severity::low;
+}
 
 // Places the launch on the roofline: arithmetic intensity, achieved rate, the roof there, and the side.
 void place_on_roofline(const LaunchCounters& c, const LaunchContext& ctx, LaunchAnalysis& a) {
@@ -115,9 +132,12 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
 
   // How far below the roof: the roofline, else the case's % of its ceiling, else the busier SOL.
   std::optional<double> fraction;
-  if (a.pct_of_roof) fraction = *a.pct_of_roof / 100.0;
-  else if (ctx.case_pct_of_ceiling) fraction = *ctx.case_pct_of_ceiling / 100.0;
-  else if (have_sol) fraction = std::max(compute_sol, memory_sol) / 100.0;
+  if (a.pct_of_roof)
+    fraction = *a.pct_of_roof / 100.0;
+  else if (ctx.case_pct_of_ceiling)
+    fraction = *ctx.case_pct_of_ceiling / 100.0;
+  else if (have_sol)
+    fraction = std::max(compute_sol, memory_sol) / 100.0;
 
   a.bound = latency ? Bound::latency : a.roofline_side;
   if (a.bound == Bound::unknown && have_sol) a.bound = memory_sol >= compute_sol ? Bound::memory : Bound::compute;
@@ -158,8 +178,12 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
 
   if (c.achieved_occupancy_pct && c.theoretical_occupancy_pct &&
       *c.theoretical_occupancy_pct - *c.achieved_occupancy_pct > T::kOccupancyGapPts) {
-    Finding f{"occupancy_gap", contributing, false, *c.achieved_occupancy_pct,
-              *c.theoretical_occupancy_pct - T::kOccupancyGapPts, "%"};
+    Finding f{"occupancy_gap",
+              contributing,
+              false,
+              *c.achieved_occupancy_pct,
+              *c.theoretical_occupancy_pct - T::kOccupancyGapPts,
+              "%"};
     f.detail_value = *c.theoretical_occupancy_pct;
     add(f);
   }

@@ -23,7 +23,7 @@ struct LaunchCounters {
   std::optional<double> achieved_occupancy_pct;  // sm__warps_active.avg.pct_of_peak_sustained_active
   double flops_fp32 = 0, flops_fp16 = 0, flops_tensor = 0;
   std::optional<double> theoretical_occupancy_pct;
-  std::string occupancy_limiter;                 // none | registers | shared_memory | block_size | blocks_per_sm
+  std::string occupancy_limiter;  // none | registers | shared_memory | block_size | blocks_per_sm
   std::optional<double> waves_per_sm;
   std::optional<double> registers;
 
@@ -33,17 +33,17 @@ struct LaunchCounters {
 
 // What the rules need besides the counters: the ceilings that apply and the case's minimum traffic.
 struct LaunchContext {
-  double bandwidth_ceiling_gbps = 0;  // the measured ceiling that applies (copy/read/write)
-  double compute_peak_tflops = 0;     // for the launch's precision (measured for tensor work)
-  std::optional<double> min_bytes;    // the op's minimum bytes for this launch (each input read once...)
-  std::optional<double> case_median_us;  // event-timed median of the case (one-kernel cases only)
-  double launch_floor_us = 0;            // empty kernel timed like a case (calibration.launch_us)
+  double bandwidth_ceiling_gbps = 0;          // the measured ceiling that applies (copy/read/write)
+  double compute_peak_tflops = 0;             // for the launch's precision (measured for tensor work)
+  std::optional<double> min_bytes;            // the op's minimum bytes for this launch (each input read once...)
+  std::optional<double> case_median_us;       // event-timed median of the case (one-kernel cases only)
+  double launch_floor_us = 0;                 // empty kernel timed like a case (calibration.launch_us)
   std::optional<double> case_pct_of_ceiling;  // fallback when counters cannot place the launch
 };
 
 // Thresholds, named once (GUIDE section 6; Nsight Compute's Speed-of-Light rules).
 struct RuleThresholds {
-  static constexpr double kLatencySolPct = 60;        // both SOL under this: latency bound
+  static constexpr double kLatencySolPct = 60;         // both SOL under this: latency bound
   static constexpr double kHighThroughputSolPct = 80;  // one SOL at least this: against that roof
   static constexpr double kBusierUnitGapPts = 10;      // SOLs this far apart name the busier unit
   static constexpr double kAtRoofFraction = 0.85;      // at least this of the roof: nothing above low
@@ -67,24 +67,24 @@ Precision dominant_precision(const LaunchCounters& counters);
 double flops_of(const LaunchCounters& counters, Precision precision);
 
 struct Finding {
-  std::string kind;        // latency_bound, below_roof, sol_busier_unit, occupancy_gap, occupancy_limited,
-                           // excess_dram_traffic, low_l2_hit, low_l1_hit, low_sm_efficiency
+  std::string kind;  // latency_bound, below_roof, sol_busier_unit, occupancy_gap, occupancy_limited,
+                     // excess_dram_traffic, low_l2_hit, low_l1_hit, low_sm_efficiency
   Severity severity = Severity::low;
-  bool primary = false;    // the finding that names the roof; the others are contributing causes
-  double value = 0;        // the measured value, in the finding's unit (%, or a ratio for traffic)
-  double threshold = 0;    // the threshold it crossed
-  std::string unit;        // "%", "x"
-  std::string detail;      // a fact the text uses: the busier unit, the occupancy limiter, "small_grid"
+  bool primary = false;     // the finding that names the roof; the others are contributing causes
+  double value = 0;         // the measured value, in the finding's unit (%, or a ratio for traffic)
+  double threshold = 0;     // the threshold it crossed
+  std::string unit;         // "%", "x"
+  std::string detail;       // a fact the text uses: the busier unit, the occupancy limiter, "small_grid"
   double detail_value = 0;  // the number that goes with detail (the other SOL, waves, theoretical occupancy...)
 };
 
 struct LaunchAnalysis {
   Precision precision = Precision::none;
   std::optional<double> dram_bytes, achieved_gbps, achieved_tflops, arithmetic_intensity;
-  std::optional<double> roof_tflops;   // the roof at this arithmetic intensity
-  std::optional<double> pct_of_roof;   // achieved over the roof that applies, in % (never clamped)
+  std::optional<double> roof_tflops;  // the roof at this arithmetic intensity
+  std::optional<double> pct_of_roof;  // achieved over the roof that applies, in % (never clamped)
   Bound bound = Bound::unknown;
-  Bound roofline_side = Bound::unknown;  // memory or compute by the ridge point, whatever the SOL says
+  Bound roofline_side = Bound::unknown;     // memory or compute by the ridge point, whatever the SOL says
   std::optional<double> dram_excess_ratio;  // DRAM bytes over the minimum bytes
   bool rereads_data = false;                // DRAM bytes clearly above the minimum: reuse is lost
   double speedup_left = 1;                  // attainable speedup: roof headroom, bounded by the launch floor

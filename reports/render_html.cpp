@@ -94,7 +94,8 @@ std::string render_html(const Document& doc) {
         break;
       case Block::Kind::fields:
         out << "<dl class=\"fields\">\n";
-        for (const auto& [name, value] : b.fields) out << "<dt>" << inline_html(name) << "</dt><dd>" << inline_html(value) << "</dd>\n";
+        for (const auto& [name, value] : b.fields)
+          out << "<dt>" << inline_html(name) << "</dt><dd>" << inline_html(value) << "</dd>\n";
         out << "</dl>\n";
         break;
       case Block::Kind::list:

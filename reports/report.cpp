@@ -21,7 +21,8 @@ RenderedReport render_report(const nlohmann::json& results, Lang lang) {
       finding["text"] = finding_text(finding, kernel["launch_details"][finding["launch_index"].get<size_t>()], lang);
     }
   }
-  for (auto& suggestion : report.model["suggestions"]) suggestion["text"] = suggestion_text(suggestion, report.model, lang);
+  for (auto& suggestion : report.model["suggestions"])
+    suggestion["text"] = suggestion_text(suggestion, report.model, lang);
   return report;
 }
 

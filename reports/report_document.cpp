@@ -18,11 +18,17 @@ std::string str(const json& value) {
   return value.dump();
 }
 
-double num(const json& value, double otherwise = 0) { return value.is_number() ? value.get<double>() : otherwise; }
+double num(const json& value, double otherwise = 0) {
+  return value.is_number() ? value.get<double>() : otherwise;
+}
 
-std::string pct_or_na(const json& value, Lang lang) { return value.is_number() ? format_pct(value) : tr(lang, "na"); }
+std::string pct_or_na(const json& value, Lang lang) {
+  return value.is_number() ? format_pct(value) : tr(lang, "na");
+}
 
-std::string code(const std::string& text) { return "`" + text + "`"; }
+std::string code(const std::string& text) {
+  return "`" + text + "`";
+}
 
 Block heading(const std::string& text, int level, const std::string& id = "") {
   Block b;
@@ -47,13 +53,16 @@ Block chart(const std::string& svg) {
   return b;
 }
 
-std::string bound_name(const std::string& bound, Lang lang) { return tr(lang, "bound_" + bound); }
+std::string bound_name(const std::string& bound, Lang lang) {
+  return tr(lang, "bound_" + bound);
+}
 
 // A kernel's measured percentage, with a note when it is over 100 % (an artefact, not clamped).
 std::string hit_rate_text(const json& stat, Lang lang) {
   if (!stat.is_object()) return tr(lang, "na");
   std::string text = format_pct(num(stat["avg"]));
-  if (stat["over_100"].get<int>() > 0) text += " (" + trf(lang, "deep_artefact", {std::to_string(stat["over_100"].get<int>())}) + ")";
+  if (stat["over_100"].get<int>() > 0)
+    text += " (" + trf(lang, "deep_artefact", {std::to_string(stat["over_100"].get<int>())}) + ")";
   return text;
 }
 
@@ -83,14 +92,14 @@ void environment_section(const json& model, Lang lang, Document& doc) {
   if (env.contains("host")) f.fields.push_back({tr(lang, "env_host"), str(env["host"])});
   if (env.contains("command")) f.fields.push_back({tr(lang, "env_command"), code(str(env["command"]))});
   f.fields.push_back({tr(lang, "env_cases"), trf(lang, "env_cases_value",
-                                                  {std::to_string(model["case_count"].get<int>()),
-                                                   std::to_string(model["failed_count"].get<int>()),
-                                                   std::to_string(model["skipped_count"].get<int>())})});
+                                                 {std::to_string(model["case_count"].get<int>()),
+                                                  std::to_string(model["failed_count"].get<int>()),
+                                                  std::to_string(model["skipped_count"].get<int>())})});
   if (model.contains("profiler")) {
     const json& p = model["profiler"];
-    f.fields.push_back({tr(lang, "env_profiler"),
-                        trf(lang, "env_profiler_value", {str(p.value("status", json("?"))),
-                                                         p.contains("passes") ? str(p["passes"]) : tr(lang, "na")})});
+    f.fields.push_back({tr(lang, "env_profiler"), trf(lang, "env_profiler_value",
+                                                      {str(p.value("status", json("?"))),
+                                                       p.contains("passes") ? str(p["passes"]) : tr(lang, "na")})});
   }
   doc.blocks.push_back(f);
 
@@ -108,8 +117,8 @@ void environment_section(const json& model, Lang lang, Document& doc) {
   };
   for (const char* p : {"fp32", "fp16"}) {
     const json& peak = cal["compute_peaks"][p];
-    c.fields.push_back({tr(lang, std::string("ceil_") + p),
-                        format_tflops(num(peak["tflops"])) + " (" + str(peak["basis"]) + ")"});
+    c.fields.push_back(
+        {tr(lang, std::string("ceil_") + p), format_tflops(num(peak["tflops"])) + " (" + str(peak["basis"]) + ")"});
   }
   doc.blocks.push_back(c);
 }
@@ -127,7 +136,8 @@ void missing_section(const json& model, Lang lang, Document& doc) {
     if (what == "some_counters") {
       list.items.push_back(trf(lang, "missing_some_counters", {str(m["profiled"]), str(m["cases"]), str(m["errors"])}));
     }
-    if (what == "profiler_failed") list.items.push_back(trf(lang, "missing_profiler_failed", {str(m["status"]), str(m["message"])}));
+    if (what == "profiler_failed")
+      list.items.push_back(trf(lang, "missing_profiler_failed", {str(m["status"]), str(m["message"])}));
     if (what == "dropped_records") list.items.push_back(trf(lang, "missing_dropped", {str(m["count"])}));
   }
   doc.blocks.push_back(list);
@@ -140,13 +150,15 @@ void overview_section(const json& model, Lang lang, Document& doc) {
   Block f;
   f.kind = Block::Kind::fields;
   f.fields = {{tr(lang, "ov_kernel_count"), std::to_string(ov["kernel_count"].get<int>())},
-              {tr(lang, "ov_total_time"), format_us(num(ov["total_us"])) + " (" + fixed(num(ov["total_us"]) / 1e3, 3) + " ms)"}};
-  if (ov.contains("span_us") && ov["span_us"].is_number()) f.fields.push_back({tr(lang, "ov_span"), format_us(num(ov["span_us"]))});
+              {tr(lang, "ov_total_time"),
+               format_us(num(ov["total_us"])) + " (" + fixed(num(ov["total_us"]) / 1e3, 3) + " ms)"}};
+  if (ov.contains("span_us") && ov["span_us"].is_number())
+    f.fields.push_back({tr(lang, "ov_span"), format_us(num(ov["span_us"]))});
   doc.blocks.push_back(f);
   Block t;
   t.kind = Block::Kind::table;
-  t.header = {tr(lang, "col_rank"), tr(lang, "col_kernel"), tr(lang, "col_instances"), tr(lang, "col_time"),
-              tr(lang, "col_avg"), tr(lang, "col_share")};
+  t.header = {tr(lang, "col_rank"), tr(lang, "col_kernel"), tr(lang, "col_instances"),
+              tr(lang, "col_time"), tr(lang, "col_avg"),    tr(lang, "col_share")};
   BarChart bars;
   bars.title = tr(lang, "chart_overview");
   int rank = 0;
@@ -154,8 +166,8 @@ void overview_section(const json& model, Lang lang, Document& doc) {
     ++rank;
     const double instances = num(k["instances"]);
     const double avg = k.contains("avg_us") ? num(k["avg_us"]) : (instances > 0 ? num(k["total_us"]) / instances : 0);
-    t.rows.push_back({std::to_string(rank), code(str(k["name"])), format_count(instances), format_us(num(k["total_us"])),
-                      format_us(avg), format_pct(num(k["share_pct"]))});
+    t.rows.push_back({std::to_string(rank), code(str(k["name"])), format_count(instances),
+                      format_us(num(k["total_us"])), format_us(avg), format_pct(num(k["share_pct"]))});
     bars.bars.push_back({str(k["short_name"]), num(k["share_pct"]), format_pct(num(k["share_pct"])), 0,
                          str(k["name"]) + ": " + format_us(num(k["total_us"]))});
   }
@@ -174,8 +186,8 @@ void variants_section(const json& model, Lang lang, Document& doc) {
     doc.blocks.push_back(heading(trf(lang, "var_op", {op}), 3));
     Block t;
     t.kind = Block::Kind::table;
-    t.header = {tr(lang, "col_shape"), tr(lang, "col_variant"), tr(lang, "col_median"), tr(lang, "col_rate"),
-                tr(lang, "col_pct_ceiling"), tr(lang, "col_speedup")};
+    t.header = {tr(lang, "col_shape"), tr(lang, "col_variant"),     tr(lang, "col_median"),
+                tr(lang, "col_rate"),  tr(lang, "col_pct_ceiling"), tr(lang, "col_speedup")};
     BarChart bars;
     bars.title = trf(lang, "chart_variants", {op});
     bars.reference_value = 100;
@@ -194,11 +206,13 @@ void variants_section(const json& model, Lang lang, Document& doc) {
           row.push_back(format_us(num(r["median_us"])));
           row.push_back(tensor ? format_tflops(num(r["rate"])) : format_gbps(num(r["rate"])));
           row.push_back(format_pct(num(r["pct_of_ceiling"])) + " (" + str(r["ceiling"]) + ")");
-          row.push_back(r["speedup_vs_baseline"].is_number() ? fixed(num(r["speedup_vs_baseline"]), 2) + "x" : tr(lang, "na"));
-          bars.bars.push_back({str(g["label"]) + " · " + variant, num(r["pct_of_ceiling"]), format_pct(num(r["pct_of_ceiling"])),
-                               series, ""});
+          row.push_back(r["speedup_vs_baseline"].is_number() ? fixed(num(r["speedup_vs_baseline"]), 2) + "x"
+                                                             : tr(lang, "na"));
+          bars.bars.push_back({str(g["label"]) + " · " + variant, num(r["pct_of_ceiling"]),
+                               format_pct(num(r["pct_of_ceiling"])), series, ""});
         } else {
-          const std::string why = r.contains("error") ? tr(lang, "var_error") + ": " + str(r["error"]) : tr(lang, "var_failed");
+          const std::string why =
+              r.contains("error") ? tr(lang, "var_error") + ": " + str(r["error"]) : tr(lang, "var_failed");
           row.insert(row.end(), {why, "", "", ""});
         }
         t.rows.push_back(row);
@@ -210,7 +224,8 @@ void variants_section(const json& model, Lang lang, Document& doc) {
   }
 }
 
-std::string stat_range(const json& stat, const std::function<std::string(double)>& format, Lang lang, const char* which) {
+std::string stat_range(const json& stat, const std::function<std::string(double)>& format, Lang lang,
+                       const char* which) {
   return stat.is_object() ? format(num(stat[which])) : tr(lang, "na");
 }
 
@@ -238,17 +253,19 @@ void deep_section(const json& model, Lang lang, Document& doc) {
         {tr(lang, "deep_avg_sm"), stat_range(sm, pct, lang, "avg")},
         {tr(lang, "deep_max_sm"), stat_range(sm, pct, lang, "max")},
         {tr(lang, "deep_min_sm"), stat_range(sm, pct, lang, "min")},
-        {tr(lang, "deep_below50"), sm.is_object() ? str(sm["below_threshold"]) + " / " + str(sm["count"]) : tr(lang, "na")},
+        {tr(lang, "deep_below50"),
+         sm.is_object() ? str(sm["below_threshold"]) + " / " + str(sm["count"]) : tr(lang, "na")},
         {tr(lang, "deep_avg_bw"), stat_range(bw, gbps, lang, "avg")},
         {tr(lang, "deep_max_bw"), stat_range(bw, gbps, lang, "max")},
         {tr(lang, "deep_min_bw"), stat_range(bw, gbps, lang, "min")},
         {tr(lang, "deep_avg_l2"), hit_rate_text(k["l2_hit_pct"], lang)},
-        {tr(lang, "deep_low_l2"), k["l2_hit_pct"].is_object() ? str(k["l2_hit_pct"]["below_threshold"]) : tr(lang, "na")},
+        {tr(lang, "deep_low_l2"),
+         k["l2_hit_pct"].is_object() ? str(k["l2_hit_pct"]["below_threshold"]) : tr(lang, "na")},
         {tr(lang, "deep_avg_l1"), hit_rate_text(k["l1_hit_pct"], lang)},
-        {tr(lang, "deep_low_l1"), k["l1_hit_pct"].is_object() ? str(k["l1_hit_pct"]["below_threshold"]) : tr(lang, "na")},
-        {tr(lang, "deep_occupancy"),
-         stat_range(k["achieved_occupancy_pct"], pct, lang, "avg") + " / " +
-             stat_range(k["theoretical_occupancy_pct"], pct, lang, "avg")},
+        {tr(lang, "deep_low_l1"),
+         k["l1_hit_pct"].is_object() ? str(k["l1_hit_pct"]["below_threshold"]) : tr(lang, "na")},
+        {tr(lang, "deep_occupancy"), stat_range(k["achieved_occupancy_pct"], pct, lang, "avg") + " / " +
+                                         stat_range(k["theoretical_occupancy_pct"], pct, lang, "avg")},
         {tr(lang, "deep_registers"),
          k["registers"].is_object()
              ? (num(k["registers"]["min"]) == num(k["registers"]["max"])
@@ -256,19 +273,20 @@ void deep_section(const json& model, Lang lang, Document& doc) {
                     : format_count(num(k["registers"]["min"])) + "–" + format_count(num(k["registers"]["max"])))
              : tr(lang, "na")},
         {tr(lang, "deep_bound"), bound_name(k["bound"], lang)},
-        {tr(lang, "deep_pct_roof"),
-         k["pct_of_roof_time_weighted"].is_number()
-             ? format_pct(num(k["pct_of_roof_time_weighted"])) + " (" + format_pct(num(k["pct_of_roof_min"])) + " – " +
-                   format_pct(num(k["pct_of_roof_max"])) + ")"
-             : tr(lang, "na")},
+        {tr(lang, "deep_pct_roof"), k["pct_of_roof_time_weighted"].is_number()
+                                        ? format_pct(num(k["pct_of_roof_time_weighted"])) + " (" +
+                                              format_pct(num(k["pct_of_roof_min"])) + " – " +
+                                              format_pct(num(k["pct_of_roof_max"])) + ")"
+                                        : tr(lang, "na")},
     };
     doc.blocks.push_back(f);
     Block list;
     list.kind = Block::Kind::list;
     for (const json& finding : k["findings"]) {
       const json& launch = k["launch_details"][finding["launch_index"].get<size_t>()];
-      list.items.push_back(finding_text(finding, launch, lang) + " (" + tr(lang, "sev_" + str(finding["severity"])) + ") — " +
-                           trf(lang, "find_where", {str(finding["launches"]), str(k["launches"]), code(str(finding["case"]))}));
+      list.items.push_back(
+          finding_text(finding, launch, lang) + " (" + tr(lang, "sev_" + str(finding["severity"])) + ") — " +
+          trf(lang, "find_where", {str(finding["launches"]), str(k["launches"]), code(str(finding["case"]))}));
     }
     if (list.items.empty()) list.items.push_back(tr(lang, "deep_none"));
     doc.blocks.push_back(paragraph(tr(lang, "deep_main") + ":"));
@@ -280,16 +298,15 @@ void deep_section(const json& model, Lang lang, Document& doc) {
                 tr(lang, "col_bw"),    tr(lang, "col_l2"),       tr(lang, "col_sol"),  tr(lang, "col_waves"),
                 tr(lang, "col_bound"), tr(lang, "col_pct_roof")};
     for (const json& l : k["launch_details"]) {
-      t.rows.push_back({code(str(l["case"])),
-                        l["duration_us"].is_number() ? format_us(num(l["duration_us"])) : tr(lang, "na"),
-                        l["dram_bytes"].is_number() ? format_bytes(num(l["dram_bytes"])) : tr(lang, "na"),
-                        l["dram_excess_ratio"].is_number() ? fixed(num(l["dram_excess_ratio"]), 2) + "x" : tr(lang, "na"),
-                        l["achieved_gbps"].is_number() ? format_gbps(num(l["achieved_gbps"])) : tr(lang, "na"),
-                        pct_or_na(l["l2_hit_pct"], lang),
-                        pct_or_na(l["compute_sol_pct"], lang) + " / " + pct_or_na(l["memory_sol_pct"], lang),
-                        l["waves_per_sm"].is_number() ? fixed(num(l["waves_per_sm"]), 2) : tr(lang, "na"),
-                        bound_name(l["bound"], lang),
-                        pct_or_na(l["pct_of_roof"], lang)});
+      t.rows.push_back(
+          {code(str(l["case"])), l["duration_us"].is_number() ? format_us(num(l["duration_us"])) : tr(lang, "na"),
+           l["dram_bytes"].is_number() ? format_bytes(num(l["dram_bytes"])) : tr(lang, "na"),
+           l["dram_excess_ratio"].is_number() ? fixed(num(l["dram_excess_ratio"]), 2) + "x" : tr(lang, "na"),
+           l["achieved_gbps"].is_number() ? format_gbps(num(l["achieved_gbps"])) : tr(lang, "na"),
+           pct_or_na(l["l2_hit_pct"], lang),
+           pct_or_na(l["compute_sol_pct"], lang) + " / " + pct_or_na(l["memory_sol_pct"], lang),
+           l["waves_per_sm"].is_number() ? fixed(num(l["waves_per_sm"]), 2) : tr(lang, "na"),
+           bound_name(l["bound"], lang), pct_or_na(l["pct_of_roof"], lang)});
     }
     doc.blocks.push_back(paragraph(tr(lang, "deep_launch_table") + ":"));
     doc.blocks.push_back(t);
@@ -299,23 +316,25 @@ void deep_section(const json& model, Lang lang, Document& doc) {
 void roofline_section(const json& model, Lang lang, Document& doc) {
   doc.blocks.push_back(heading(tr(lang, "sec_roofline"), 2, "roofline"));
   const json& charts = model["roofline"]["charts"];
-  if (charts.empty()) {
-    doc.blocks.push_back(paragraph(model["kernels"].empty() ? tr(lang, "missing_no_counters") : tr(lang, "roof_none")));
+  if (model["kernels"].empty()) {
+    doc.blocks.push_back(paragraph(tr(lang, "missing_no_counters")));
     return;
   }
-  doc.blocks.push_back(paragraph(tr(lang, "roof_intro")));
+  doc.blocks.push_back(paragraph(tr(lang, charts.empty() ? "roof_none" : "roof_intro")));
   for (const json& c : charts) {
     const std::string precision = c["precision"];
     const bool theoretical = c["compute_peak_theoretical"];
     RooflineChart r;
     r.id = "roofline-" + precision;
-    r.title = trf(lang, "roof_chart", {tr(lang, "prec_" + precision), format_tflops(num(c["compute_peak_tflops"])),
-                                       tr(lang, theoretical ? "roof_theoretical" : "roof_measured")});
+    r.title = trf(lang, "roof_chart",
+                  {tr(lang, "prec_" + precision), format_tflops(num(c["compute_peak_tflops"])),
+                   tr(lang, theoretical ? "roof_theoretical" : "roof_measured")});
     r.axis_x = tr(lang, "roof_axis_x");
     r.axis_y = tr(lang, "roof_axis_y");
     r.compute_peak_tflops = num(c["compute_peak_tflops"]);
     r.compute_peak_dashed = theoretical;
-    r.compute_peak_label = format_tflops(r.compute_peak_tflops) + " (" + tr(lang, theoretical ? "roof_theoretical" : "roof_measured") + ")";
+    r.compute_peak_label = format_tflops(r.compute_peak_tflops) + " (" +
+                           tr(lang, theoretical ? "roof_theoretical" : "roof_measured") + ")";
     for (const json& b : c["bandwidths"]) {
       const std::string name = b["name"];
       r.bandwidths.push_back({(name == "dram_peak" ? std::string("DRAM") : name) + " " + format_gbps(num(b["gbps"])) +
@@ -329,15 +348,19 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
       const int series = int(it - kernels.begin());
       if (it == kernels.end()) kernels.push_back(name);
       r.points.push_back({num(p["arithmetic_intensity"]), num(p["achieved_tflops"]), series,
-                          name + " · " + str(p["case"]) + ": " + fixed(num(p["arithmetic_intensity"]), 2) + " FLOP/B, " +
-                              format_tflops(num(p["achieved_tflops"])) + ", " + bound_name(p["bound"], lang) + ", " +
-                              pct_or_na(p["pct_of_roof"], lang)});
+                          name + " · " + str(p["case"]) + ": " + fixed(num(p["arithmetic_intensity"]), 2) +
+                              " FLOP/B, " + format_tflops(num(p["achieved_tflops"])) + ", " +
+                              bound_name(p["bound"], lang) + ", " + pct_or_na(p["pct_of_roof"], lang)});
     }
     r.series_names = kernels;
     doc.blocks.push_back(heading(r.title, 3));
     doc.blocks.push_back(paragraph(trf(lang, "roof_basis", {str(c["compute_peak_basis"])})));
     doc.blocks.push_back(chart(svg_roofline(r)));
   }
+  std::string no_flops;
+  for (const json& name : model["roofline"]["kernels_without_flops"])
+    no_flops += (no_flops.empty() ? "" : ", ") + code(str(name));
+  if (!no_flops.empty()) doc.blocks.push_back(paragraph(trf(lang, "roof_no_flops", {no_flops})));
   Block t;
   t.kind = Block::Kind::table;
   t.header = {tr(lang, "col_kernel"), tr(lang, "col_launches"), tr(lang, "col_bound"), tr(lang, "deep_pct_roof"),
@@ -349,8 +372,9 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
     }
     t.rows.push_back({code(str(k["short_name"])), str(k["launches"]), bounds,
                       k["pct_of_roof_time_weighted"].is_number()
-                          ? format_pct(num(k["pct_of_roof_time_weighted"])) + " (" + format_pct(num(k["pct_of_roof_min"])) +
-                                " – " + format_pct(num(k["pct_of_roof_max"])) + ")"
+                          ? format_pct(num(k["pct_of_roof_time_weighted"])) + " (" +
+                                format_pct(num(k["pct_of_roof_min"])) + " – " + format_pct(num(k["pct_of_roof_max"])) +
+                                ")"
                           : tr(lang, "na"),
                       tr(lang, "sev_" + str(k["severity"]))});
   }
@@ -367,8 +391,8 @@ void next_section(const json& model, Lang lang, Document& doc) {
   Block list;
   list.kind = Block::Kind::list;
   for (const json& s : model["suggestions"]) {
-    list.items.push_back(code(str(s["short_name"])) + " (" + tr(lang, "sev_" + str(s["finding"]["severity"])) + "): " +
-                         suggestion_text(s, model, lang));
+    list.items.push_back(code(str(s["short_name"])) + " (" + tr(lang, "sev_" + str(s["finding"]["severity"])) +
+                         "): " + suggestion_text(s, model, lang));
   }
   if (list.items.empty()) list.items.push_back(tr(lang, "next_none"));
   doc.blocks.push_back(list);
@@ -392,10 +416,12 @@ std::string finding_text(const json& f, const json& launch, Lang lang) {
   }
   if (kind == "below_roof") return trf(lang, "find_below_roof", {bound_name(f["detail"], lang), value});
   if (kind == "sol_busier_unit") {
-    return trf(lang, "find_sol_busier_unit", {tr(lang, "unit_" + str(f["detail"])), value, fixed(num(f["detail_value"]), 1)});
+    return trf(lang, "find_sol_busier_unit",
+               {tr(lang, "unit_" + str(f["detail"])), value, fixed(num(f["detail_value"]), 1)});
   }
   if (kind == "occupancy_gap") return trf(lang, "find_occupancy_gap", {value, fixed(num(f["detail_value"]), 1)});
-  if (kind == "occupancy_limited") return trf(lang, "find_occupancy_limited", {value, tr(lang, "limiter_" + str(f["detail"]))});
+  if (kind == "occupancy_limited")
+    return trf(lang, "find_occupancy_limited", {value, tr(lang, "limiter_" + str(f["detail"]))});
   return trf(lang, "find_" + kind, {value});
 }
 
@@ -425,9 +451,10 @@ std::string suggestion_text(const json& s, const json& model, Lang lang) {
   }
   if (kind == "occupancy_limited") {
     const std::string limiter = f["detail"];
-    const std::string key = limiter == "registers" || limiter == "shared_memory" ? "sugg_occupancy_" + limiter
-                                                                                  : "sugg_occupancy_other";
-    return trf(lang, key, {where, format_count(num(l["registers"])), fixed(num(f["value"]), 1), tr(lang, "limiter_" + limiter)});
+    const std::string key =
+        limiter == "registers" || limiter == "shared_memory" ? "sugg_occupancy_" + limiter : "sugg_occupancy_other";
+    return trf(lang, key,
+               {where, format_count(num(l["registers"])), fixed(num(f["value"]), 1), tr(lang, "limiter_" + limiter)});
   }
   if (kind == "occupancy_gap") {
     return trf(lang, "sugg_occupancy_gap", {where, fixed(num(f["value"]), 1), fixed(num(f["detail_value"]), 1), waves});
@@ -437,14 +464,16 @@ std::string suggestion_text(const json& s, const json& model, Lang lang) {
   }
   const bool rereads = l["dram_excess_ratio"].is_number() && num(l["dram_excess_ratio"]) >= 1.25;
   if (kind == "excess_dram_traffic" || kind == "low_l2_hit" || kind == "low_l1_hit" || (bound == "memory" && rereads)) {
-    return trf(lang, "sugg_memory_rereads", {where, fixed(num(l["dram_excess_ratio"]), 2), format_bytes(num(l["dram_bytes"])),
-                                             format_bytes(num(l["min_bytes"]))});
+    return trf(lang, "sugg_memory_rereads",
+               {where, fixed(num(l["dram_excess_ratio"]), 2), format_bytes(num(l["dram_bytes"])),
+                format_bytes(num(l["min_bytes"]))});
   }
   if (bound == "compute") {
     const std::string precision = l["precision"];
     const double peak = num(l["compute_peak_tflops"]);
     const std::string pct = peak > 0 ? fixed(100.0 * num(l["achieved_tflops"]) / peak, 1) : tr(lang, "na");
-    if (precision == "tensor") return trf(lang, "sugg_compute_tensor", {where, format_tflops(num(l["achieved_tflops"])), pct});
+    if (precision == "tensor")
+      return trf(lang, "sugg_compute_tensor", {where, format_tflops(num(l["achieved_tflops"])), pct});
     return trf(lang, "sugg_compute", {where, format_tflops(num(l["achieved_tflops"])), pct, precision});
   }
   const double ceiling = num(l["bandwidth_ceiling_gbps"]);

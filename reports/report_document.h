@@ -13,9 +13,9 @@ namespace llmkb::report {
 struct Block {
   enum class Kind { heading, paragraph, fields, table, chart, list };
   Kind kind = Kind::paragraph;
-  int level = 2;                // heading level
-  std::string id;               // heading anchor (section ids: environment, overview, variants, deep, roofline, next)
-  std::string text;             // heading or paragraph text
+  int level = 2;     // heading level
+  std::string id;    // heading anchor (section ids: environment, overview, variants, deep, roofline, next)
+  std::string text;  // heading or paragraph text
   std::vector<std::pair<std::string, std::string>> fields;  // name, value
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "reports/bottleneck_rules.h"
 #include "reports/compute_peaks.h"
@@ -20,7 +21,9 @@ std::optional<double> number_at(const json& object, const char* key) {
   return it->get<double>();
 }
 
-json optional_json(const std::optional<double>& value) { return value ? json(*value) : json(nullptr); }
+json optional_json(const std::optional<double>& value) {
+  return value ? json(*value) : json(nullptr);
+}
 
 LaunchCounters counters_of(const json& kernel) {
   const json& m = kernel.value("metrics", json::object());
@@ -48,11 +51,14 @@ LaunchCounters counters_of(const json& kernel) {
 }
 
 json finding_json(const Finding& f) {
-  return {{"kind", f.kind},   {"severity", to_string(f.severity)}, {"primary", f.primary}, {"value", f.value},
-          {"threshold", f.threshold}, {"unit", f.unit}, {"detail", f.detail}, {"detail_value", f.detail_value}};
+  return {{"kind", f.kind},     {"severity", to_string(f.severity)}, {"primary", f.primary},
+          {"value", f.value},   {"threshold", f.threshold},          {"unit", f.unit},
+          {"detail", f.detail}, {"detail_value", f.detail_value}};
 }
 
-int severity_rank(const std::string& s) { return s == "high" ? 2 : s == "medium" ? 1 : s == "low" ? 0 : -1; }
+int severity_rank(const std::string& s) {
+  return s == "high" ? 2 : s == "medium" ? 1 : s == "low" ? 0 : -1;
+}
 
 json environment_of(const json& section) {
   const json& env = section["environment"];
@@ -75,7 +81,8 @@ json ceilings_of(const json& section) {
   json out = cal;
   for (Precision p : {Precision::fp32, Precision::fp16, Precision::tensor}) {
     const ComputePeak peak = compute_peak(device, cal, p);
-    out["compute_peaks"][to_string(p)] = {{"tflops", peak.tflops}, {"theoretical", peak.theoretical}, {"basis", peak.basis}};
+    out["compute_peaks"][to_string(p)] = {
+        {"tflops", peak.tflops}, {"theoretical", peak.theoretical}, {"basis", peak.basis}};
   }
   return out;
 }
@@ -176,7 +183,8 @@ json variants_of(const json& section) {
                                            : json(nullptr);
     }
     for (size_t i = 0; i < rows.size(); ++i) rows[i]["best"] = int(i) == best;
-    out.push_back({{"op", key.first}, {"label", key.second}, {"has_baseline", baseline_us.has_value()}, {"rows", rows}});
+    out.push_back(
+        {{"op", key.first}, {"label", key.second}, {"has_baseline", baseline_us.has_value()}, {"rows", rows}});
   }
   return out;
 }
@@ -194,8 +202,8 @@ struct Stat {
   }
   json to_json() const {
     if (count == 0) return nullptr;
-    return {{"avg", sum / count}, {"max", max}, {"min", min}, {"count", count}, {"below_threshold", below},
-            {"over_100", over_100}};
+    return {{"avg", sum / count},       {"max", max},          {"min", min}, {"count", count},
+            {"below_threshold", below}, {"over_100", over_100}};
   }
 };
 
@@ -285,7 +293,7 @@ json merge_findings(const json& launches) {
   return out;
 }
 
-json kernels_of(const json& section, json& roofline_points) {
+json kernels_of(const json& section, json& roofline_points, std::set<std::string>& no_flops) {
   const json& cal = section["calibration"];
   const json& device = section["environment"]["device"];
   std::vector<std::string> order;
@@ -386,6 +394,7 @@ json kernels_of(const json& section, json& roofline_points) {
               {"findings", findings},
               {"launch_details", launches_json}};
     for (const json& l : launches) {
+      if (l["precision"] == "none" && l["pct_of_roof"].is_number()) no_flops.insert(k["short_name"].get<std::string>());
       if (!l["arithmetic_intensity"].is_number() || !l["achieved_tflops"].is_number()) continue;
       roofline_points.push_back({{"kernel", name},
                                  {"short_name", k["short_name"]},
@@ -407,7 +416,7 @@ json kernels_of(const json& section, json& roofline_points) {
   return out;
 }
 
-json roofline_of(const json& section, const json& points) {
+json roofline_of(const json& section, const json& points, const std::set<std::string>& no_flops) {
   const json& cal = section["calibration"];
   const json& device = section["environment"]["device"];
   json charts = json::array();
@@ -433,7 +442,7 @@ json roofline_of(const json& section, const json& points) {
                       {"bandwidths", bandwidths},
                       {"points", chart_points}});
   }
-  return {{"charts", charts}};
+  return {{"charts", charts}, {"kernels_without_flops", no_flops}};
 }
 
 // For each kernel with a high or medium finding: its most severe finding (the primary one first)
@@ -499,7 +508,8 @@ json analyse_results(const json& results) {
     model["profiler"] = section["profiler"];
     const std::string status = section["profiler"].value("status", "ok");
     if (status != "ok") {
-      missing.push_back({{"what", "profiler_failed"}, {"status", status}, {"message", section["profiler"].value("message", "")}});
+      missing.push_back(
+          {{"what", "profiler_failed"}, {"status", status}, {"message", section["profiler"].value("message", "")}});
     }
   }
   int profiled = 0, profile_errors = 0;
@@ -508,12 +518,16 @@ json analyse_results(const json& results) {
     if (c["profile"].contains("kernels") && !c["profile"]["kernels"].empty()) ++profiled;
     if (c["profile"].contains("error")) ++profile_errors;
   }
-  if (profiled == 0) missing.push_back({{"what", "no_counters"}});
+  if (profiled == 0)
+    missing.push_back({{"what", "no_counters"}});
   else if (profiled < int(section["cases"].size())) {
-    missing.push_back({{"what", "some_counters"}, {"profiled", profiled}, {"cases", section["cases"].size()},
+    missing.push_back({{"what", "some_counters"},
+                       {"profiled", profiled},
+                       {"cases", section["cases"].size()},
                        {"errors", profile_errors}});
   }
-  if (!section.contains("trace")) missing.push_back({{"what", "no_trace"}});
+  if (!section.contains("trace"))
+    missing.push_back({{"what", "no_trace"}});
   else if (section["trace"].value("dropped_records", 0) > 0) {
     missing.push_back({{"what", "dropped_records"}, {"count", section["trace"]["dropped_records"]}});
   }
@@ -522,8 +536,9 @@ json analyse_results(const json& results) {
   model["overview"] = overview_of(section);
   model["variants"] = variants_of(section);
   json points = json::array();
-  model["kernels"] = kernels_of(section, points);
-  model["roofline"] = roofline_of(section, points);
+  std::set<std::string> no_flops;
+  model["kernels"] = kernels_of(section, points, no_flops);
+  model["roofline"] = roofline_of(section, points, no_flops);
   model["suggestions"] = suggestions_of(model["kernels"]);
   model["missing"] = missing;
   return model;

@@ -29,7 +29,8 @@ const Texts& texts() {
         "`llmkb bench --profile`.",
         "结果文件中没有硬件计数器：深度分析、Roofline 与优化建议需要 `llmkb bench --profile`。"}},
       {"missing_some_counters",
-       {"Counters for {0} of {1} cases ({2} with a profiling error).", "{1} 个用例中有 {0} 个带计数器（{2} 个采集出错）。"}},
+       {"Counters for {0} of {1} cases ({2} with a profiling error).",
+        "{1} 个用例中有 {0} 个带计数器（{2} 个采集出错）。"}},
       {"missing_no_trace",
        {"No kernel trace: the overview counts the benchmark's timed launches per variant instead.",
         "没有 kernel 追踪数据：概览改为按变体统计基准测试计时的启动。"}},
@@ -59,7 +60,8 @@ const Texts& texts() {
       {"env_host", {"Host", "主机"}},
       {"env_command", {"Command", "命令"}},
       {"env_cases", {"Cases", "用例"}},
-      {"env_cases_value", {"{0} ran ({1} failed), {2} combinations skipped", "运行 {0} 个（{1} 个失败），跳过 {2} 个组合"}},
+      {"env_cases_value",
+       {"{0} ran ({1} failed), {2} combinations skipped", "运行 {0} 个（{1} 个失败），跳过 {2} 个组合"}},
       {"env_profiler", {"Profiler", "性能分析器"}},
       {"env_profiler_value", {"{0}, {1} counter passes", "{0}，{1} 遍计数器采集"}},
       {"ceilings_heading", {"Ceilings", "性能上限"}},
@@ -68,7 +70,8 @@ const Texts& texts() {
       {"ceil_read", {"Read bandwidth (measured)", "只读带宽（实测）"}},
       {"ceil_write", {"Write bandwidth (measured)", "只写带宽（实测）"}},
       {"ceil_copy", {"Copy bandwidth, read + write (measured)", "拷贝带宽，读+写（实测）"}},
-      {"ceil_dram_peak", {"DRAM peak (theoretical: 2 x memory clock x bus width)", "DRAM峰值（理论：2 x 显存时钟 x 位宽）"}},
+      {"ceil_dram_peak",
+       {"DRAM peak (theoretical: 2 x memory clock x bus width)", "DRAM峰值（理论：2 x 显存时钟 x 位宽）"}},
       {"ceil_launch", {"Empty-kernel launch time (measured)", "空kernel启动时间（实测）"}},
       {"ceil_tensor", {"fp16 tensor rate, cuBLAS GEMM (measured)", "fp16 张量核心速率，cuBLAS GEMM（实测）"}},
       {"ceil_fp32", {"fp32 peak (theoretical)", "fp32 峰值（理论）"}},
@@ -95,7 +98,8 @@ const Texts& texts() {
        {"Per op and shape: the median of the repetitions' median launch times; the rate is the op's minimum bytes "
         "(or FLOPs) over that time, against the calibrated ceiling that applies; the speedup is over the op's "
         "baseline variant; ★ marks the fastest variant that passed its check.",
-        "按算子与形状：各次重复中位启动时间的中位数；速率为算子的最小字节数（或 FLOPs）除以该时间，与适用的校准上限比较；"
+        "按算子与形状：各次重复中位启动时间的中位数；速率为算子的最小字节数（或 "
+        "FLOPs）除以该时间，与适用的校准上限比较；"
         "加速比相对于该算子的基线变体；★ 表示通过校验的最快变体。"}},
       {"var_op", {"Op `{0}`", "算子 `{0}`"}},
       {"col_shape", {"Shape", "形状"}},
@@ -115,7 +119,8 @@ const Texts& texts() {
         "A kernel at 85 % of its roof or more, or with one speed-of-light figure at 80 % or more, gets nothing "
         "above low. A low cache hit rate is a finding only where the kernel re-reads data (DRAM bytes at least "
         "1.25x the op's minimum).",
-        "按 kernel 汇总其各次被分析的启动（每个用例一次）。带宽 = DRAM 字节数（读+写）/ kernel 时长。严重程度取决于尚可获得的"
+        "按 kernel 汇总其各次被分析的启动（每个用例一次）。带宽 = DRAM 字节数（读+写）/ kernel "
+        "时长。严重程度取决于尚可获得的"
         "加速比：2 倍及以上为 high，1.18 倍起（低于上限的 85%）为 medium，其余为 low；加速比以空 kernel 启动时间为界。"
         "达到上限 85% 及以上、或某一 SOL 达到 80% 及以上的 kernel，不会高于 low。仅当 kernel 重复读取数据（DRAM "
         "字节数至少为最小值的 1.25 倍）时，缓存命中率低才算瓶颈。"}},
@@ -186,11 +191,14 @@ const Texts& texts() {
       {"find_occupancy_limited",
        {"Theoretical occupancy {0} % (< 80 %), limited by {1}", "理论占用率 {0}%（< 80%），受限于{1}"}},
       {"find_excess_dram_traffic",
-       {"DRAM traffic {0}x the minimum bytes (>= 1.25x): data is re-read", "DRAM 流量为最小值的 {0} 倍（>= 1.25）：数据被重复读取"}},
+       {"DRAM traffic {0}x the minimum bytes (>= 1.25x): data is re-read",
+        "DRAM 流量为最小值的 {0} 倍（>= 1.25）：数据被重复读取"}},
       {"find_low_l2_hit",
-       {"L2 hit rate low: {0} % (< 50 %) while the kernel re-reads data", "L2缓存命中率低：{0}%（< 50%），且数据被重复读取"}},
+       {"L2 hit rate low: {0} % (< 50 %) while the kernel re-reads data",
+        "L2缓存命中率低：{0}%（< 50%），且数据被重复读取"}},
       {"find_low_l1_hit",
-       {"L1 hit rate low: {0} % (< 50 %) while the kernel re-reads data", "L1缓存命中率低：{0}%（< 50%），且数据被重复读取"}},
+       {"L1 hit rate low: {0} % (< 50 %) while the kernel re-reads data",
+        "L1缓存命中率低：{0}%（< 50%），且数据被重复读取"}},
       {"find_low_sm_efficiency", {"SM efficiency low: {0} % (< 50 %)", "SM效率过低：{0}%（< 50%）"}},
       {"find_where", {"{0} of {1} launches; worst on {2}", "{1} 次中 {0} 次；最严重：{2}"}},
 
@@ -202,7 +210,8 @@ const Texts& texts() {
         "applies to its op; above it, achieved rate over the compute peak. Latency bound: both speed-of-light "
         "figures under 60 %.",
         "每个点是一次被分析的启动，横轴为算术强度（FLOPs / DRAM 字节），纵轴为实际 FLOP 速率，均来自计数器。"
-        "实线为实测带宽上限，虚线为理论 DRAM 峰值；计算峰值实测时为实线、理论值为虚线。脊点左侧为内存受限，占上限比例 = "
+        "实线为实测带宽上限，虚线为理论 DRAM 峰值；计算峰值实测时为实线、理论值为虚线。脊点左侧为内存受限，占上限比例 "
+        "= "
         "实际带宽 / 该算子适用的带宽上限；右侧为实际速率 / 计算峰值。两个 SOL 均低于 60% 时为延迟受限。"}},
       {"roof_chart", {"Roofline, {0}: compute peak {1} ({2})", "Roofline，{0}：计算峰值 {1}（{2}）"}},
       {"roof_measured", {"measured", "实测"}},
@@ -211,15 +220,19 @@ const Texts& texts() {
       {"prec_tensor", {"tensor cores (fp16/bf16)", "张量核心（fp16/bf16）"}},
       {"prec_fp16", {"fp16, no tensor cores", "fp16（非张量核心）"}},
       {"prec_fp32", {"fp32", "fp32"}},
-      {"roof_none", {"No launch has both FLOPs and DRAM bytes to place on a roofline.", "没有同时具有 FLOPs 与 DRAM 字节数的启动可绘制。"}},
+      {"roof_none",
+       {"No launch has both FLOPs and DRAM bytes to place on a roofline.",
+        "没有同时具有 FLOPs 与 DRAM 字节数的启动可绘制。"}},
+      {"roof_no_flops",
+       {"Not on a chart (no FLOPs counted: measured against the bandwidth ceiling only): {0}.",
+        "未绘制（未统计到 FLOPs：仅与带宽上限比较）：{0}。"}},
       {"roof_axis_x", {"arithmetic intensity (FLOP/byte)", "算术强度（FLOP/字节）"}},
       {"roof_axis_y", {"TFLOP/s", "TFLOP/s"}},
 
       {"next_intro",
        {"One suggestion per kernel with a high or medium finding, from the launch where that finding is worst.",
         "每个存在 high 或 medium 瓶颈的 kernel 给出一条建议，依据该瓶颈最严重的那次启动。"}},
-      {"next_none",
-       {"No kernel has a high or medium finding.", "没有 kernel 存在 high 或 medium 级别的瓶颈。"}},
+      {"next_none", {"No kernel has a high or medium finding.", "没有 kernel 存在 high 或 medium 级别的瓶颈。"}},
       {"sugg_latency_small_grid",
        {"On {0} the grid fills {1} waves of the {2} SMs ({3} blocks of {4} threads) and compute / memory speed of "
         "light are {5} % / {6} %: split the work over more, smaller blocks (for example several blocks per row) "
@@ -256,7 +269,8 @@ const Texts& texts() {
       {"sugg_occupancy_registers",
        {"On {0} {1} registers per thread cap theoretical occupancy at {2} %: bound them with __launch_bounds__ "
         "or keep less state live per thread.",
-        "在 {0} 上，每线程 {1} 个寄存器把理论占用率限制在 {2}%：用 __launch_bounds__ 限制寄存器，或减少每线程的活跃状态。"}},
+        "在 {0} 上，每线程 {1} 个寄存器把理论占用率限制在 {2}%：用 __launch_bounds__ "
+        "限制寄存器，或减少每线程的活跃状态。"}},
       {"sugg_occupancy_shared_memory",
        {"On {0} shared memory per block caps theoretical occupancy at {2} %: use smaller tiles or fewer "
         "pipeline stages.",
@@ -273,7 +287,8 @@ const Texts& texts() {
       {"sugg_low_sm_efficiency",
        {"On {0} the SMs are active only {1} % of the time ({2} blocks for {3} SMs): launch enough blocks to keep "
         "every SM busy.",
-        "在 {0} 上，SM 仅有 {1}% 的时间处于活跃状态（{2} 个线程块，{3} 个 SM）：启动足够多的线程块让每个 SM 保持忙碌。"}},
+        "在 {0} 上，SM 仅有 {1}% 的时间处于活跃状态（{2} 个线程块，{3} 个 SM）：启动足够多的线程块让每个 SM "
+        "保持忙碌。"}},
       {"sugg_evidence", {"Evidence: {0} ({1}).", "依据：{0}（{1}）。"}},
   };
   return table;
@@ -287,7 +302,9 @@ std::optional<Lang> parse_lang(const std::string& text) {
   return std::nullopt;
 }
 
-const char* to_string(Lang lang) { return lang == Lang::zh ? "zh" : "en"; }
+const char* to_string(Lang lang) {
+  return lang == Lang::zh ? "zh" : "en";
+}
 
 const std::string& tr(Lang lang, const std::string& key) {
   const auto it = texts().find(key);
@@ -319,11 +336,21 @@ std::string fixed(double value, int decimals) {
   return buffer;
 }
 
-std::string format_us(double us) { return fixed(us, us < 100 ? 2 : 1) + " us"; }
-std::string format_gbps(double gbps) { return fixed(gbps, 1) + " GB/s"; }
-std::string format_tflops(double tflops) { return fixed(tflops, 2) + " TFLOP/s"; }
-std::string format_pct(double pct) { return fixed(pct, 1) + " %"; }
-std::string format_count(double count) { return fixed(count, 0); }
+std::string format_us(double us) {
+  return fixed(us, us < 100 ? 2 : 1) + " us";
+}
+std::string format_gbps(double gbps) {
+  return fixed(gbps, 1) + " GB/s";
+}
+std::string format_tflops(double tflops) {
+  return fixed(tflops, 2) + " TFLOP/s";
+}
+std::string format_pct(double pct) {
+  return fixed(pct, 1) + " %";
+}
+std::string format_count(double count) {
+  return fixed(count, 0);
+}
 
 std::string format_bytes(double bytes) {
   if (bytes >= 1e9) return fixed(bytes / 1e9, 3) + " GB";

@@ -21,11 +21,11 @@ std::string trf(Lang lang, const std::string& key, const std::vector<std::string
 std::vector<std::string> string_keys();
 
 std::string fixed(double value, int decimals);
-std::string format_us(double us);         // "12.34 us"
-std::string format_gbps(double gbps);     // "2400.0 GB/s": always GB/s, one decimal
+std::string format_us(double us);          // "12.34 us"
+std::string format_gbps(double gbps);      // "2400.0 GB/s": always GB/s, one decimal
 std::string format_tflops(double tflops);  // "612.40 TFLOP/s"
-std::string format_pct(double pct);       // "87.1 %", never clamped
-std::string format_bytes(double bytes);   // "1.342 GB", "512.0 KB" (decimal units)
-std::string format_count(double count);   // "1234"
+std::string format_pct(double pct);        // "87.1 %", never clamped
+std::string format_bytes(double bytes);    // "1.342 GB", "512.0 KB" (decimal units)
+std::string format_count(double count);    // "1234"
 
 }  // namespace llmkb::report

@@ -13,7 +13,9 @@ namespace {
 constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
-std::string num(double v) { return fixed(v, 1); }
+std::string num(double v) {
+  return fixed(v, 1);
+}
 
 std::string line_style(bool dashed) {
   return dashed ? "fill=\"none\" stroke=\"#8c959f\" stroke-width=\"2\" stroke-dasharray=\"6 4\""
@@ -32,18 +34,29 @@ void legend(const std::vector<std::string>& names, double x, double y, std::ostr
 
 }  // namespace
 
-const char* series_colour(int series) { return kPalette[(series < 0 ? 0 : series) % 10]; }
+const char* series_colour(int series) {
+  return kPalette[(series < 0 ? 0 : series) % 10];
+}
 
 std::string escape_xml(const std::string& text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -58,8 +71,8 @@ std::string svg_bar_chart(const BarChart& chart) {
   for (const Bar& b : chart.bars) max_value = std::max(max_value, b.value);
   if (max_value <= 0) max_value = 1;
   std::ostringstream out;
-  out << "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " << num(width) << " "
-      << num(height) << "\" width=\"" << num(width) << "\" height=\"" << num(height) << "\" role=\"img\" aria-label=\""
+  out << "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " << num(width) << " " << num(height)
+      << "\" width=\"" << num(width) << "\" height=\"" << num(height) << "\" role=\"img\" aria-label=\""
       << escape_xml(chart.title) << "\">"
       << "<text x=\"0\" y=\"18\" font-size=\"14\" font-weight=\"600\">" << escape_xml(chart.title) << "</text>";
   for (size_t i = 0; i < chart.bars.size(); ++i) {
@@ -68,8 +81,8 @@ std::string svg_bar_chart(const BarChart& chart) {
     const double w = std::max(1.0, bar_area * std::max(0.0, b.value) / max_value);
     std::string label = b.label;
     if (label.size() > 64) label = label.substr(0, 61) + "...";
-    out << "<text x=\"" << num(label_width - 6) << "\" y=\"" << num(y + 13) << "\" text-anchor=\"end\" font-size=\"11\">"
-        << escape_xml(label) << "</text>"
+    out << "<text x=\"" << num(label_width - 6) << "\" y=\"" << num(y + 13)
+        << "\" text-anchor=\"end\" font-size=\"11\">" << escape_xml(label) << "</text>"
         << "<rect class=\"mark\" x=\"" << num(label_width) << "\" y=\"" << num(y + 2) << "\" width=\"" << num(w)
         << "\" height=\"" << num(row - 5) << "\" fill=\"" << series_colour(b.series) << "\"><title>"
         << escape_xml(b.tooltip.empty() ? b.label + ": " + b.value_text : b.tooltip) << "</title></rect>"
@@ -108,7 +121,7 @@ std::string svg_roofline(const RooflineChart& chart) {
   if (x_lo > x_hi) x_lo = x_hi / 100;
   if (y_hi <= 0) y_hi = 1;
   if (y_lo > y_hi) y_lo = y_hi / 1000;
-  const double lx0 = std::floor(std::log10(x_lo)) , lx1 = std::ceil(std::log10(x_hi) + 0.3);
+  const double lx0 = std::floor(std::log10(x_lo)), lx1 = std::ceil(std::log10(x_hi) + 0.3);
   const double ly0 = std::floor(std::log10(y_lo)), ly1 = std::ceil(std::log10(y_hi) + 0.3);
   auto px = [&](double x) { return left + plot_w * (std::log10(x) - lx0) / (lx1 - lx0); };
   auto py = [&](double y) { return top + plot_h * (1.0 - (std::log10(y) - ly0) / (ly1 - ly0)); };
@@ -135,10 +148,10 @@ std::string svg_roofline(const RooflineChart& chart) {
         << num(y) << "\" stroke=\"#eaeef2\"/><text x=\"" << num(left - 6) << "\" y=\"" << num(y + 4)
         << "\" text-anchor=\"end\" font-size=\"11\">1e" << int(d) << "</text>";
   }
-  out << "<text x=\"" << num(left + plot_w / 2) << "\" y=\"" << num(top + plot_h + 40) << "\" text-anchor=\"middle\" font-size=\"11\">"
-      << escape_xml(chart.axis_x) << "</text><text x=\"16\" y=\"" << num(top + plot_h / 2)
-      << "\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 16 " << num(top + plot_h / 2) << ")\">"
-      << escape_xml(chart.axis_y) << "</text>";
+  out << "<text x=\"" << num(left + plot_w / 2) << "\" y=\"" << num(top + plot_h + 40)
+      << "\" text-anchor=\"middle\" font-size=\"11\">" << escape_xml(chart.axis_x) << "</text><text x=\"16\" y=\""
+      << num(top + plot_h / 2) << "\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 16 "
+      << num(top + plot_h / 2) << ")\">" << escape_xml(chart.axis_y) << "</text>";
   out << "<g clip-path=\"url(#" << clip << ")\">";
   const double x_min = std::pow(10.0, lx0), x_max = std::pow(10.0, lx1);
   for (const RooflineLine& l : chart.bandwidths) {
@@ -150,8 +163,8 @@ std::string svg_roofline(const RooflineChart& chart) {
         << escape_xml(l.label) << "</title></polyline>";
   }
   if (chart.compute_peak_tflops > 0) {
-    out << "<line class=\"mark roof\" " << line_style(chart.compute_peak_dashed) << " x1=\"" << num(left)
-        << "\" y1=\"" << num(py(chart.compute_peak_tflops)) << "\" x2=\"" << num(left + plot_w) << "\" y2=\""
+    out << "<line class=\"mark roof\" " << line_style(chart.compute_peak_dashed) << " x1=\"" << num(left) << "\" y1=\""
+        << num(py(chart.compute_peak_tflops)) << "\" x2=\"" << num(left + plot_w) << "\" y2=\""
         << num(py(chart.compute_peak_tflops)) << "\"><title>" << escape_xml(chart.compute_peak_label)
         << "</title></line>";
   }

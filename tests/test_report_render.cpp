@@ -38,7 +38,9 @@ std::vector<std::string> all_results_files() {
   return files;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 const std::string kSynthetic = std::string(LLMKB_TEST_DATA_DIR) + "/synthetic/results_synthetic_h100.json";
 
@@ -49,12 +51,14 @@ TEST_P(ReportFromFile, SectionsExistInEveryFormatAndLanguage) {
   for (Lang lang : {Lang::en, Lang::zh}) {
     const RenderedReport r = render_report(results, lang);
     for (const char* key : {"sec_env", "sec_overview", "sec_variants", "sec_deep", "sec_roofline", "sec_next"}) {
-      EXPECT_TRUE(contains(r.markdown, "## " + tr(lang, key))) << key << " missing from the Markdown (" << to_string(lang) << ")";
+      EXPECT_TRUE(contains(r.markdown, "## " + tr(lang, key)))
+          << key << " missing from the Markdown (" << to_string(lang) << ")";
     }
     for (const std::string& id : section_ids()) {
       EXPECT_TRUE(contains(r.html, "<section id=\"" + id + "\">")) << id << " missing from the HTML";
     }
-    for (const char* key : {"environment", "ceilings", "overview", "variants", "kernels", "roofline", "suggestions", "missing"}) {
+    for (const char* key :
+         {"environment", "ceilings", "overview", "variants", "kernels", "roofline", "suggestions", "missing"}) {
       EXPECT_TRUE(r.model.contains(key)) << key << " missing from report.json";
     }
     EXPECT_EQ(r.model["lang"], to_string(lang));
@@ -102,7 +106,8 @@ TEST_P(ReportFromFile, NumbersInTheReportEqualTheInputs) {
   // Each profiled launch: its duration and DRAM bandwidth are the counters' bytes over time.
   std::map<std::string, json> launches;
   for (const json& k : r.model["kernels"]) {
-    for (const json& l : k["launch_details"]) launches[k["name"].get<std::string>() + "@" + l["case"].get<std::string>()] = l;
+    for (const json& l : k["launch_details"])
+      launches[k["name"].get<std::string>() + "@" + l["case"].get<std::string>()] = l;
   }
   for (const json& c : section["cases"]) {
     if (!c.contains("profile") || !c["profile"].contains("kernels")) continue;
@@ -168,8 +173,10 @@ TEST(ReportStrings, EveryKeyHasBothLanguagesWithTheSamePlaceholders) {
     EXPECT_FALSE(en.empty()) << key;
     EXPECT_FALSE(zh.empty()) << key;
     std::set<std::string> en_args, zh_args;
-    for (auto it = std::sregex_iterator(en.begin(), en.end(), placeholder); it != std::sregex_iterator(); ++it) en_args.insert(it->str());
-    for (auto it = std::sregex_iterator(zh.begin(), zh.end(), placeholder); it != std::sregex_iterator(); ++it) zh_args.insert(it->str());
+    for (auto it = std::sregex_iterator(en.begin(), en.end(), placeholder); it != std::sregex_iterator(); ++it)
+      en_args.insert(it->str());
+    for (auto it = std::sregex_iterator(zh.begin(), zh.end(), placeholder); it != std::sregex_iterator(); ++it)
+      zh_args.insert(it->str());
     EXPECT_EQ(en_args, zh_args) << key;
   }
   EXPECT_THROW(tr(Lang::en, "no_such_key"), std::out_of_range);
@@ -269,6 +276,21 @@ TEST(ReportUnits, BandwidthShownIsBytesOverTimeInTheUnitPrinted) {
   EXPECT_TRUE(contains(r.html, "3428.6 GB/s"));
 }
 
+TEST(ReportRoofline, AKernelWithoutFlopsIsMeasuredAgainstBandwidthAndListedOffTheCharts) {
+  json results = gemm_like_results(1.2e9, 500e3);  // 2400 GB/s
+  results["llmkb"]["cases"][0]["profile"]["kernels"][0]["flops"] = {{"fp32", 0}, {"fp16", 0}, {"tensor", 0}};
+  const RenderedReport r = render_report(results, Lang::en);
+  EXPECT_TRUE(r.model["roofline"]["charts"].empty());
+  ASSERT_EQ(r.model["roofline"]["kernels_without_flops"].size(), 1u);
+  const json& launch = r.model["kernels"][0]["launch_details"][0];
+  EXPECT_EQ(launch["roofline_side"], "memory");
+  // A GEMM-like case's memory side is measured against the read ceiling.
+  const double read = results["llmkb"]["calibration"]["read_gbps"];
+  EXPECT_DOUBLE_EQ(launch["pct_of_roof"].get<double>(), 100.0 * 2400.0 / read);
+  EXPECT_TRUE(contains(r.markdown, "Not on a chart"));
+  EXPECT_TRUE(contains(r.markdown, tr(Lang::en, "roof_none")));
+}
+
 TEST(ReportMissing, AFileWithoutCountersStillRendersAndSaysWhatIsMissing) {
   json results = load_results_file(kSynthetic);
   for (json& c : results["llmkb"]["cases"]) c.erase("profile");
@@ -292,8 +314,10 @@ TEST(ReportMissing, AFileWithoutCountersStillRendersAndSaysWhatIsMissing) {
 TEST(ReportMissing, AProfilerFailureIsReportedWithItsMessage) {
   json results = load_results_file(kSynthetic);
   for (json& c : results["llmkb"]["cases"]) c.erase("profile");
-  results["llmkb"]["profiler"] = {{"enabled", true}, {"status", "insufficient_privileges"},
-                                  {"message", "CUPTI_ERROR_INSUFFICIENT_PRIVILEGES: set NVreg_RestrictProfilingToAdminUsers=0"}};
+  results["llmkb"]["profiler"] = {
+      {"enabled", true},
+      {"status", "insufficient_privileges"},
+      {"message", "CUPTI_ERROR_INSUFFICIENT_PRIVILEGES: set NVreg_RestrictProfilingToAdminUsers=0"}};
   const RenderedReport r = render_report(results, Lang::en);
   EXPECT_TRUE(contains(r.markdown, "insufficient_privileges"));
   EXPECT_TRUE(contains(r.markdown, "NVreg_RestrictProfilingToAdminUsers=0"));
@@ -318,11 +342,13 @@ TEST(ReportFiles, WritesTheThreeFiles) {
   const fs::path dir = fs::path(::testing::TempDir()) / "llmkb_report_out";
   fs::remove_all(dir);
   write_report(render_report(load_results_file(kSynthetic), Lang::en), dir.string());
-  for (const char* name : {"report.md", "report.html", "report.json"}) EXPECT_GT(fs::file_size(dir / name), 1000u) << name;
+  for (const char* name : {"report.md", "report.html", "report.json"})
+    EXPECT_GT(fs::file_size(dir / name), 1000u) << name;
   std::ifstream in(dir / "report.json");
   const json model = json::parse(in);
   EXPECT_EQ(model["model_version"], kReportModelVersion);
-  EXPECT_THROW(write_report(render_report(load_results_file(kSynthetic), Lang::en), "/proc/no/such/dir"), std::runtime_error);
+  EXPECT_THROW(write_report(render_report(load_results_file(kSynthetic), Lang::en), "/proc/no/such/dir"),
+               std::runtime_error);
 }
 
 }  // namespace

@@ -65,9 +65,9 @@ TEST(ReportRules, AHealthyStreamingKernelHasNoFindings) {
 
 TEST(ReportRules, AtEightyFivePercentOfTheRoofNothingIsAboveLow) {
   Launch at = streaming_launch(0.86);
-  at.counters.memory_sol_pct = 70;           // SOL alone would not call it high throughput
-  at.counters.achieved_occupancy_pct = 40;   // a big occupancy gap...
-  at.counters.sm_efficiency_pct = 30;        // ...and low SM efficiency: still low, it is at its roof
+  at.counters.memory_sol_pct = 70;          // SOL alone would not call it high throughput
+  at.counters.achieved_occupancy_pct = 40;  // a big occupancy gap...
+  at.counters.sm_efficiency_pct = 30;       // ...and low SM efficiency: still low, it is at its roof
   const LaunchAnalysis a = analyse_launch(at.counters, at.context);
   EXPECT_TRUE(a.at_roof);
   EXPECT_EQ(find(a, "below_roof"), nullptr);
@@ -256,10 +256,10 @@ TEST(ReportRules, LowSmEfficiency) {
 
 TEST(ReportRules, AboveTheRidgeAKernelIsComputeBound) {
   LaunchCounters c;
-  c.duration_ns = 1e6;           // 1 ms
-  c.dram_read_bytes = 2e8;       // 0.2 GB
+  c.duration_ns = 1e6;      // 1 ms
+  c.dram_read_bytes = 2e8;  // 0.2 GB
   c.dram_write_bytes = 0;
-  c.flops_tensor = 4e11;         // 2000 FLOP/byte, 400 TFLOP/s
+  c.flops_tensor = 4e11;  // 2000 FLOP/byte, 400 TFLOP/s
   c.compute_sol_pct = 70;
   c.memory_sol_pct = 40;
   LaunchContext ctx;
@@ -287,7 +287,8 @@ TEST(ComputePeaks, TheoreticalPeaksComeFromTheDevice) {
 }
 
 TEST(ComputePeaks, TheBandwidthCeilingThatApplies) {
-  const nlohmann::json cal = {{"read_gbps", 3000.0}, {"write_gbps", 2900.0}, {"copy_gbps", 2800.0}, {"dram_peak_gbps", 3350.0}};
+  const nlohmann::json cal = {
+      {"read_gbps", 3000.0}, {"write_gbps", 2900.0}, {"copy_gbps", 2800.0}, {"dram_peak_gbps", 3350.0}};
   EXPECT_EQ(bandwidth_ceiling_gbps(cal, "copy"), 2800.0);
   EXPECT_EQ(bandwidth_ceiling_gbps(cal, "write"), 2900.0);
   EXPECT_EQ(bandwidth_ceiling_gbps(cal, "read"), 3000.0);
