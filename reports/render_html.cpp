@@ -41,6 +41,8 @@ dl.fields { display: grid; grid-template-columns: max-content auto; gap: 2px 16p
 dl.fields dt { font-weight: 600; } dl.fields dd { margin: 0; }
 svg.chart { display: block; margin: 8px 0 20px; max-width: 100%; height: auto; }
 svg.chart text { font-family: inherit; fill: #1b1f24; }
+ul.toc { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 18px; font-size: 14px; }
+a { color: #0969da; text-decoration: none; }
 )css";
 
 constexpr const char* kSelfCheck = R"js(
@@ -76,7 +78,13 @@ std::string render_html(const Document& doc) {
       << "<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       << "<title>" << escape_xml(doc.title) << "</title>\n<style>" << kStyle << "</style>\n"
       << "<script>" << kSelfCheck << "</script>\n</head>\n<body data-charts-total=\"0\" data-charts-ok=\"0\">\n"
-      << "<h1>" << inline_html(doc.title) << "</h1>\n";
+      << "<h1>" << inline_html(doc.title) << "</h1>\n<nav><ul class=\"toc\">";
+  for (const Block& b : doc.blocks) {
+    if (b.kind == Block::Kind::heading && b.level == 2 && !b.id.empty()) {
+      out << "<li><a href=\"#" << escape_xml(b.id) << "\">" << inline_html(b.text) << "</a></li>";
+    }
+  }
+  out << "</ul></nav>\n";
   bool in_section = false;
   for (const Block& b : doc.blocks) {
     switch (b.kind) {

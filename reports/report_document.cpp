@@ -154,6 +154,12 @@ void overview_section(const json& model, Lang lang, Document& doc) {
                format_us(num(ov["total_us"])) + " (" + fixed(num(ov["total_us"]) / 1e3, 3) + " ms)"}};
   if (ov.contains("span_us") && ov["span_us"].is_number())
     f.fields.push_back({tr(lang, "ov_span"), format_us(num(ov["span_us"]))});
+  if (ov.contains("benchmarked_us")) {
+    const double total = num(ov["total_us"]), benchmarked = num(ov["benchmarked_us"]);
+    f.fields.push_back(
+        {tr(lang, "ov_benchmarked_time"),
+         format_us(benchmarked) + " (" + format_pct(total > 0 ? 100.0 * benchmarked / total : 0.0) + ")"});
+  }
   doc.blocks.push_back(f);
   Block t;
   t.kind = Block::Kind::table;
@@ -166,12 +172,14 @@ void overview_section(const json& model, Lang lang, Document& doc) {
     ++rank;
     const double instances = num(k["instances"]);
     const double avg = k.contains("avg_us") ? num(k["avg_us"]) : (instances > 0 ? num(k["total_us"]) / instances : 0);
-    t.rows.push_back({std::to_string(rank), code(str(k["name"])), format_count(instances),
+    const bool harness = k.contains("benchmarked") && !k["benchmarked"].get<bool>();
+    t.rows.push_back({std::to_string(rank), code(str(k["name"])) + (harness ? " †" : ""), format_count(instances),
                       format_us(num(k["total_us"])), format_us(avg), format_pct(num(k["share_pct"]))});
     bars.bars.push_back({str(k["short_name"]), num(k["share_pct"]), format_pct(num(k["share_pct"])), 0,
                          str(k["name"]) + ": " + format_us(num(k["total_us"]))});
   }
   doc.blocks.push_back(t);
+  if (ov.contains("benchmarked_us")) doc.blocks.push_back(paragraph(tr(lang, "ov_harness_note")));
   if (!bars.bars.empty()) doc.blocks.push_back(chart(svg_bar_chart(bars)));
 }
 

@@ -299,6 +299,45 @@ TEST(ReportRoofline, AKernelWithoutFlopsIsMeasuredAgainstBandwidthAndListedOffTh
   EXPECT_TRUE(contains(r.markdown, tr(Lang::en, "roof_none")));
 }
 
+TEST(ReportOverview, HarnessKernelsInTheTraceAreMarked) {
+  const json results = load_results_file(kSynthetic);
+  const json model = render_report(results, Lang::en).model;
+  double benchmarked = 0;
+  int harness = 0;
+  for (const json& k : model["overview"]["kernels"]) {
+    const bool is_flush = k["name"].get<std::string>().find("l2_flush_kernel") != std::string::npos;
+    EXPECT_EQ(k["benchmarked"].get<bool>(), !is_flush) << k["name"];
+    if (k["benchmarked"].get<bool>()) benchmarked += k["total_us"].get<double>();
+    harness += is_flush ? 1 : 0;
+  }
+  EXPECT_EQ(harness, 1);
+  EXPECT_DOUBLE_EQ(model["overview"]["benchmarked_us"].get<double>(), benchmarked);
+  // Kernels are sorted by time, as the trace gives them.
+  const json& kernels = model["overview"]["kernels"];
+  for (size_t i = 1; i < kernels.size(); ++i) EXPECT_GE(kernels[i - 1]["total_us"], kernels[i]["total_us"]);
+}
+
+TEST(ReportVariants, AFailedCaseIsShownAsFailedAndNeverBest) {
+  json results = load_results_file(kSynthetic);
+  for (json& c : results["llmkb"]["cases"]) {
+    if (c["name"] == "rmsnorm/vec8/bf16/llama3-8b/tokens:4096") {
+      c["check"]["passed"] = false;
+      c["check"]["message"] = "3 mismatches";
+    }
+  }
+  const RenderedReport r = render_report(results, Lang::en);
+  EXPECT_EQ(r.model["failed_count"], 1);
+  for (const json& g : r.model["variants"]) {
+    if (g["op"] != "rmsnorm" || g["label"] != "bf16/llama3-8b/tokens:4096") continue;
+    for (const json& row : g["rows"]) {
+      EXPECT_EQ(row["best"].get<bool>(), row["variant"] == "rmsnorm/baseline") << row["variant"];
+      if (row["variant"] == "rmsnorm/baseline") EXPECT_DOUBLE_EQ(row["speedup_vs_baseline"].get<double>(), 1.0);
+    }
+  }
+  EXPECT_TRUE(contains(r.markdown, "| bf16/llama3-8b/tokens:4096 | `rmsnorm/vec8` | check failed |"));
+  EXPECT_TRUE(contains(r.markdown, "| bf16/llama3-8b/tokens:4096 | `rmsnorm/baseline` ★ |"));
+}
+
 TEST(ReportMissing, AFileWithoutCountersStillRendersAndSaysWhatIsMissing) {
   json results = load_results_file(kSynthetic);
   for (json& c : results["llmkb"]["cases"]) c.erase("profile");
