@@ -23,6 +23,7 @@ ComputePeak compute_peak(const nlohmann::json& device, const nlohmann::json& cal
   const FmaLanes lanes = fma_lanes_per_sm(device.value("compute_capability", ""));
   const int per_sm = precision == Precision::fp16 ? lanes.fp16 : lanes.fp32;
   const double sms = device.value("sm_count", 0), clock_mhz = device.value("sm_clock_mhz", 0);
+  peak.fma_lanes_per_sm = per_sm;
   peak.tflops = sms * clock_mhz * 1e6 * per_sm * 2.0 / 1e12;
   std::ostringstream basis;
   basis << "theoretical: " << sms << " SMs x " << clock_mhz << " MHz x " << per_sm << " " << to_string(precision)

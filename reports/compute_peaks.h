@@ -12,7 +12,8 @@ namespace llmkb::report {
 struct ComputePeak {
   double tflops = 0;
   bool theoretical = true;
-  std::string basis;  // how it was obtained, in words (English; the renderers translate the label)
+  int fma_lanes_per_sm = 0;  // the FMA lanes the theoretical peak assumes (0: measured, or unknown)
+  std::string basis;         // how it was obtained, in words (English, for report.json)
 };
 
 // FMA lanes per SM per clock for 32-bit and 16-bit (non-tensor) floating point, by compute

@@ -66,6 +66,18 @@ std::string hit_rate_text(const json& stat, Lang lang) {
   return text;
 }
 
+// How a compute peak was obtained, in the language: measured (tensor) or SMs x clock x lanes x 2.
+std::string peak_basis(const json& model, const std::string& precision, Lang lang) {
+  const json& peak = model["ceilings"]["compute_peaks"][precision];
+  if (!peak["theoretical"].get<bool>()) return tr(lang, "basis_measured_tensor");
+  const int lanes = peak["fma_lanes_per_sm"];
+  if (lanes <= 0) return trf(lang, "basis_unknown", {str(model["environment"]["device"]["compute_capability"])});
+  const json& device = model["environment"]["device"];
+  return trf(lang, "basis_theoretical",
+             {format_count(num(device["sm_count"])), format_count(num(device["sm_clock_mhz"])), std::to_string(lanes),
+              precision});
+}
+
 void environment_section(const json& model, Lang lang, Document& doc) {
   const json& env = model["environment"];
   const json& device = env["device"];
@@ -117,8 +129,8 @@ void environment_section(const json& model, Lang lang, Document& doc) {
   };
   for (const char* p : {"fp32", "fp16"}) {
     const json& peak = cal["compute_peaks"][p];
-    c.fields.push_back(
-        {tr(lang, std::string("ceil_") + p), format_tflops(num(peak["tflops"])) + " (" + str(peak["basis"]) + ")"});
+    c.fields.push_back({tr(lang, std::string("ceil_") + p),
+                        format_tflops(num(peak["tflops"])) + " (" + peak_basis(model, p, lang) + ")"});
   }
   doc.blocks.push_back(c);
 }
@@ -213,7 +225,7 @@ void variants_section(const json& model, Lang lang, Document& doc) {
           const bool tensor = r["rate_unit"] == "TFLOP/s";
           row.push_back(format_us(num(r["median_us"])));
           row.push_back(tensor ? format_tflops(num(r["rate"])) : format_gbps(num(r["rate"])));
-          row.push_back(format_pct(num(r["pct_of_ceiling"])) + " (" + str(r["ceiling"]) + ")");
+          row.push_back(format_pct(num(r["pct_of_ceiling"])) + " (" + tr(lang, "ceiling_" + str(r["ceiling"])) + ")");
           row.push_back(r["speedup_vs_baseline"].is_number() ? fixed(num(r["speedup_vs_baseline"]), 2) + "x"
                                                              : tr(lang, "na"));
           bars.bars.push_back({str(g["label"]) + " · " + variant, num(r["pct_of_ceiling"]),
@@ -345,7 +357,7 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
                            tr(lang, theoretical ? "roof_theoretical" : "roof_measured") + ")";
     for (const json& b : c["bandwidths"]) {
       const std::string name = b["name"];
-      r.bandwidths.push_back({(name == "dram_peak" ? std::string("DRAM") : name) + " " + format_gbps(num(b["gbps"])) +
+      r.bandwidths.push_back({tr(lang, "ceiling_" + name) + " " + format_gbps(num(b["gbps"])) +
                                   (b["theoretical"].get<bool>() ? " (" + tr(lang, "roof_theoretical") + ")" : ""),
                               num(b["gbps"]), b["theoretical"].get<bool>()});
     }
@@ -362,7 +374,7 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
     }
     r.series_names = kernels;
     doc.blocks.push_back(heading(r.title, 3));
-    doc.blocks.push_back(paragraph(trf(lang, "roof_basis", {str(c["compute_peak_basis"])})));
+    doc.blocks.push_back(paragraph(trf(lang, "roof_basis", {peak_basis(model, precision, lang)})));
     doc.blocks.push_back(chart(svg_roofline(r)));
   }
   std::string no_flops;
@@ -485,10 +497,11 @@ std::string suggestion_text(const json& s, const json& model, Lang lang) {
     return trf(lang, "sugg_compute", {where, format_tflops(num(l["achieved_tflops"])), pct, precision});
   }
   const double ceiling = num(l["bandwidth_ceiling_gbps"]);
-  return trf(lang, "sugg_memory",
-             {where, format_gbps(num(l["achieved_gbps"])),
-              ceiling > 0 ? fixed(100.0 * num(l["achieved_gbps"]) / ceiling, 1) : tr(lang, "na"), str(l["ceiling"]),
-              format_gbps(ceiling), pct_or_na(l["achieved_occupancy_pct"], lang)});
+  return trf(
+      lang, "sugg_memory",
+      {where, format_gbps(num(l["achieved_gbps"])),
+       ceiling > 0 ? fixed(100.0 * num(l["achieved_gbps"]) / ceiling, 1) : tr(lang, "na"),
+       tr(lang, "ceiling_" + str(l["ceiling"])), format_gbps(ceiling), pct_or_na(l["achieved_occupancy_pct"], lang)});
 }
 
 Document build_document(const json& model, Lang lang) {

@@ -81,8 +81,10 @@ json ceilings_of(const json& section) {
   json out = cal;
   for (Precision p : {Precision::fp32, Precision::fp16, Precision::tensor}) {
     const ComputePeak peak = compute_peak(device, cal, p);
-    out["compute_peaks"][to_string(p)] = {
-        {"tflops", peak.tflops}, {"theoretical", peak.theoretical}, {"basis", peak.basis}};
+    out["compute_peaks"][to_string(p)] = {{"tflops", peak.tflops},
+                                          {"theoretical", peak.theoretical},
+                                          {"basis", peak.basis},
+                                          {"fma_lanes_per_sm", peak.fma_lanes_per_sm}};
   }
   return out;
 }
