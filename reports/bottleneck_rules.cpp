@@ -141,6 +141,7 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
 
   a.bound = latency ? Bound::latency : a.roofline_side;
   if (a.bound == Bound::unknown && have_sol) a.bound = memory_sol >= compute_sol ? Bound::memory : Bound::compute;
+  if (a.bound == Bound::unknown && fraction) a.bound = ctx.case_ceiling_is_compute ? Bound::compute : Bound::memory;
 
   a.speedup_left = fraction && *fraction > 0 ? std::max(1.0, 1.0 / *fraction) : 1.0;
   // Nothing runs faster than an empty kernel: a launch near the launch floor has little to gain.

@@ -39,6 +39,7 @@ struct LaunchContext {
   std::optional<double> case_median_us;       // event-timed median of the case (one-kernel cases only)
   double launch_floor_us = 0;                 // empty kernel timed like a case (calibration.launch_us)
   std::optional<double> case_pct_of_ceiling;  // fallback when counters cannot place the launch
+  bool case_ceiling_is_compute = false;       // the case's ceiling is a FLOP rate (tensor_f16)
 };
 
 // Thresholds, named once (GUIDE section 6; Nsight Compute's Speed-of-Light rules).

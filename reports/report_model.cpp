@@ -138,14 +138,21 @@ json overview_of(const json& section) {
                    [](const json& a, const json& b) { return a.value("total_us", 0.0) > b.value("total_us", 0.0); });
   // With counters, the kernels each case launched are known: the others in the trace belong to the
   // harness (L2 flush, calibration) and are marked so, with the time of the benchmarked ones apart.
+  // Only when every case has its kernels recorded: otherwise an unprofiled case's kernel would look
+  // like the harness.
   std::set<std::string> case_kernels;
+  bool every_case_profiled = !section["cases"].empty();
   for (const json& c : section["cases"]) {
-    if (!c.contains("profile") || !c["profile"].is_object() || !c["profile"].contains("kernels")) continue;
+    if (!c.contains("profile") || !c["profile"].is_object() || !c["profile"].contains("kernels") ||
+        c["profile"]["kernels"].empty()) {
+      every_case_profiled = false;
+      continue;
+    }
     for (const json& k : c["profile"]["kernels"]) {
       if (k.is_object()) case_kernels.insert(k.value("name", ""));
     }
   }
-  if (out["source"] == "trace" && !case_kernels.empty()) {
+  if (out["source"] == "trace" && every_case_profiled) {
     double benchmarked_us = 0;
     for (json& k : kernels) {
       k["benchmarked"] = case_kernels.count(k["name"].get<std::string>()) > 0;
@@ -342,6 +349,7 @@ json kernels_of(const json& section, json& roofline_points, std::set<std::string
       }
       ctx.launch_floor_us = cal.value("launch_us", 0.0);
       ctx.case_pct_of_ceiling = number_at(c, "pct_of_ceiling");
+      ctx.case_ceiling_is_compute = ceiling == "tensor_f16";
       l.analysis = analyse_launch(l.counters, ctx);
       if (!launches_by_kernel.count(l.kernel)) order.push_back(l.kernel);
       json lj = launch_json(l, ctx);

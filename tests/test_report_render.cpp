@@ -315,6 +315,13 @@ TEST(ReportOverview, HarnessKernelsInTheTraceAreMarked) {
   // Kernels are sorted by time, as the trace gives them.
   const json& kernels = model["overview"]["kernels"];
   for (size_t i = 1; i < kernels.size(); ++i) EXPECT_GE(kernels[i - 1]["total_us"], kernels[i]["total_us"]);
+
+  // With a case left unprofiled, its kernel would look like the harness: nothing is marked then.
+  json partial = results;
+  partial["llmkb"]["cases"][0].erase("profile");
+  const json partial_model = render_report(partial, Lang::en).model;
+  EXPECT_FALSE(partial_model["overview"].contains("benchmarked_us"));
+  for (const json& k : partial_model["overview"]["kernels"]) EXPECT_FALSE(k.contains("benchmarked"));
 }
 
 TEST(ReportVariants, AFailedCaseIsShownAsFailedAndNeverBest) {

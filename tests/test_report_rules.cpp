@@ -246,6 +246,20 @@ TEST(ReportRules, HitRatesOverOneHundredAreNeverAFindingNorClamped) {
   EXPECT_DOUBLE_EQ(*l.counters.l2_hit_pct, 100.355);
 }
 
+TEST(ReportRules, WithoutCountersTheCasesPercentOfCeilingPlacesTheLaunch) {
+  LaunchCounters none;
+  LaunchContext ctx;
+  ctx.case_pct_of_ceiling = 40;
+  LaunchAnalysis a = analyse_launch(none, ctx);
+  EXPECT_EQ(a.bound, Bound::memory);
+  EXPECT_FALSE(a.pct_of_roof.has_value());  // the roofline needs counters
+  ASSERT_NE(find(a, "below_roof"), nullptr);
+  EXPECT_EQ(find(a, "below_roof")->severity, Severity::high);
+  ctx.case_ceiling_is_compute = true;
+  EXPECT_EQ(analyse_launch(none, ctx).bound, Bound::compute);
+  EXPECT_TRUE(analyse_launch(none, LaunchContext{}).findings.empty());  // nothing known: nothing said
+}
+
 TEST(ReportRules, LowSmEfficiency) {
   Launch l = streaming_launch(0.7);
   l.counters.sm_efficiency_pct = 49;
