@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Writes results_synthetic_h100.json: a SYNTHETIC results file (schema_version 1, with --profile
+"""Writes results_synthetic_h100.json (and results_synthetic_h100_nocounters.json, the same run as
+if made without --profile): a SYNTHETIC results file (schema_version 1, with --profile
 data in the format of notes/profile_format.md) for developing and testing `llmkb report` without a
 GPU. The numbers are invented but physically consistent (bytes / time = the rates shown, DRAM bytes
 near the op's minimum for streaming kernels, a small grid for decode shapes, a GEMM-like op with
 tensor FLOPs). It is not a measurement: real GPU results files live in tests/data/*.json.
 
-Usage: make_synthetic_results.py [OUT.json]
+Usage: make_synthetic_results.py [OUT_DIR]
 """
 import json
 import sys
@@ -167,8 +168,16 @@ def main():
                      "profiler": {"enabled": True, "status": "ok", "message": "", "chip": "GH100",
                                   "metrics": sorted(cases[0]["profile"]["kernels"][0]["metrics"].keys()), "passes": 9},
                      "trace": trace_of(cases)}}
-    out = sys.argv[1] if len(sys.argv) > 1 else "results_synthetic_h100.json"
-    with open(out, "w") as f:
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else "."
+    with open(f"{out_dir}/results_synthetic_h100.json", "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    for c in doc["llmkb"]["cases"]:
+        del c["profile"]
+    del doc["llmkb"]["trace"]
+    del doc["llmkb"]["profiler"]
+    doc["llmkb"]["generator"] += ", without counters"
+    with open(f"{out_dir}/results_synthetic_h100_nocounters.json", "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
 
