@@ -434,7 +434,7 @@ std::string finding_text(const json& f, const json& launch, Lang lang) {
     if (f["detail"] == "small_grid") text += trf(lang, "find_small_grid", {fixed(num(f["detail_value"]), 2)});
     return text;
   }
-  if (kind == "below_roof") return trf(lang, "find_below_roof", {bound_name(f["detail"], lang), value});
+  if (kind == "below_roof") return trf(lang, "find_below_roof_" + str(f["detail"]), {value});
   if (kind == "sol_busier_unit") {
     return trf(lang, "find_sol_busier_unit",
                {tr(lang, "unit_" + str(f["detail"])), value, fixed(num(f["detail_value"]), 1)});
