@@ -191,6 +191,40 @@ TEST(ReportStrings, EveryKeyHasBothLanguagesWithTheSamePlaceholders) {
   EXPECT_EQ(trf(Lang::en, "var_op", {"rmsnorm"}), "Op `rmsnorm`");
 }
 
+TEST(ReportStrings, EveryFindingAndSuggestionHasTextInBothLanguages) {
+  const json model = render_report(load_results_file(kSynthetic), Lang::en).model;
+  const json launch = model["kernels"][0]["launch_details"][0];
+  const std::vector<std::pair<std::string, std::string>> kinds = {{"latency_bound", "small_grid"},
+                                                                  {"latency_bound", ""},
+                                                                  {"below_roof", "memory"},
+                                                                  {"below_roof", "compute"},
+                                                                  {"sol_busier_unit", "memory"},
+                                                                  {"sol_busier_unit", "compute"},
+                                                                  {"occupancy_gap", ""},
+                                                                  {"occupancy_limited", "registers"},
+                                                                  {"occupancy_limited", "shared_memory"},
+                                                                  {"occupancy_limited", "block_size"},
+                                                                  {"occupancy_limited", "blocks_per_sm"},
+                                                                  {"excess_dram_traffic", ""},
+                                                                  {"low_l2_hit", ""},
+                                                                  {"low_l1_hit", ""},
+                                                                  {"low_sm_efficiency", ""}};
+  for (Lang lang : {Lang::en, Lang::zh}) {
+    for (const auto& [kind, detail] : kinds) {
+      const json finding = {{"kind", kind},      {"severity", "medium"}, {"primary", false}, {"value", 42.5},
+                            {"threshold", 50.0}, {"unit", "%"},          {"detail", detail}, {"detail_value", 0.5}};
+      const std::string text = finding_text(finding, launch, lang);
+      // The latency finding quotes both SOL figures of its launch; the others their own value.
+      const std::string expected = kind == "latency_bound" ? fixed(launch["compute_sol_pct"].get<double>(), 1) : "42.5";
+      EXPECT_TRUE(contains(text, expected)) << kind << ": " << text;
+      const std::string suggestion = suggestion_text({{"finding", finding}, {"launch", launch}}, model, lang);
+      EXPECT_FALSE(suggestion.empty()) << kind;
+      EXPECT_FALSE(std::regex_search(suggestion, std::regex(R"(\{[0-9]+\})"))) << kind << ": " << suggestion;
+      EXPECT_TRUE(contains(suggestion, launch["case"].get<std::string>())) << kind << ": " << suggestion;
+    }
+  }
+}
+
 TEST(ReportChinese, UsesTheSeedReportsHeadingsAndFieldNames) {
   const RenderedReport r = render_report(load_results_file(kSynthetic), Lang::zh);
   for (const char* words : {"全局性能概览", "深度分析结果", "总kernels数量", "总kernel执行时间", "执行时间", "时间占比",
