@@ -10,6 +10,7 @@ int cmd_list(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_metrics(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
 
 // Splits "a,b,c" into its items (empty items dropped).
 std::vector<std::string> split_list(const std::string& text);

@@ -20,6 +20,7 @@ const Command kCommands[] = {
     {"bench", "check and time every variant on real model shapes; writes a results file", llmkb::cmd_bench},
     {"compare", "the regression gate: compare two results files, exit 1 on a real slowdown", llmkb::cmd_compare},
     {"metrics", "the hardware counters `bench --profile` collects on a chip (no GPU needed)", llmkb::cmd_metrics},
+    {"report", "turn a results file into a report (Markdown, HTML with charts, JSON; en or zh)", llmkb::cmd_report},
 };
 
 void usage(std::ostream& out) {

@@ -1,0 +1,220 @@
+#include "reports/bottleneck_rules.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace llmkb::report {
+
+using T = RuleThresholds;
+
+const char* to_string(Bound bound) {
+  switch (bound) {
+    case Bound::memory:
+      return "memory";
+    case Bound::compute:
+      return "compute";
+    case Bound::latency:
+      return "latency";
+    case Bound::unknown:
+      break;
+  }
+  return "unknown";
+}
+
+const char* to_string(Severity severity) {
+  switch (severity) {
+    case Severity::high:
+      return "high";
+    case Severity::medium:
+      return "medium";
+    case Severity::low:
+      break;
+  }
+  return "low";
+}
+
+const char* to_string(Precision precision) {
+  switch (precision) {
+    case Precision::fp32:
+      return "fp32";
+    case Precision::fp16:
+      return "fp16";
+    case Precision::tensor:
+      return "tensor";
+    case Precision::none:
+      break;
+  }
+  return "none";
+}
+
+std::optional<double> LaunchCounters::dram_bytes() const {
+  if (dram_read_bytes || dram_write_bytes) return dram_read_bytes.value_or(0) + dram_write_bytes.value_or(0);
+  if (dram_bytes_per_second && duration_ns) return *dram_bytes_per_second * *duration_ns * 1e-9;
+  return std::nullopt;
+}
+
+Precision dominant_precision(const LaunchCounters& c) {
+  if (c.flops_tensor <= 0 && c.flops_fp16 <= 0 && c.flops_fp32 <= 0) return Precision::none;
+  if (c.flops_tensor >= c.flops_fp16 && c.flops_tensor >= c.flops_fp32) return Precision::tensor;
+  return c.flops_fp16 > c.flops_fp32 ? Precision::fp16 : Precision::fp32;
+}
+
+double flops_of(const LaunchCounters& c, Precision precision) {
+  switch (precision) {
+    case Precision::fp32:
+      return c.flops_fp32;
+    case Precision::fp16:
+      return c.flops_fp16;
+    case Precision::tensor:
+      return c.flops_tensor;
+    case Precision::none:
+      break;
+  }
+  return 0;
+}
+
+Severity severity_for_speedup(double speedup_left) {
+  if (speedup_left >= T::kHighSpeedupLeft) return Severity::high;
+  if (speedup_left >= 1.0 / T::kAtRoofFraction) return Severity::medium;
+  return Severity::low;
+}
+
+namespace {
+
+Severity one_level_lower(Severity s) {
+  return s == Severity::high ? Severity::medium : Severity::low;
+}
+
+// Places the launch on the roofline: arithmetic intensity, achieved rate, the roof there, and the side.
+void place_on_roofline(const LaunchCounters& c, const LaunchContext& ctx, LaunchAnalysis& a) {
+  a.precision = dominant_precision(c);
+  a.dram_bytes = c.dram_bytes();
+  if (!a.dram_bytes || !c.duration_ns || *c.duration_ns <= 0) return;
+  const double seconds = *c.duration_ns * 1e-9;
+  a.achieved_gbps = *a.dram_bytes / seconds / 1e9;
+  const double flops = flops_of(c, a.precision);
+  a.achieved_tflops = flops / seconds / 1e12;
+  if (ctx.bandwidth_ceiling_gbps <= 0) return;
+  if (flops <= 0 || ctx.compute_peak_tflops <= 0) {  // no FLOPs to speak of: only the bandwidth roof applies
+    a.roofline_side = Bound::memory;
+    a.pct_of_roof = 100.0 * *a.achieved_gbps / ctx.bandwidth_ceiling_gbps;
+    return;
+  }
+  if (*a.dram_bytes <= 0) {  // everything hit in cache: against the compute roof
+    a.roofline_side = Bound::compute;
+    a.roof_tflops = ctx.compute_peak_tflops;
+    a.pct_of_roof = 100.0 * *a.achieved_tflops / ctx.compute_peak_tflops;
+    return;
+  }
+  a.arithmetic_intensity = flops / *a.dram_bytes;
+  const double memory_roof_tflops = *a.arithmetic_intensity * ctx.bandwidth_ceiling_gbps / 1e3;
+  if (memory_roof_tflops < ctx.compute_peak_tflops) {
+    a.roofline_side = Bound::memory;
+    a.roof_tflops = memory_roof_tflops;
+    a.pct_of_roof = 100.0 * *a.achieved_gbps / ctx.bandwidth_ceiling_gbps;
+  } else {
+    a.roofline_side = Bound::compute;
+    a.roof_tflops = ctx.compute_peak_tflops;
+    a.pct_of_roof = 100.0 * *a.achieved_tflops / ctx.compute_peak_tflops;
+  }
+}
+
+}  // namespace
+
+LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx) {
+  LaunchAnalysis a;
+  place_on_roofline(c, ctx, a);
+
+  const bool have_sol = c.compute_sol_pct && c.memory_sol_pct;
+  const double compute_sol = c.compute_sol_pct.value_or(0), memory_sol = c.memory_sol_pct.value_or(0);
+  const bool latency = have_sol && compute_sol < T::kLatencySolPct && memory_sol < T::kLatencySolPct;
+  const bool high_throughput = have_sol && std::max(compute_sol, memory_sol) >= T::kHighThroughputSolPct;
+
+  // How far below the roof: the roofline, else the case's % of its ceiling, else the busier SOL.
+  std::optional<double> fraction;
+  if (a.pct_of_roof)
+    fraction = *a.pct_of_roof / 100.0;
+  else if (ctx.case_pct_of_ceiling)
+    fraction = *ctx.case_pct_of_ceiling / 100.0;
+  else if (have_sol)
+    fraction = std::max(compute_sol, memory_sol) / 100.0;
+
+  a.bound = latency ? Bound::latency : a.roofline_side;
+  if (a.bound == Bound::unknown && have_sol) a.bound = memory_sol >= compute_sol ? Bound::memory : Bound::compute;
+  if (a.bound == Bound::unknown && fraction) a.bound = ctx.case_ceiling_is_compute ? Bound::compute : Bound::memory;
+
+  a.speedup_left = fraction && *fraction > 0 ? std::max(1.0, 1.0 / *fraction) : 1.0;
+  // Nothing runs faster than an empty kernel: a launch near the launch floor has little to gain.
+  if (ctx.case_median_us && ctx.launch_floor_us > 0) {
+    a.speedup_left = std::min(a.speedup_left, std::max(1.0, *ctx.case_median_us / ctx.launch_floor_us));
+  }
+  a.at_roof = (fraction && *fraction >= T::kAtRoofFraction) || high_throughput;
+  Severity primary_severity = a.at_roof ? Severity::low : severity_for_speedup(a.speedup_left);
+  if (!fraction) primary_severity = Severity::low;  // nothing says how much is left: never above low
+  const Severity contributing = one_level_lower(primary_severity);
+
+  auto add = [&a](Finding f) { a.findings.push_back(std::move(f)); };
+
+  if (latency) {
+    Finding f{"latency_bound", primary_severity, true, std::max(compute_sol, memory_sol), T::kLatencySolPct, "%"};
+    if (c.waves_per_sm && *c.waves_per_sm < 1.0) {
+      f.detail = "small_grid";
+      f.detail_value = *c.waves_per_sm;
+    }
+    add(f);
+  } else if (fraction && *fraction < T::kAtRoofFraction) {
+    Finding f{"below_roof", primary_severity, true, *fraction * 100.0, T::kAtRoofFraction * 100.0, "%"};
+    f.detail = to_string(a.bound);
+    add(f);
+  }
+
+  // Speed of light under 80 % and 10 points apart: the busier unit is the one to feed.
+  if (have_sol && !latency && !high_throughput && std::fabs(compute_sol - memory_sol) >= T::kBusierUnitGapPts) {
+    const bool memory_busier = memory_sol > compute_sol;
+    Finding f{"sol_busier_unit", contributing, false, std::max(compute_sol, memory_sol), T::kHighThroughputSolPct, "%"};
+    f.detail = memory_busier ? "memory" : "compute";
+    f.detail_value = std::min(compute_sol, memory_sol);
+    add(f);
+  }
+
+  if (c.achieved_occupancy_pct && c.theoretical_occupancy_pct &&
+      *c.theoretical_occupancy_pct - *c.achieved_occupancy_pct > T::kOccupancyGapPts) {
+    Finding f{"occupancy_gap",
+              contributing,
+              false,
+              *c.achieved_occupancy_pct,
+              *c.theoretical_occupancy_pct - T::kOccupancyGapPts,
+              "%"};
+    f.detail_value = *c.theoretical_occupancy_pct;
+    add(f);
+  }
+  if (c.theoretical_occupancy_pct && *c.theoretical_occupancy_pct < T::kTheoreticalOccupancyPct) {
+    Finding f{"occupancy_limited", contributing, false, *c.theoretical_occupancy_pct, T::kTheoreticalOccupancyPct, "%"};
+    f.detail = c.occupancy_limiter.empty() ? "unknown" : c.occupancy_limiter;
+    f.detail_value = c.registers.value_or(0);
+    add(f);
+  }
+
+  // Reuse: DRAM bytes near the op's minimum mean each byte comes from DRAM once (streaming); a low
+  // cache hit rate there is compulsory and no finding. Clearly more than the minimum means re-reads.
+  if (a.dram_bytes && ctx.min_bytes && *ctx.min_bytes > 0) {
+    a.dram_excess_ratio = *a.dram_bytes / *ctx.min_bytes;
+    a.rereads_data = *a.dram_excess_ratio >= T::kReuseExcessRatio;
+  }
+  if (a.rereads_data) {
+    add({"excess_dram_traffic", contributing, false, *a.dram_excess_ratio, T::kReuseExcessRatio, "x"});
+    // Hit rates over 100 % are measurement artefacts: shown as such, never a finding either way.
+    if (c.l2_hit_pct && *c.l2_hit_pct < T::kLowCacheHitPct) {
+      add({"low_l2_hit", contributing, false, *c.l2_hit_pct, T::kLowCacheHitPct, "%"});
+    }
+    if (c.l1_hit_pct && *c.l1_hit_pct < T::kLowCacheHitPct) {
+      add({"low_l1_hit", contributing, false, *c.l1_hit_pct, T::kLowCacheHitPct, "%"});
+    }
+  }
+  if (c.sm_efficiency_pct && *c.sm_efficiency_pct < T::kLowSmEfficiencyPct) {
+    add({"low_sm_efficiency", contributing, false, *c.sm_efficiency_pct, T::kLowSmEfficiencyPct, "%"});
+  }
+  return a;
+}
+
+}  // namespace llmkb::report

@@ -1,0 +1,193 @@
+#include "reports/svg_charts.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "reports/report_strings.h"
+
+namespace llmkb::report {
+
+namespace {
+
+constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+std::string num(double v) {
+  return fixed(v, 1);
+}
+
+std::string line_style(bool dashed) {
+  return dashed ? "fill=\"none\" stroke=\"#8c959f\" stroke-width=\"2\" stroke-dasharray=\"6 4\""
+                : "fill=\"none\" stroke=\"#24292f\" stroke-width=\"2\"";
+}
+
+void legend(const std::vector<std::string>& names, double x, double y, std::ostringstream& out) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    const double row_y = y + 18.0 * double(i);
+    out << "<rect x=\"" << num(x) << "\" y=\"" << num(row_y - 10) << "\" width=\"12\" height=\"12\" fill=\""
+        << series_colour(int(i)) << "\"/>"
+        << "<text x=\"" << num(x + 18) << "\" y=\"" << num(row_y) << "\" font-size=\"11\">" << escape_xml(names[i])
+        << "</text>";
+  }
+}
+
+}  // namespace
+
+const char* series_colour(int series) {
+  return kPalette[(series < 0 ? 0 : series) % 10];
+}
+
+std::string escape_xml(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string svg_bar_chart(const BarChart& chart) {
+  const double label_width = 420, bar_area = 520, value_width = 140, row = 20, top = 34;
+  const double legend_height = chart.series_names.empty() ? 0 : 18.0 * double(chart.series_names.size()) + 8;
+  const double width = label_width + bar_area + value_width;
+  const double height = top + row * double(chart.bars.size()) + 24 + legend_height;
+  double max_value = chart.reference_value;
+  for (const Bar& b : chart.bars) max_value = std::max(max_value, b.value);
+  if (max_value <= 0) max_value = 1;
+  std::ostringstream out;
+  out << "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " << num(width) << " " << num(height)
+      << "\" width=\"" << num(width) << "\" height=\"" << num(height) << "\" role=\"img\" aria-label=\""
+      << escape_xml(chart.title) << "\">"
+      << "<text x=\"0\" y=\"18\" font-size=\"14\" font-weight=\"600\">" << escape_xml(chart.title) << "</text>";
+  for (size_t i = 0; i < chart.bars.size(); ++i) {
+    const Bar& b = chart.bars[i];
+    const double y = top + row * double(i);
+    const double w = std::max(1.0, bar_area * std::max(0.0, b.value) / max_value);
+    std::string label = b.label;
+    if (label.size() > 64) label = label.substr(0, 61) + "...";
+    out << "<text x=\"" << num(label_width - 6) << "\" y=\"" << num(y + 13)
+        << "\" text-anchor=\"end\" font-size=\"11\">" << escape_xml(label) << "</text>"
+        << "<rect class=\"mark\" x=\"" << num(label_width) << "\" y=\"" << num(y + 2) << "\" width=\"" << num(w)
+        << "\" height=\"" << num(row - 5) << "\" fill=\"" << series_colour(b.series) << "\"><title>"
+        << escape_xml(b.tooltip.empty() ? b.label + ": " + b.value_text : b.tooltip) << "</title></rect>"
+        << "<text x=\"" << num(label_width + w + 4) << "\" y=\"" << num(y + 13) << "\" font-size=\"11\">"
+        << escape_xml(b.value_text) << "</text>";
+  }
+  if (chart.reference_value > 0) {
+    const double x = label_width + bar_area * chart.reference_value / max_value;
+    const double bottom = top + row * double(chart.bars.size());
+    out << "<line x1=\"" << num(x) << "\" y1=\"" << num(top - 4) << "\" x2=\"" << num(x) << "\" y2=\"" << num(bottom)
+        << "\" stroke=\"#57606a\" stroke-dasharray=\"4 3\"/>"
+        << "<text x=\"" << num(x) << "\" y=\"" << num(top - 8) << "\" text-anchor=\"middle\" font-size=\"11\">"
+        << escape_xml(chart.reference_label) << "</text>";
+  }
+  legend(chart.series_names, label_width, top + row * double(chart.bars.size()) + 24, out);
+  out << "</svg>";
+  return out.str();
+}
+
+std::string svg_roofline(const RooflineChart& chart) {
+  const double left = 70, right = 250, top = 40, plot_w = 640, plot_h = 400;
+  const double legend_top = top + plot_h + 66;  // the kernels' legend, below the x axis label
+  const double width = left + plot_w + right;
+  const double height = legend_top + 18.0 * double(chart.series_names.size()) + 8;
+  // Axis ranges in decades, wide enough for every point, the ridge points and the compute peak.
+  double x_lo = 1e300, x_hi = 0, y_lo = 1e300, y_hi = chart.compute_peak_tflops;
+  for (const RooflinePoint& p : chart.points) {
+    if (p.arithmetic_intensity <= 0 || p.tflops <= 0) continue;
+    x_lo = std::min(x_lo, p.arithmetic_intensity), x_hi = std::max(x_hi, p.arithmetic_intensity);
+    y_lo = std::min(y_lo, p.tflops), y_hi = std::max(y_hi, p.tflops);
+  }
+  for (const RooflineLine& l : chart.bandwidths) {
+    if (l.gbps > 0 && chart.compute_peak_tflops > 0) x_hi = std::max(x_hi, chart.compute_peak_tflops * 1e3 / l.gbps);
+  }
+  if (x_hi <= 0) x_lo = 0.1, x_hi = 100;
+  if (x_lo > x_hi) x_lo = x_hi / 100;
+  if (y_hi <= 0) y_hi = 1;
+  if (y_lo > y_hi) y_lo = y_hi / 1000;
+  const double lx0 = std::floor(std::log10(x_lo)), lx1 = std::ceil(std::log10(x_hi) + 0.3);
+  const double ly0 = std::floor(std::log10(y_lo)), ly1 = std::ceil(std::log10(y_hi) + 0.3);
+  auto px = [&](double x) { return left + plot_w * (std::log10(x) - lx0) / (lx1 - lx0); };
+  auto py = [&](double y) { return top + plot_h * (1.0 - (std::log10(y) - ly0) / (ly1 - ly0)); };
+
+  const std::string clip = "clip-" + chart.id;
+  std::ostringstream out;
+  out << "<svg class=\"chart roofline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " << num(width) << " "
+      << num(height) << "\" width=\"" << num(width) << "\" height=\"" << num(height) << "\" role=\"img\" aria-label=\""
+      << escape_xml(chart.title) << "\">"
+      << "<defs><clipPath id=\"" << clip << "\"><rect x=\"" << num(left) << "\" y=\"" << num(top) << "\" width=\""
+      << num(plot_w) << "\" height=\"" << num(plot_h) << "\"/></clipPath></defs>"
+      << "<text x=\"0\" y=\"18\" font-size=\"14\" font-weight=\"600\">" << escape_xml(chart.title) << "</text>"
+      << "<rect x=\"" << num(left) << "\" y=\"" << num(top) << "\" width=\"" << num(plot_w) << "\" height=\""
+      << num(plot_h) << "\" fill=\"none\" stroke=\"#8c959f\"/>";
+  for (double d = lx0; d <= lx1 + 1e-9; d += 1) {
+    const double x = px(std::pow(10.0, d));
+    out << "<line x1=\"" << num(x) << "\" y1=\"" << num(top) << "\" x2=\"" << num(x) << "\" y2=\"" << num(top + plot_h)
+        << "\" stroke=\"#eaeef2\"/><text x=\"" << num(x) << "\" y=\"" << num(top + plot_h + 16)
+        << "\" text-anchor=\"middle\" font-size=\"11\">1e" << int(d) << "</text>";
+  }
+  for (double d = ly0; d <= ly1 + 1e-9; d += 1) {
+    const double y = py(std::pow(10.0, d));
+    out << "<line x1=\"" << num(left) << "\" y1=\"" << num(y) << "\" x2=\"" << num(left + plot_w) << "\" y2=\""
+        << num(y) << "\" stroke=\"#eaeef2\"/><text x=\"" << num(left - 6) << "\" y=\"" << num(y + 4)
+        << "\" text-anchor=\"end\" font-size=\"11\">1e" << int(d) << "</text>";
+  }
+  out << "<text x=\"" << num(left + plot_w / 2) << "\" y=\"" << num(top + plot_h + 40)
+      << "\" text-anchor=\"middle\" font-size=\"11\">" << escape_xml(chart.axis_x) << "</text><text x=\"16\" y=\""
+      << num(top + plot_h / 2) << "\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 16 "
+      << num(top + plot_h / 2) << ")\">" << escape_xml(chart.axis_y) << "</text>";
+  out << "<g clip-path=\"url(#" << clip << ")\">";
+  const double x_min = std::pow(10.0, lx0), x_max = std::pow(10.0, lx1);
+  for (const RooflineLine& l : chart.bandwidths) {
+    if (l.gbps <= 0) continue;
+    const double ridge = chart.compute_peak_tflops > 0 ? chart.compute_peak_tflops * 1e3 / l.gbps : x_max;
+    const double end = std::min(ridge, x_max);
+    out << "<polyline class=\"mark roof\" " << line_style(l.dashed) << " points=\"" << num(px(x_min)) << ","
+        << num(py(x_min * l.gbps / 1e3)) << " " << num(px(end)) << "," << num(py(end * l.gbps / 1e3)) << "\"><title>"
+        << escape_xml(l.label) << "</title></polyline>";
+  }
+  if (chart.compute_peak_tflops > 0) {
+    out << "<line class=\"mark roof\" " << line_style(chart.compute_peak_dashed) << " x1=\"" << num(left) << "\" y1=\""
+        << num(py(chart.compute_peak_tflops)) << "\" x2=\"" << num(left + plot_w) << "\" y2=\""
+        << num(py(chart.compute_peak_tflops)) << "\"><title>" << escape_xml(chart.compute_peak_label)
+        << "</title></line>";
+  }
+  for (const RooflinePoint& p : chart.points) {
+    if (p.arithmetic_intensity <= 0 || p.tflops <= 0) continue;
+    out << "<circle class=\"mark point\" cx=\"" << num(px(p.arithmetic_intensity)) << "\" cy=\"" << num(py(p.tflops))
+        << "\" r=\"4.5\" fill=\"" << series_colour(p.series)
+        << "\" fill-opacity=\"0.85\" stroke=\"#ffffff\" stroke-width=\"0.8\"><title>" << escape_xml(p.tooltip)
+        << "</title></circle>";
+  }
+  out << "</g>";
+  // Line labels at the right edge of the plot.
+  double label_y = top + 12;
+  for (const RooflineLine& l : chart.bandwidths) {
+    out << "<text x=\"" << num(left + plot_w + 10) << "\" y=\"" << num(label_y) << "\" font-size=\"11\">"
+        << (l.dashed ? "- - " : "—— ") << escape_xml(l.label) << "</text>";
+    label_y += 18;
+  }
+  out << "<text x=\"" << num(left + plot_w + 10) << "\" y=\"" << num(label_y) << "\" font-size=\"11\">"
+      << (chart.compute_peak_dashed ? "- - " : "—— ") << escape_xml(chart.compute_peak_label) << "</text>";
+  legend(chart.series_names, left, legend_top, out);
+  out << "</svg>";
+  return out.str();
+}
+
+}  // namespace llmkb::report

@@ -1,0 +1,314 @@
+// The bottleneck rules (GUIDE section 6): each fires on a launch built to trip it and stays silent
+// on the near miss.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "reports/bottleneck_rules.h"
+#include "reports/compute_peaks.h"
+
+namespace llmkb::report {
+namespace {
+
+// A streaming, memory-bound launch at a chosen fraction of a 3000 GB/s roof, with healthy counters
+// (no rule fires on it unless a test changes something).
+struct Launch {
+  LaunchCounters counters;
+  LaunchContext context;
+};
+
+Launch streaming_launch(double fraction_of_roof) {
+  Launch l;
+  const double bytes = 1e9;  // 1 GB moved, the op's minimum
+  const double seconds = bytes / (fraction_of_roof * 3000e9);
+  l.counters.duration_ns = seconds * 1e9;
+  l.counters.dram_read_bytes = bytes / 2;
+  l.counters.dram_write_bytes = bytes / 2;
+  l.counters.flops_fp32 = bytes;  // 1 FLOP/byte: far below the fp32 ridge
+  l.counters.sm_efficiency_pct = 95;
+  l.counters.compute_sol_pct = 30;
+  l.counters.memory_sol_pct = 100 * fraction_of_roof;
+  l.counters.l2_hit_pct = 30;  // low, but a streaming kernel has nothing to reuse
+  l.counters.l1_hit_pct = 0;
+  l.counters.achieved_occupancy_pct = 90;
+  l.counters.theoretical_occupancy_pct = 100;
+  l.counters.waves_per_sm = 8;
+  l.counters.registers = 32;
+  l.context.bandwidth_ceiling_gbps = 3000;
+  l.context.compute_peak_tflops = 60;
+  l.context.min_bytes = bytes;
+  return l;
+}
+
+const Finding* find(const LaunchAnalysis& a, const std::string& kind) {
+  for (const Finding& f : a.findings) {
+    if (f.kind == kind) return &f;
+  }
+  return nullptr;
+}
+
+Severity worst(const LaunchAnalysis& a) {
+  Severity s = Severity::low;
+  for (const Finding& f : a.findings) s = std::max(s, f.severity);
+  return s;
+}
+
+TEST(ReportRules, AHealthyStreamingKernelHasNoFindings) {
+  const Launch l = streaming_launch(0.9);
+  const LaunchAnalysis a = analyse_launch(l.counters, l.context);
+  EXPECT_TRUE(a.findings.empty()) << a.findings.front().kind;
+  EXPECT_EQ(a.bound, Bound::memory);
+  EXPECT_NEAR(*a.pct_of_roof, 90.0, 1e-9);
+  EXPECT_NEAR(*a.achieved_gbps, 2700.0, 1e-6);
+  EXPECT_NEAR(*a.arithmetic_intensity, 1.0, 1e-12);
+}
+
+TEST(ReportRules, AtEightyFivePercentOfTheRoofNothingIsAboveLow) {
+  Launch at = streaming_launch(0.86);
+  at.counters.memory_sol_pct = 70;          // SOL alone would not call it high throughput
+  at.counters.achieved_occupancy_pct = 40;  // a big occupancy gap...
+  at.counters.sm_efficiency_pct = 30;       // ...and low SM efficiency: still low, it is at its roof
+  const LaunchAnalysis a = analyse_launch(at.counters, at.context);
+  EXPECT_TRUE(a.at_roof);
+  EXPECT_EQ(find(a, "below_roof"), nullptr);
+  ASSERT_NE(find(a, "occupancy_gap"), nullptr);
+  EXPECT_EQ(worst(a), Severity::low);
+
+  Launch below = at;
+  below = streaming_launch(0.84);
+  below.counters.memory_sol_pct = 70;
+  const LaunchAnalysis b = analyse_launch(below.counters, below.context);
+  EXPECT_FALSE(b.at_roof);
+  ASSERT_NE(find(b, "below_roof"), nullptr);
+  EXPECT_EQ(find(b, "below_roof")->severity, Severity::medium);
+  EXPECT_NEAR(find(b, "below_roof")->value, 84.0, 1e-9);
+  EXPECT_EQ(find(b, "below_roof")->threshold, 85.0);
+}
+
+TEST(ReportRules, SeverityFollowsTheSpeedupLeft) {
+  Launch high = streaming_launch(0.49);  // 2.04x left
+  high.counters.memory_sol_pct = 65;
+  const LaunchAnalysis a = analyse_launch(high.counters, high.context);
+  EXPECT_EQ(find(a, "below_roof")->severity, Severity::high);
+  EXPECT_NEAR(a.speedup_left, 1 / 0.49, 1e-9);
+
+  Launch medium = streaming_launch(0.51);  // 1.96x left
+  medium.counters.memory_sol_pct = 65;
+  EXPECT_EQ(find(analyse_launch(medium.counters, medium.context), "below_roof")->severity, Severity::medium);
+
+  EXPECT_EQ(severity_for_speedup(2.0), Severity::high);
+  EXPECT_EQ(severity_for_speedup(1.99), Severity::medium);
+  EXPECT_EQ(severity_for_speedup(1.0 / 0.85), Severity::medium);
+  EXPECT_EQ(severity_for_speedup(1.17), Severity::low);
+}
+
+TEST(ReportRules, ContributingFindingsRankOneLevelBelowThePrimary) {
+  Launch l = streaming_launch(0.4);
+  l.counters.memory_sol_pct = 65;
+  l.counters.achieved_occupancy_pct = 50;  // 50 points under theoretical
+  const LaunchAnalysis a = analyse_launch(l.counters, l.context);
+  EXPECT_EQ(find(a, "below_roof")->severity, Severity::high);
+  EXPECT_TRUE(find(a, "below_roof")->primary);
+  EXPECT_EQ(find(a, "occupancy_gap")->severity, Severity::medium);
+  EXPECT_FALSE(find(a, "occupancy_gap")->primary);
+}
+
+TEST(ReportRules, BothSolUnderSixtyIsLatencyAndASmallGridIsNamed) {
+  Launch l = streaming_launch(0.1);
+  l.counters.compute_sol_pct = 59;
+  l.counters.memory_sol_pct = 59.9;
+  l.counters.waves_per_sm = 0.05;
+  const LaunchAnalysis a = analyse_launch(l.counters, l.context);
+  EXPECT_EQ(a.bound, Bound::latency);
+  const Finding* f = find(a, "latency_bound");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->detail, "small_grid");
+  EXPECT_DOUBLE_EQ(f->detail_value, 0.05);
+  EXPECT_EQ(find(a, "below_roof"), nullptr);  // the latency finding names the roof instead
+
+  Launch big_grid = l;
+  big_grid.counters.waves_per_sm = 1.0;
+  EXPECT_EQ(find(analyse_launch(big_grid.counters, big_grid.context), "latency_bound")->detail, "");
+
+  Launch near_miss = l;
+  near_miss.counters.memory_sol_pct = 60;  // not both under 60: not latency
+  const LaunchAnalysis b = analyse_launch(near_miss.counters, near_miss.context);
+  EXPECT_EQ(find(b, "latency_bound"), nullptr);
+  EXPECT_EQ(b.bound, Bound::memory);
+}
+
+TEST(ReportRules, TheLaunchFloorBoundsTheSpeedupLeft) {
+  Launch l = streaming_launch(0.05);  // 20x from the roof...
+  l.counters.compute_sol_pct = 5;
+  l.counters.memory_sol_pct = 5;
+  l.context.launch_floor_us = 2.4;
+  l.context.case_median_us = 2.6;  // ...but within 1.08x of an empty kernel
+  const LaunchAnalysis a = analyse_launch(l.counters, l.context);
+  EXPECT_NEAR(a.speedup_left, 2.6 / 2.4, 1e-12);
+  EXPECT_EQ(find(a, "latency_bound")->severity, Severity::low);
+
+  l.context.case_median_us = 6.0;  // 2.5x above the floor: worth a high
+  EXPECT_EQ(find(analyse_launch(l.counters, l.context), "latency_bound")->severity, Severity::high);
+}
+
+TEST(ReportRules, OneSolAtEightyIsHighThroughput) {
+  Launch l = streaming_launch(0.6);
+  l.counters.memory_sol_pct = 80;
+  l.counters.compute_sol_pct = 20;
+  const LaunchAnalysis a = analyse_launch(l.counters, l.context);
+  EXPECT_TRUE(a.at_roof);
+  EXPECT_EQ(find(a, "sol_busier_unit"), nullptr);
+  EXPECT_EQ(worst(a), Severity::low);
+
+  l.counters.memory_sol_pct = 79.9;
+  const LaunchAnalysis b = analyse_launch(l.counters, l.context);
+  EXPECT_FALSE(b.at_roof);
+  ASSERT_NE(find(b, "sol_busier_unit"), nullptr);
+  EXPECT_EQ(find(b, "sol_busier_unit")->detail, "memory");
+}
+
+TEST(ReportRules, SolTenPointsApartNamesTheBusierUnit) {
+  Launch l = streaming_launch(0.7);
+  l.counters.compute_sol_pct = 75;
+  l.counters.memory_sol_pct = 64;
+  const Finding* f = find(analyse_launch(l.counters, l.context), "sol_busier_unit");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->detail, "compute");
+  EXPECT_DOUBLE_EQ(f->value, 75);
+  EXPECT_DOUBLE_EQ(f->detail_value, 64);
+
+  l.counters.memory_sol_pct = 66;  // 9 points apart: no unit named
+  EXPECT_EQ(find(analyse_launch(l.counters, l.context), "sol_busier_unit"), nullptr);
+}
+
+TEST(ReportRules, AchievedOccupancyMoreThanTenPointsUnderTheoretical) {
+  Launch l = streaming_launch(0.7);
+  l.counters.theoretical_occupancy_pct = 100;
+  l.counters.achieved_occupancy_pct = 89;
+  const Finding* f = find(analyse_launch(l.counters, l.context), "occupancy_gap");
+  ASSERT_NE(f, nullptr);
+  EXPECT_DOUBLE_EQ(f->value, 89);
+  EXPECT_DOUBLE_EQ(f->detail_value, 100);
+
+  l.counters.achieved_occupancy_pct = 90.5;
+  EXPECT_EQ(find(analyse_launch(l.counters, l.context), "occupancy_gap"), nullptr);
+}
+
+TEST(ReportRules, TheoreticalOccupancyUnderEightyNamesItsLimiter) {
+  Launch l = streaming_launch(0.7);
+  l.counters.theoretical_occupancy_pct = 75;
+  l.counters.achieved_occupancy_pct = 70;
+  l.counters.occupancy_limiter = "registers";
+  l.counters.registers = 96;
+  const Finding* f = find(analyse_launch(l.counters, l.context), "occupancy_limited");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->detail, "registers");
+  EXPECT_DOUBLE_EQ(f->detail_value, 96);
+
+  l.counters.theoretical_occupancy_pct = 80;
+  EXPECT_EQ(find(analyse_launch(l.counters, l.context), "occupancy_limited"), nullptr);
+}
+
+TEST(ReportRules, LowCacheHitIsAFindingOnlyWhereTheKernelReReadsData) {
+  Launch rereads = streaming_launch(0.7);
+  rereads.counters.dram_read_bytes = *rereads.counters.dram_read_bytes + 0.3e9;  // 1.3x the minimum
+  rereads.counters.l2_hit_pct = 40;
+  rereads.counters.l1_hit_pct = 10;
+  const LaunchAnalysis a = analyse_launch(rereads.counters, rereads.context);
+  EXPECT_TRUE(a.rereads_data);
+  EXPECT_NEAR(*a.dram_excess_ratio, 1.3, 1e-12);
+  ASSERT_NE(find(a, "excess_dram_traffic"), nullptr);
+  ASSERT_NE(find(a, "low_l2_hit"), nullptr);
+  EXPECT_DOUBLE_EQ(find(a, "low_l2_hit")->value, 40);
+  ASSERT_NE(find(a, "low_l1_hit"), nullptr);
+
+  Launch streaming = streaming_launch(0.7);
+  streaming.counters.dram_read_bytes = *streaming.counters.dram_read_bytes + 0.2e9;  // 1.2x: streaming
+  streaming.counters.l2_hit_pct = 40;
+  streaming.counters.l1_hit_pct = 10;
+  const LaunchAnalysis b = analyse_launch(streaming.counters, streaming.context);
+  EXPECT_FALSE(b.rereads_data);
+  EXPECT_EQ(find(b, "low_l2_hit"), nullptr);
+  EXPECT_EQ(find(b, "low_l1_hit"), nullptr);
+  EXPECT_EQ(find(b, "excess_dram_traffic"), nullptr);
+
+  Launch good_hits = rereads;
+  good_hits.counters.l2_hit_pct = 50;  // at the threshold: not low
+  EXPECT_EQ(find(analyse_launch(good_hits.counters, good_hits.context), "low_l2_hit"), nullptr);
+}
+
+TEST(ReportRules, HitRatesOverOneHundredAreNeverAFindingNorClamped) {
+  Launch l = streaming_launch(0.7);
+  l.counters.dram_read_bytes = *l.counters.dram_read_bytes + 0.5e9;
+  l.counters.l2_hit_pct = 100.355;
+  const LaunchAnalysis a = analyse_launch(l.counters, l.context);
+  EXPECT_EQ(find(a, "low_l2_hit"), nullptr);
+  EXPECT_DOUBLE_EQ(*l.counters.l2_hit_pct, 100.355);
+}
+
+TEST(ReportRules, WithoutCountersTheCasesPercentOfCeilingPlacesTheLaunch) {
+  LaunchCounters none;
+  LaunchContext ctx;
+  ctx.case_pct_of_ceiling = 40;
+  LaunchAnalysis a = analyse_launch(none, ctx);
+  EXPECT_EQ(a.bound, Bound::memory);
+  EXPECT_FALSE(a.pct_of_roof.has_value());  // the roofline needs counters
+  ASSERT_NE(find(a, "below_roof"), nullptr);
+  EXPECT_EQ(find(a, "below_roof")->severity, Severity::high);
+  ctx.case_ceiling_is_compute = true;
+  EXPECT_EQ(analyse_launch(none, ctx).bound, Bound::compute);
+  EXPECT_TRUE(analyse_launch(none, LaunchContext{}).findings.empty());  // nothing known: nothing said
+}
+
+TEST(ReportRules, LowSmEfficiency) {
+  Launch l = streaming_launch(0.7);
+  l.counters.sm_efficiency_pct = 49;
+  EXPECT_NE(find(analyse_launch(l.counters, l.context), "low_sm_efficiency"), nullptr);
+  l.counters.sm_efficiency_pct = 50;
+  EXPECT_EQ(find(analyse_launch(l.counters, l.context), "low_sm_efficiency"), nullptr);
+}
+
+TEST(ReportRules, AboveTheRidgeAKernelIsComputeBound) {
+  LaunchCounters c;
+  c.duration_ns = 1e6;      // 1 ms
+  c.dram_read_bytes = 2e8;  // 0.2 GB
+  c.dram_write_bytes = 0;
+  c.flops_tensor = 4e11;  // 2000 FLOP/byte, 400 TFLOP/s
+  c.compute_sol_pct = 70;
+  c.memory_sol_pct = 40;
+  LaunchContext ctx;
+  ctx.bandwidth_ceiling_gbps = 3000;
+  ctx.compute_peak_tflops = 600;  // ridge at 200 FLOP/byte
+  const LaunchAnalysis a = analyse_launch(c, ctx);
+  EXPECT_EQ(a.precision, Precision::tensor);
+  EXPECT_EQ(a.bound, Bound::compute);
+  EXPECT_NEAR(*a.arithmetic_intensity, 2000, 1e-9);
+  EXPECT_NEAR(*a.achieved_tflops, 400, 1e-9);
+  EXPECT_NEAR(*a.pct_of_roof, 100.0 * 400 / 600, 1e-9);
+  EXPECT_NEAR(*a.achieved_gbps, 200, 1e-9);  // 0.2 GB over 1 ms, in GB/s
+}
+
+TEST(ComputePeaks, TheoreticalPeaksComeFromTheDevice) {
+  const nlohmann::json h100 = {{"compute_capability", "9.0"}, {"sm_count", 132}, {"sm_clock_mhz", 1980}};
+  const nlohmann::json cal = {{"tensor_f16_tflops", 612.5}};
+  EXPECT_NEAR(compute_peak(h100, cal, Precision::fp32).tflops, 132 * 1980e6 * 128 * 2 / 1e12, 1e-9);  // 66.9
+  EXPECT_NEAR(compute_peak(h100, cal, Precision::fp16).tflops, 132 * 1980e6 * 256 * 2 / 1e12, 1e-9);
+  EXPECT_TRUE(compute_peak(h100, cal, Precision::fp32).theoretical);
+  EXPECT_DOUBLE_EQ(compute_peak(h100, cal, Precision::tensor).tflops, 612.5);
+  EXPECT_FALSE(compute_peak(h100, cal, Precision::tensor).theoretical);
+  const nlohmann::json unknown = {{"compute_capability", "99.0"}, {"sm_count", 1}, {"sm_clock_mhz", 1}};
+  EXPECT_EQ(compute_peak(unknown, cal, Precision::fp32).tflops, 0.0);
+}
+
+TEST(ComputePeaks, TheBandwidthCeilingThatApplies) {
+  const nlohmann::json cal = {
+      {"read_gbps", 3000.0}, {"write_gbps", 2900.0}, {"copy_gbps", 2800.0}, {"dram_peak_gbps", 3350.0}};
+  EXPECT_EQ(bandwidth_ceiling_gbps(cal, "copy"), 2800.0);
+  EXPECT_EQ(bandwidth_ceiling_gbps(cal, "write"), 2900.0);
+  EXPECT_EQ(bandwidth_ceiling_gbps(cal, "read"), 3000.0);
+  EXPECT_EQ(bandwidth_ceiling_gbps(cal, "tensor_f16"), 3000.0);  // a GEMM's memory side reads
+  EXPECT_EQ(bandwidth_ceiling_gbps({{"dram_peak_gbps", 3350.0}}, "copy"), 3350.0);
+}
+
+}  // namespace
+}  // namespace llmkb::report
