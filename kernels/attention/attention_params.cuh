@@ -31,7 +31,9 @@ struct SequenceView {
   int64_t kv_offset = 0;   // K and V: element of (key 0, dim 0) of the KV head
   int64_t q_row_stride = 0;
   int64_t kv_row_stride = 0;
-  int64_t lse_offset = 0;  // element of row 0 in lse; rows are contiguous
+  int64_t q_head_stride = 0;    // Q and O: elements from query head h to h + 1
+  int64_t lse_offset = 0;       // element of row 0 in lse; rows are contiguous
+  int64_t lse_head_stride = 0;  // lse: elements from query head h to h + 1
   int len_q = 0, len_kv = 0;
   // Causal: query i sees keys j < i + 1 + diagonal_offset; otherwise every key.
   int diagonal_offset = 0;
@@ -51,7 +53,9 @@ __device__ __forceinline__ SequenceView sequence_view(const AttentionParams& p, 
     s.kv_row_stride = static_cast<int64_t>(p.kv_heads) * d;
     s.q_offset = static_cast<int64_t>(q0) * s.q_row_stride + q_head * d;
     s.kv_offset = static_cast<int64_t>(kv0) * s.kv_row_stride + kv_head * d;
+    s.q_head_stride = d;
     s.lse_offset = static_cast<int64_t>(q_head) * p.total_q + q0;
+    s.lse_head_stride = p.total_q;
   } else {
     s.len_q = p.seqlen_q;
     s.len_kv = p.seqlen_kv;
@@ -59,7 +63,9 @@ __device__ __forceinline__ SequenceView sequence_view(const AttentionParams& p, 
     s.kv_row_stride = d;
     s.q_offset = (static_cast<int64_t>(b) * p.q_heads + q_head) * p.seqlen_q * d;
     s.kv_offset = (static_cast<int64_t>(b) * p.kv_heads + kv_head) * p.seqlen_kv * d;
+    s.q_head_stride = static_cast<int64_t>(p.seqlen_q) * d;
     s.lse_offset = (static_cast<int64_t>(b) * p.q_heads + q_head) * p.seqlen_q;
+    s.lse_head_stride = p.seqlen_q;
   }
   s.diagonal_offset = s.len_kv - s.len_q;
   return s;
