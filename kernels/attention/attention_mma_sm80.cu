@@ -1,17 +1,19 @@
 // attention/mma_sm80: FlashAttention-2 forward on m16n8k16 mma.sync (fp16 and bf16), fragments by
 // ldmatrix from padded shared memory, K/V tiles through a 2-3 stage cp.async pipeline, online
-// softmax on the accumulators in registers. 128-row blocks of 8 warps (64 rows of 4 for D 256).
+// softmax on the accumulators in registers. 128-row blocks of 4 warps, 32 rows each (64 rows of 16
+// for D 256).
 #include "kernels/attention/flash_prefill.cuh"
 #include "kernels/common/variant.h"
 
 namespace llmkb {
 namespace {
 
-// Tile configurations (head dim, query rows, keys per tile, cp.async stages); shared memory:
-// D 64: 72 KB, D 128: 136 KB, D 256: 99 KB.
-using Sm80TileD64 = FlashTile<64, 128, 64, 3>;
-using Sm80TileD128 = FlashTile<128, 128, 64, 3>;
-using Sm80TileD256 = FlashTile<256, 64, 32, 2>;
+// Tile configurations (head dim, query rows, keys per tile, cp.async stages, 16-row tiles per warp):
+// 4 warps per block; shared memory D 64: 72 KB (3 blocks per H100 SM), D 128: 85 KB (2 blocks),
+// D 256: 99 KB (2 blocks).
+using Sm80TileD64 = FlashTile<64, 128, 64, 3, 2>;
+using Sm80TileD128 = FlashTile<128, 128, 32, 3, 2>;
+using Sm80TileD256 = FlashTile<256, 64, 32, 2, 1>;
 
 Support supports(const AttentionProblem& p) {
   const std::string bad = attention_size_limit(p);

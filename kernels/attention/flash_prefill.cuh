@@ -1,7 +1,8 @@
 // The FlashAttention-2 forward on mma.sync tensor cores, shared by attention/mma_sm80 and
 // attention/mma_sm75 (they differ in tile shape, MMA instruction and how tiles reach shared memory).
 //
-// One block per (kBlockM query rows, query head, sequence); each warp owns 16 query rows. Per tile
+// One block per (kBlockM query rows, query head, sequence); each warp owns 16 x kMTiles query rows
+// (two row tiles share every K and V fragment a warp loads, halving shared-memory reads). Per tile
 // of kBlockN keys: S = Q K^T (Q and K fragments by ldmatrix from padded shared memory), causal and
 // length masks, online softmax on the S accumulators in registers, P rounded to 16 bits and fed back
 // as the A operand of O += P V (V fragments by ldmatrix.trans). O and the row statistics stay in
@@ -22,15 +23,17 @@
 namespace llmkb {
 
 // A tile configuration. kStages: K/V buffers in flight with cp.async (>= 2); 1 means synchronous
-// 16-byte loads into a single buffer (Turing).
-template <int kHeadDim_, int kBlockM_, int kBlockN_, int kStages_>
+// 16-byte loads into a single buffer (Turing). kMTiles: 16-row tiles per warp.
+template <int kHeadDim_, int kBlockM_, int kBlockN_, int kStages_, int kMTiles_ = 1>
 struct FlashTile {
   static constexpr int kHeadDim = kHeadDim_;
   static constexpr int kBlockM = kBlockM_;  // query rows per block
   static constexpr int kBlockN = kBlockN_;  // keys per tile
   static constexpr int kStages = kStages_;
+  static constexpr int kMTiles = kMTiles_;
   static constexpr bool kAsync = kStages_ >= 2;
-  static constexpr int kWarps = kBlockM / 16;
+  static constexpr int kWarpRows = 16 * kMTiles;
+  static constexpr int kWarps = kBlockM / kWarpRows;
   static constexpr int kThreads = kWarps * 32;
   // Rows padded by 16 bytes: the 8 row addresses of an ldmatrix (and the 16-byte chunks a warp
   // copies) fall in 8 different bank groups, so neither conflicts.
@@ -39,7 +42,7 @@ struct FlashTile {
   static constexpr int kKVElems = kBlockN * kStride;  // one K (or V) buffer
   static constexpr int kBuffers = kAsync ? kStages : 1;
   static constexpr size_t kSmemBytes = 2 * static_cast<size_t>(kQElems + 2 * kBuffers * kKVElems);
-  static_assert(kBlockM % 16 == 0 && kBlockN % 16 == 0 && kHeadDim % 16 == 0, "mma tile multiples");
+  static_assert(kBlockM % kWarpRows == 0 && kBlockN % 16 == 0 && kHeadDim % 16 == 0, "mma tile multiples");
 };
 
 // Copies `rows` x kHeadDim elements (row stride in global memory `row_stride`) into a padded
@@ -64,6 +67,7 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
   constexpr int D = Tile::kHeadDim, BM = Tile::kBlockM, BN = Tile::kBlockN;
   constexpr int kNTiles = BN / 8;  // 8-key column tiles of S
   constexpr int kDTiles = D / 8;   // 8-dim column tiles of O
+  constexpr int MT = Tile::kMTiles;
   extern __shared__ __align__(128) unsigned char flash_smem[];
   T* sQ = reinterpret_cast<T*>(flash_smem);
   T* sK = sQ + Tile::kQElems;
@@ -88,12 +92,17 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
   // Tiles from here on contain keys hidden from the block's first row: they need the causal mask.
   const int first_visible = p.causal ? s.visible_keys(m0, true) : s.len_kv;
 
-  float o_acc[kDTiles][4];
+  float o_acc[MT][kDTiles][4];
+  float row_max[MT][2];  // rows g and g + 8 of each row tile, log2 domain
+  float row_sum[MT][2];  // this thread's columns only; summed over the quad at the end
 #pragma unroll
-  for (int j = 0; j < kDTiles; ++j) o_acc[j][0] = o_acc[j][1] = o_acc[j][2] = o_acc[j][3] = 0.f;
-  float row_max[2] = {-INFINITY, -INFINITY};  // rows g and g + 8 of the warp, log2 domain
-  float row_sum[2] = {0.f, 0.f};              // this thread's columns only; summed over the quad at the end
-  const int warp_row0 = m0 + warp * 16;
+  for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+    for (int j = 0; j < kDTiles; ++j) o_acc[mt][j][0] = o_acc[mt][j][1] = o_acc[mt][j][2] = o_acc[mt][j][3] = 0.f;
+    row_max[mt][0] = row_max[mt][1] = -INFINITY;
+    row_sum[mt][0] = row_sum[mt][1] = 0.f;
+  }
+  const int warp_row0 = m0 + warp * Tile::kWarpRows;  // row tile mt starts at warp_row0 + 16 * mt
 
   auto load_kv = [&](int tile, int buffer) {
     const int n0 = tile * BN;
@@ -106,20 +115,29 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
     const T* vb = sV + buffer * Tile::kKVElems;
     const int n0 = tile * BN;
 
-    // S = Q K^T for the warp's 16 rows x BN keys.
-    float s_acc[kNTiles][4];
+    // S = Q K^T for the warp's rows x BN keys.
+    float s_acc[MT][kNTiles][4];
 #pragma unroll
-    for (int j = 0; j < kNTiles; ++j) s_acc[j][0] = s_acc[j][1] = s_acc[j][2] = s_acc[j][3] = 0.f;
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+      for (int j = 0; j < kNTiles; ++j) s_acc[mt][j][0] = s_acc[mt][j][1] = s_acc[mt][j][2] = s_acc[mt][j][3] = 0.f;
+    }
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
-      uint32_t a[4];
-      ldmatrix_x4(a, sQ + (warp * 16 + lane % 16) * Tile::kStride + kk * 16 + (lane / 16) * 8);
+      uint32_t a[MT][4];
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+        ldmatrix_x4(a[mt], sQ + (warp * Tile::kWarpRows + mt * 16 + lane % 16) * Tile::kStride + kk * 16 + (lane / 16) * 8);
+      }
 #pragma unroll
       for (int nn = 0; nn < BN / 16; ++nn) {
         uint32_t bk[4];  // keys nn*16 + 0..7 (dims lo, hi), keys nn*16 + 8..15 (dims lo, hi)
         ldmatrix_x4(bk, kb + (nn * 16 + (lane / 16) * 8 + lane % 8) * Tile::kStride + kk * 16 + ((lane / 8) % 2) * 8);
-        Mma::run(s_acc[2 * nn], a, bk[0], bk[1]);
-        Mma::run(s_acc[2 * nn + 1], a, bk[2], bk[3]);
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          Mma::run(s_acc[mt][2 * nn], a[mt], bk[0], bk[1]);
+          Mma::run(s_acc[mt][2 * nn + 1], a[mt], bk[2], bk[3]);
+        }
       }
     }
 
@@ -127,14 +145,17 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
     const bool needs_mask = n0 + BN > s.len_kv || (p.causal && n0 + BN > first_visible);
     if (needs_mask) {
 #pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        const int row = warp_row0 + g + 8 * half;
-        const int visible = p.causal ? s.visible_keys(row, true) : s.len_kv;
+      for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
-        for (int j = 0; j < kNTiles; ++j) {
+        for (int half = 0; half < 2; ++half) {
+          const int row = warp_row0 + mt * 16 + g + 8 * half;
+          const int visible = p.causal ? s.visible_keys(row, true) : s.len_kv;
 #pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            if (n0 + j * 8 + 2 * t4 + e >= visible) s_acc[j][2 * half + e] = -INFINITY;
+          for (int j = 0; j < kNTiles; ++j) {
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+              if (n0 + j * 8 + 2 * t4 + e >= visible) s_acc[mt][j][2 * half + e] = -INFINITY;
+            }
           }
         }
       }
@@ -142,29 +163,34 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
 
     // Online softmax: the four lanes of a quad hold one row's columns.
 #pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      float tile_max = -INFINITY;
+    for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
-      for (int j = 0; j < kNTiles; ++j) tile_max = fmaxf(tile_max, fmaxf(s_acc[j][2 * half], s_acc[j][2 * half + 1]));
-      tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
-      tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
-      const float new_max = fmaxf(row_max[half], tile_max * p.scale_log2);
-      const float base = new_max == -INFINITY ? 0.f : new_max;  // nothing visible yet: weights 0, not NaN
-      const float correction = exp2f(row_max[half] - base);
-      row_max[half] = new_max;
-      row_sum[half] *= correction;
+      for (int half = 0; half < 2; ++half) {
+        float tile_max = -INFINITY;
 #pragma unroll
-      for (int j = 0; j < kDTiles; ++j) {
-        o_acc[j][2 * half] *= correction;
-        o_acc[j][2 * half + 1] *= correction;
-      }
+        for (int j = 0; j < kNTiles; ++j) {
+          tile_max = fmaxf(tile_max, fmaxf(s_acc[mt][j][2 * half], s_acc[mt][j][2 * half + 1]));
+        }
+        tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+        tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+        const float new_max = fmaxf(row_max[mt][half], tile_max * p.scale_log2);
+        const float base = new_max == -INFINITY ? 0.f : new_max;  // nothing visible yet: weights 0, not NaN
+        const float correction = exp2f(row_max[mt][half] - base);
+        row_max[mt][half] = new_max;
+        row_sum[mt][half] *= correction;
 #pragma unroll
-      for (int j = 0; j < kNTiles; ++j) {
+        for (int j = 0; j < kDTiles; ++j) {
+          o_acc[mt][j][2 * half] *= correction;
+          o_acc[mt][j][2 * half + 1] *= correction;
+        }
 #pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          const float w = exp2f(fmaf(s_acc[j][2 * half + e], p.scale_log2, -base));
-          s_acc[j][2 * half + e] = w;
-          row_sum[half] += w;
+        for (int j = 0; j < kNTiles; ++j) {
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const float w = exp2f(fmaf(s_acc[mt][j][2 * half + e], p.scale_log2, -base));
+            s_acc[mt][j][2 * half + e] = w;
+            row_sum[mt][half] += w;
+          }
         }
       }
     }
@@ -173,17 +199,23 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
     // 16kk..16kk+15.
 #pragma unroll
     for (int kk = 0; kk < BN / 16; ++kk) {
-      uint32_t a[4];
-      a[0] = pack2<T>(s_acc[2 * kk][0], s_acc[2 * kk][1]);
-      a[1] = pack2<T>(s_acc[2 * kk][2], s_acc[2 * kk][3]);
-      a[2] = pack2<T>(s_acc[2 * kk + 1][0], s_acc[2 * kk + 1][1]);
-      a[3] = pack2<T>(s_acc[2 * kk + 1][2], s_acc[2 * kk + 1][3]);
+      uint32_t a[MT][4];
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+        a[mt][0] = pack2<T>(s_acc[mt][2 * kk][0], s_acc[mt][2 * kk][1]);
+        a[mt][1] = pack2<T>(s_acc[mt][2 * kk][2], s_acc[mt][2 * kk][3]);
+        a[mt][2] = pack2<T>(s_acc[mt][2 * kk + 1][0], s_acc[mt][2 * kk + 1][1]);
+        a[mt][3] = pack2<T>(s_acc[mt][2 * kk + 1][2], s_acc[mt][2 * kk + 1][3]);
+      }
 #pragma unroll
       for (int dd = 0; dd < D / 16; ++dd) {
         uint32_t bv[4];  // (keys lo, dims dd*16 + 0..7), (keys hi, same), (keys lo, dims +8..15), (keys hi, same)
         ldmatrix_x4_trans(bv, vb + (kk * 16 + ((lane / 8) % 2) * 8 + lane % 8) * Tile::kStride + dd * 16 + (lane / 16) * 8);
-        Mma::run(o_acc[2 * dd], a, bv[0], bv[1]);
-        Mma::run(o_acc[2 * dd + 1], a, bv[2], bv[3]);
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          Mma::run(o_acc[mt][2 * dd], a[mt], bv[0], bv[1]);
+          Mma::run(o_acc[mt][2 * dd + 1], a[mt], bv[2], bv[3]);
+        }
       }
     }
   };
@@ -225,21 +257,25 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
   // Normalise and store: thread holds rows g and g + 8, dims 8j + 2t4 .. + 1.
   T* o = static_cast<T*>(p.o) + s.q_offset;
 #pragma unroll
-  for (int half = 0; half < 2; ++half) {
-    float total = row_sum[half];
-    total += __shfl_xor_sync(0xffffffffu, total, 1);
-    total += __shfl_xor_sync(0xffffffffu, total, 2);
-    const int row = warp_row0 + g + 8 * half;
-    if (row >= s.len_q) continue;
-    const float inv = total > 0.f ? 1.f / total : 0.f;  // a row that sees no key outputs 0
-    T* o_row = o + row * s.q_row_stride;
+  for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
-    for (int j = 0; j < kDTiles; ++j) {
-      *reinterpret_cast<uint32_t*>(o_row + j * 8 + 2 * t4) =
-          pack2<T>(o_acc[j][2 * half] * inv, o_acc[j][2 * half + 1] * inv);
-    }
-    if (p.lse && t4 == 0) {
-      p.lse[s.lse_offset + row] = total > 0.f ? (row_max[half] + log2f(total)) * 0.69314718055994531f : -INFINITY;
+    for (int half = 0; half < 2; ++half) {
+      float total = row_sum[mt][half];
+      total += __shfl_xor_sync(0xffffffffu, total, 1);
+      total += __shfl_xor_sync(0xffffffffu, total, 2);
+      const int row = warp_row0 + mt * 16 + g + 8 * half;
+      if (row >= s.len_q) continue;
+      const float inv = total > 0.f ? 1.f / total : 0.f;  // a row that sees no key outputs 0
+      T* o_row = o + row * s.q_row_stride;
+#pragma unroll
+      for (int j = 0; j < kDTiles; ++j) {
+        *reinterpret_cast<uint32_t*>(o_row + j * 8 + 2 * t4) =
+            pack2<T>(o_acc[mt][j][2 * half] * inv, o_acc[mt][j][2 * half + 1] * inv);
+      }
+      if (p.lse && t4 == 0) {
+        p.lse[s.lse_offset + row] =
+            total > 0.f ? (row_max[mt][half] + log2f(total)) * 0.69314718055994531f : -INFINITY;
+      }
     }
   }
 }
