@@ -93,7 +93,7 @@ void reference_head(const AttentionProblem& p, const Layout& layout, const std::
   const int64_t lq = p.len_q(b), lkv = p.len_kv(b);
   const int64_t kv_head = h / p.group();
   const double scale = static_cast<double>(p.softmax_scale());
-  std::vector<double> k(static_cast<size_t>(lkv * d_count)), v(k.size()), q(static_cast<size_t>(d_count));
+  std::vector<double> k(static_cast<size_t>(lkv * d_count)), v(k.size());
   for (int64_t j = 0; j < lkv; ++j) {
     const size_t row = layout.kv_row(b, kv_head, j);
     for (int64_t d = 0; d < d_count; ++d) {
@@ -101,38 +101,85 @@ void reference_head(const AttentionProblem& p, const Layout& layout, const std::
       v[static_cast<size_t>(j * d_count + d)] = t[ti.v].get(row + static_cast<size_t>(d));
     }
   }
-  std::vector<double> scores(static_cast<size_t>(lkv)), out(static_cast<size_t>(d_count));
-  for (int64_t i = 0; i < lq; ++i) {
-    const size_t q_row = layout.q_row(b, h, i);
-    for (int64_t d = 0; d < d_count; ++d) q[static_cast<size_t>(d)] = t[ti.q].get(q_row + static_cast<size_t>(d));
-    const int64_t visible = p.causal ? std::min(lkv, i + lkv - lq + 1) : lkv;
-    if (visible <= 0) {  // every key masked: output 0, lse -inf
-      for (int64_t d = 0; d < d_count; ++d) o.value[q_row + static_cast<size_t>(d)] = 0.0;
-      if (lse) lse->value[layout.lse(b, h, i)] = -std::numeric_limits<double>::infinity();
-      continue;
+  // Four query rows at a time: each K and V element loaded feeds four independent chains.
+  constexpr int64_t kRows = 4;
+  const size_t dn = static_cast<size_t>(d_count);
+  std::vector<double> qb(kRows * dn), scores(static_cast<size_t>(kRows * lkv)), out(kRows * dn);
+  for (int64_t i0 = 0; i0 < lq; i0 += kRows) {
+    const int64_t rows = std::min(kRows, lq - i0);
+    int64_t visible[kRows] = {0, 0, 0, 0};
+    int64_t most_visible = 0;
+    std::fill(qb.begin(), qb.end(), 0.0);
+    for (int64_t r = 0; r < rows; ++r) {
+      const size_t q_row = layout.q_row(b, h, i0 + r);
+      for (size_t d = 0; d < dn; ++d) qb[static_cast<size_t>(r) * dn + d] = t[ti.q].get(q_row + d);
+      visible[r] = p.causal ? std::max<int64_t>(0, std::min(lkv, i0 + r + lkv - lq + 1)) : lkv;
+      most_visible = std::max(most_visible, visible[r]);
     }
-    double max_score = -std::numeric_limits<double>::infinity();
-    for (int64_t j = 0; j < visible; ++j) {
-      const double* kr = &k[static_cast<size_t>(j * d_count)];
-      double acc[4] = {0, 0, 0, 0};  // four chains: head_dim is a multiple of 4
-      for (int64_t d = 0; d + 3 < d_count; d += 4) {
-        for (int u = 0; u < 4; ++u) acc[u] += q[static_cast<size_t>(d + u)] * kr[d + u];
+    const double* q0 = &qb[0];
+    const double* q1 = &qb[dn];
+    const double* q2 = &qb[2 * dn];
+    const double* q3 = &qb[3 * dn];
+    for (int64_t j = 0; j < most_visible; ++j) {
+      const double* kr = k.data() + static_cast<size_t>(j) * dn;
+      double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (size_t d = 0; d < dn; ++d) {
+        const double kd = kr[d];
+        a0 += q0[d] * kd;
+        a1 += q1[d] * kd;
+        a2 += q2[d] * kd;
+        a3 += q3[d] * kd;
       }
-      double dot = acc[0] + acc[1] + acc[2] + acc[3];
-      for (int64_t d = d_count / 4 * 4; d < d_count; ++d) dot += q[static_cast<size_t>(d)] * kr[d];
-      scores[static_cast<size_t>(j)] = dot * scale;
-      max_score = std::max(max_score, scores[static_cast<size_t>(j)]);
+      const size_t js = static_cast<size_t>(j);
+      const size_t n = static_cast<size_t>(lkv);
+      scores[js] = a0 * scale;
+      scores[n + js] = a1 * scale;
+      scores[2 * n + js] = a2 * scale;
+      scores[3 * n + js] = a3 * scale;
     }
-    double sum = 0;
+    double max_score[kRows], sum[kRows];
+    for (int64_t r = 0; r < kRows; ++r) {
+      const double* sr = scores.data() + r * lkv;
+      max_score[r] = -std::numeric_limits<double>::infinity();
+      for (int64_t j = 0; j < visible[r]; ++j) max_score[r] = std::max(max_score[r], sr[j]);
+    }
+    // Weights, 0 for keys a row does not see.
+    for (int64_t r = 0; r < kRows; ++r) {
+      double* sr = scores.data() + r * lkv;
+      sum[r] = 0;
+      for (int64_t j = 0; j < most_visible; ++j) {
+        sr[j] = j < visible[r] ? std::exp(sr[j] - max_score[r]) : 0.0;
+        sum[r] += sr[j];
+      }
+    }
     std::fill(out.begin(), out.end(), 0.0);
-    for (int64_t j = 0; j < visible; ++j) {
-      const double w = std::exp(scores[static_cast<size_t>(j)] - max_score);
-      sum += w;
-      const double* vr = &v[static_cast<size_t>(j * d_count)];
-      for (int64_t d = 0; d < d_count; ++d) out[static_cast<size_t>(d)] += w * vr[d];
+    double* o0 = &out[0];
+    double* o1 = &out[dn];
+    double* o2 = &out[2 * dn];
+    double* o3 = &out[3 * dn];
+    for (int64_t j = 0; j < most_visible; ++j) {
+      const size_t js = static_cast<size_t>(j);
+      const size_t n = static_cast<size_t>(lkv);
+      const double w0 = scores[js], w1 = scores[n + js], w2 = scores[2 * n + js], w3 = scores[3 * n + js];
+      const double* vr = v.data() + js * dn;
+      for (size_t d = 0; d < dn; ++d) {
+        const double vd = vr[d];
+        o0[d] += w0 * vd;
+        o1[d] += w1 * vd;
+        o2[d] += w2 * vd;
+        o3[d] += w3 * vd;
+      }
     }
-    for (int64_t d = 0; d < d_count; ++d) o.value[q_row + static_cast<size_t>(d)] = out[static_cast<size_t>(d)] / sum;
-    if (lse) lse->value[layout.lse(b, h, i)] = max_score + std::log(sum);
+    for (int64_t r = 0; r < rows; ++r) {
+      const size_t q_row = layout.q_row(b, h, i0 + r);
+      if (visible[r] <= 0) {  // every key masked: output 0, lse -inf
+        for (size_t d = 0; d < dn; ++d) o.value[q_row + d] = 0.0;
+        if (lse) lse->value[layout.lse(b, h, i0 + r)] = -std::numeric_limits<double>::infinity();
+        continue;
+      }
+      for (size_t d = 0; d < dn; ++d) o.value[q_row + d] = out[static_cast<size_t>(r) * dn + d] / sum[r];
+      if (lse) lse->value[layout.lse(b, h, i0 + r)] = max_score[r] + std::log(sum[r]);
+    }
   }
 }
 
