@@ -69,7 +69,7 @@ TEST(AttentionReference, CausalMaskIsBottomRightAligned) {
   t[kV].set(1, 2.0);
   t[kV].set(2, 6.0);
   const auto e = AttentionOp::reference(p, t);
-  EXPECT_NEAR(e[kO].value[0], (1 + 2) / 2.0, 1e-12);  // row 0 sees keys 0..1
+  EXPECT_NEAR(e[kO].value[0], (1 + 2) / 2.0, 1e-12);      // row 0 sees keys 0..1
   EXPECT_NEAR(e[kO].value[1], (1 + 2 + 6) / 3.0, 1e-12);  // row 1 sees keys 0..2
   EXPECT_NEAR(e[kLse].value[0], std::log(2.0), 1e-12);
   EXPECT_NEAR(e[kLse].value[1], std::log(3.0), 1e-12);

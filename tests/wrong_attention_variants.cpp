@@ -17,7 +17,9 @@ const Variant<AttentionOp>& naive() {
   return variant;
 }
 
-Support any(const AttentionProblem&) { return Support::yes(); }
+Support any(const AttentionProblem&) {
+  return Support::yes();
+}
 
 void no_causal_mask(const AttentionProblem& p, const AttentionArgs& a, cudaStream_t stream) {
   AttentionProblem wrong = p;

@@ -12,7 +12,8 @@ namespace {
 using Sm75TileD64 = FlashTile<64, 64, 64, 1>;
 using Sm75TileD128 = FlashTile<128, 64, 64, 1>;
 using Sm75TileD256 = FlashTile<256, 64, 16, 1>;
-static_assert(Sm75TileD128::kSmemBytes <= 64 * 1024 && Sm75TileD256::kSmemBytes <= 64 * 1024, "Turing: 64 KB per block");
+static_assert(Sm75TileD128::kSmemBytes <= 64 * 1024 && Sm75TileD256::kSmemBytes <= 64 * 1024,
+              "Turing: 64 KB per block");
 
 Support supports(const AttentionProblem& p) {
   const std::string bad = attention_size_limit(p);
@@ -27,9 +28,15 @@ void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStre
   if (!s.ok) throw std::invalid_argument("attention/mma_sm75: " + s.reason);
   const AttentionParams p = make_attention_params(problem, args);
   switch (problem.head_dim) {
-    case 64: launch_flash_prefill<__half, Sm75TileD64, MmaM16N8K8x2>(p, stream); break;
-    case 128: launch_flash_prefill<__half, Sm75TileD128, MmaM16N8K8x2>(p, stream); break;
-    default: launch_flash_prefill<__half, Sm75TileD256, MmaM16N8K8x2>(p, stream); break;
+    case 64:
+      launch_flash_prefill<__half, Sm75TileD64, MmaM16N8K8x2>(p, stream);
+      break;
+    case 128:
+      launch_flash_prefill<__half, Sm75TileD128, MmaM16N8K8x2>(p, stream);
+      break;
+    default:
+      launch_flash_prefill<__half, Sm75TileD256, MmaM16N8K8x2>(p, stream);
+      break;
   }
 }
 
@@ -37,8 +44,11 @@ void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStre
 
 Variant<AttentionOp> attention_mma_sm75() {
   return {"attention/mma_sm75",
-          "Turing path: m16n8k8 mma.sync, ldmatrix, synchronous 16-byte loads, one K/V buffer, fp16 only", 75, false,
-          supports, launch};
+          "Turing path: m16n8k8 mma.sync, ldmatrix, synchronous 16-byte loads, one K/V buffer, fp16 only",
+          75,
+          false,
+          supports,
+          launch};
 }
 
 }  // namespace llmkb

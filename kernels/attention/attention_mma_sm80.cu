@@ -25,9 +25,15 @@ Support supports(const AttentionProblem& p) {
 template <class T>
 void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
   switch (problem.head_dim) {
-    case 64: launch_flash_prefill<T, Sm80TileD64, MmaM16N8K16<T>>(p, stream); break;
-    case 128: launch_flash_prefill<T, Sm80TileD128, MmaM16N8K16<T>>(p, stream); break;
-    default: launch_flash_prefill<T, Sm80TileD256, MmaM16N8K16<T>>(p, stream); break;
+    case 64:
+      launch_flash_prefill<T, Sm80TileD64, MmaM16N8K16<T>>(p, stream);
+      break;
+    case 128:
+      launch_flash_prefill<T, Sm80TileD128, MmaM16N8K16<T>>(p, stream);
+      break;
+    default:
+      launch_flash_prefill<T, Sm80TileD256, MmaM16N8K16<T>>(p, stream);
+      break;
   }
 }
 
@@ -46,8 +52,11 @@ void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStre
 
 Variant<AttentionOp> attention_mma_sm80() {
   return {"attention/mma_sm80",
-          "FlashAttention-2: m16n8k16 mma.sync, ldmatrix, multi-stage cp.async K/V pipeline, softmax in registers", 80,
-          false, supports, launch};
+          "FlashAttention-2: m16n8k16 mma.sync, ldmatrix, multi-stage cp.async K/V pipeline, softmax in registers",
+          80,
+          false,
+          supports,
+          launch};
 }
 
 }  // namespace llmkb

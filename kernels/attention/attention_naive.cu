@@ -10,7 +10,7 @@
 namespace llmkb {
 namespace {
 
-constexpr int kRowsPerBlock = 4;  // one warp per query row
+constexpr int kRowsPerBlock = 4;    // one warp per query row
 constexpr int kMaxDimsPerLane = 8;  // head_dim <= 256
 
 template <class T>
@@ -93,8 +93,12 @@ void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStre
 }  // namespace
 
 Variant<AttentionOp> attention_naive() {
-  return {"attention/naive", "one query row per warp, warp-shuffle dot products, fp32 online softmax, no tensor cores",
-          75, true, supports, launch};
+  return {"attention/naive",
+          "one query row per warp, warp-shuffle dot products, fp32 online softmax, no tensor cores",
+          75,
+          true,
+          supports,
+          launch};
 }
 
 }  // namespace llmkb

@@ -205,8 +205,8 @@ std::string AttentionOp::invalid_reason(const Problem& p) {
 }
 
 std::string AttentionOp::describe(const Problem& p) {
-  std::string s = std::string(to_string(p.dtype)) + "/b" + std::to_string(p.batch) + "/h" +
-                  std::to_string(p.q_heads) + ":" + std::to_string(p.kv_heads);
+  std::string s = std::string(to_string(p.dtype)) + "/b" + std::to_string(p.batch) + "/h" + std::to_string(p.q_heads) +
+                  ":" + std::to_string(p.kv_heads);
   if (p.varlen()) {
     s += "/varlen/q" + join(p.seq_lens_q) + "/kv" + join(p.seq_lens_kv);
   } else {
@@ -221,10 +221,10 @@ std::string AttentionOp::describe(const Problem& p) {
 }
 
 nlohmann::json AttentionOp::to_json(const Problem& p) {
-  nlohmann::json j = {{"batch", p.batch},         {"q_heads", p.q_heads},     {"kv_heads", p.kv_heads},
-                      {"seqlen_q", p.max_len_q()}, {"seqlen_kv", p.max_len_kv()}, {"head_dim", p.head_dim},
-                      {"causal", p.causal},       {"dtype", to_string(p.dtype)}, {"scale", p.softmax_scale()},
-                      {"return_lse", p.return_lse}, {"num_splits", p.num_splits}, {"varlen", p.varlen()}};
+  nlohmann::json j = {{"batch", p.batch},           {"q_heads", p.q_heads},        {"kv_heads", p.kv_heads},
+                      {"seqlen_q", p.max_len_q()},  {"seqlen_kv", p.max_len_kv()}, {"head_dim", p.head_dim},
+                      {"causal", p.causal},         {"dtype", to_string(p.dtype)}, {"scale", p.softmax_scale()},
+                      {"return_lse", p.return_lse}, {"num_splits", p.num_splits},  {"varlen", p.varlen()}};
   if (p.varlen()) {
     j["seq_lens_q"] = p.seq_lens_q;
     j["seq_lens_kv"] = p.seq_lens_kv;
@@ -354,8 +354,8 @@ AttentionArgs AttentionOp::bind(const Problem& p, const std::vector<void*>& ptr)
 
 namespace {
 
-AttentionProblem dense(int64_t b, int64_t hq, int64_t hkv, int64_t sq, int64_t skv, int64_t d, bool causal,
-                       DType dtype, bool lse = false) {
+AttentionProblem dense(int64_t b, int64_t hq, int64_t hkv, int64_t sq, int64_t skv, int64_t d, bool causal, DType dtype,
+                       bool lse = false) {
   AttentionProblem p;
   p.batch = b;
   p.q_heads = hq;
@@ -435,7 +435,8 @@ std::vector<BenchProblem<AttentionProblem>> AttentionOp::bench_problems() {
   for (int64_t d : {64, 128, 256}) {
     for (int64_t s : {1024, 4096, 8192}) {
       for (bool causal : {false, true}) {
-        const std::string shape = "prefill/b4/s" + std::to_string(s) + "/d" + std::to_string(d) + (causal ? "/causal" : "");
+        const std::string shape =
+            "prefill/b4/s" + std::to_string(s) + "/d" + std::to_string(d) + (causal ? "/causal" : "");
         out.push_back({"fa2-bench", shape, dense(4, 16, 16, s, s, d, causal, DType::f16)});
         if (d == 128 && s == 8192) out.push_back({"fa2-bench", shape, dense(4, 16, 16, s, s, d, causal, DType::bf16)});
       }
@@ -448,7 +449,7 @@ std::vector<BenchProblem<AttentionProblem>> AttentionOp::bench_problems() {
       out.push_back({m->name, "prefill/b1/s" + std::to_string(s) + "/causal",
                      dense(1, m->q_heads, m->kv_heads, s, s, m->head_dim, true, DType::bf16)});
     }
-    const std::pair<int64_t, int64_t> decode[] = {{1, 1024}, {1, 32768}, {1, 131072}, {8, 4096},
+    const std::pair<int64_t, int64_t> decode[] = {{1, 1024},  {1, 32768}, {1, 131072}, {8, 4096},
                                                   {8, 32768}, {64, 1024}, {64, 4096}};
     for (const auto& [batch, kv] : decode) {
       const std::string shape = "decode/b" + std::to_string(batch) + "/kv" + std::to_string(kv);

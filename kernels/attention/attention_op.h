@@ -50,8 +50,8 @@ struct AttentionProblem {
   int64_t len_kv(int64_t b) const { return varlen() ? seq_lens_kv[static_cast<size_t>(b)] : seqlen_kv; }
   int64_t max_len_q() const;
   int64_t max_len_kv() const;
-  int64_t total_q() const;   // query rows over all sequences
-  int64_t total_kv() const;  // keys over all sequences
+  int64_t total_q() const;                              // query rows over all sequences
+  int64_t total_kv() const;                             // keys over all sequences
   int64_t group() const { return q_heads / kv_heads; }  // query heads per KV head
 };
 

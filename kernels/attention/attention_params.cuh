@@ -15,20 +15,20 @@ struct AttentionParams {
   const void* k = nullptr;
   const void* v = nullptr;
   void* o = nullptr;
-  float* lse = nullptr;                    // null: not requested
-  const int32_t* cu_seqlens_q = nullptr;   // null: dense
+  float* lse = nullptr;                   // null: not requested
+  const int32_t* cu_seqlens_q = nullptr;  // null: dense
   const int32_t* cu_seqlens_kv = nullptr;
   int batch = 1, q_heads = 1, kv_heads = 1, group = 1, head_dim = 128;
   int seqlen_q = 1, seqlen_kv = 1;  // dense lengths; varlen: the maximum over sequences
   int total_q = 0;                  // varlen: query rows of the whole batch (lse layout)
   bool causal = false;
-  float scale_log2 = 0;             // softmax scale * log2(e): scores are exponentiated with exp2
+  float scale_log2 = 0;  // softmax scale * log2(e): scores are exponentiated with exp2
 };
 
 // One sequence of one head pair: element offsets of row 0 and the stride between rows.
 struct SequenceView {
-  int64_t q_offset = 0;    // Q and O: element of (row 0, dim 0) of query head h
-  int64_t kv_offset = 0;   // K and V: element of (key 0, dim 0) of the KV head
+  int64_t q_offset = 0;   // Q and O: element of (row 0, dim 0) of query head h
+  int64_t kv_offset = 0;  // K and V: element of (key 0, dim 0) of the KV head
   int64_t q_row_stride = 0;
   int64_t kv_row_stride = 0;
   int64_t q_head_stride = 0;    // Q and O: elements from query head h to h + 1

@@ -26,11 +26,11 @@ constexpr float kLn2 = 0.69314718055994531f;
 // Tile shape per head dim: 16 KB of K+V per stage; query rows per block bounded by registers.
 template <int D>
 struct SplitTile {
-  static constexpr int kKeys = 4096 / D;                 // keys per tile
-  static constexpr int kKStride = D + 8;                 // padded K rows: lanes reading different keys hit different banks
+  static constexpr int kKeys = 4096 / D;  // keys per tile
+  static constexpr int kKStride = D + 8;  // padded K rows: lanes reading different keys hit different banks
   static constexpr int kKeysPerLane = (kKeys + 31) / 32;
-  static constexpr int kDimsPerLane = D / 32;            // P V: each lane owns a slice of the head dim
-  static constexpr int kMaxRows = D == 256 ? 16 : 32;    // query rows (group x tokens) per block
+  static constexpr int kDimsPerLane = D / 32;          // P V: each lane owns a slice of the head dim
+  static constexpr int kMaxRows = D == 256 ? 16 : 32;  // query rows (group x tokens) per block
   static constexpr int kRowsPerWarp = kMaxRows / kWarps;
   static constexpr size_t kQBytes = sizeof(float) * kMaxRows * D;
   static constexpr size_t kKBytes = 2 * kStages * kKeys * kKStride;
@@ -140,8 +140,8 @@ __global__ void __launch_bounds__(kThreads) split_kv_kernel(AttentionParams p, S
             if (r < rows) {
               const float4 q0 = *reinterpret_cast<const float4*>(sQ + r * D + c);
               const float4 q1 = *reinterpret_cast<const float4*>(sQ + r * D + c + 4);
-              score[kk][rr] += q0.x * kf[0] + q0.y * kf[1] + q0.z * kf[2] + q0.w * kf[3] + q1.x * kf[4] +
-                               q1.y * kf[5] + q1.z * kf[6] + q1.w * kf[7];
+              score[kk][rr] += q0.x * kf[0] + q0.y * kf[1] + q0.z * kf[2] + q0.w * kf[3] + q1.x * kf[4] + q1.y * kf[5] +
+                               q1.z * kf[6] + q1.w * kf[7];
             }
           }
         }
@@ -256,7 +256,8 @@ __global__ void split_kv_merge_kernel(AttentionParams p, SplitArgs sa) {
   T* o = static_cast<T*>(p.o) + s.q_offset + i * s.q_row_stride;
   for (int d = threadIdx.x; d < p.head_dim; d += blockDim.x) {
     float sum = 0.f;
-    for (int sp = 0; sp < sa.num_splits; ++sp) sum += weight[sp] * sa.partial_o[(slot + sp * split_stride) * p.head_dim + d];
+    for (int sp = 0; sp < sa.num_splits; ++sp)
+      sum += weight[sp] * sa.partial_o[(slot + sp * split_stride) * p.head_dim + d];
     o[d] = from_float<T>(sum);
   }
 }
@@ -280,9 +281,13 @@ int multiprocessor_count() {
   return sms;
 }
 
-int keys_per_tile(int64_t head_dim) { return static_cast<int>(4096 / head_dim); }
+int keys_per_tile(int64_t head_dim) {
+  return static_cast<int>(4096 / head_dim);
+}
 
-int max_rows(int64_t head_dim) { return head_dim == 256 ? 16 : 32; }
+int max_rows(int64_t head_dim) {
+  return head_dim == 256 ? 16 : 32;
+}
 
 // Enough blocks for about three per SM, each split at least four tiles long.
 int choose_splits(const AttentionProblem& p) {
@@ -299,7 +304,8 @@ Support supports(const AttentionProblem& p) {
   if (!bad.empty()) return Support::no(bad);
   if (p.head_dim != 64 && p.head_dim != 128 && p.head_dim != 256) return Support::no("head_dim must be 64, 128 or 256");
   if (p.max_len_q() > AttentionOp::kDecodeMaxQueries) {
-    return Support::no("decode kernel: at most " + std::to_string(AttentionOp::kDecodeMaxQueries) + " queries per sequence");
+    return Support::no("decode kernel: at most " + std::to_string(AttentionOp::kDecodeMaxQueries) +
+                       " queries per sequence");
   }
   if (p.group() * p.max_len_q() > max_rows(p.head_dim)) {
     return Support::no("query heads per KV head x queries exceeds " + std::to_string(max_rows(p.head_dim)) + " rows");
@@ -319,8 +325,8 @@ void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cud
     sa.partial_lse = workspace + slots * D;
   }
   constexpr size_t smem = SplitTile<D>::kSmemBytes;
-  LLMKB_CUDA_CHECK(cudaFuncSetAttribute(split_kv_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        static_cast<int>(smem)));
+  LLMKB_CUDA_CHECK(
+      cudaFuncSetAttribute(split_kv_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
   split_kv_kernel<T, D><<<dim3(sa.num_splits, p.kv_heads, p.batch), kThreads, smem, stream>>>(p, sa);
   LLMKB_CHECK_LAUNCH();
   if (sa.num_splits > 1) {
@@ -338,9 +344,15 @@ void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStre
     using T = decltype(tag);
     if constexpr (sizeof(T) == 2) {
       switch (problem.head_dim) {
-        case 64: launch_typed<T, 64>(problem, p, stream); break;
-        case 128: launch_typed<T, 128>(problem, p, stream); break;
-        default: launch_typed<T, 256>(problem, p, stream); break;
+        case 64:
+          launch_typed<T, 64>(problem, p, stream);
+          break;
+        case 128:
+          launch_typed<T, 128>(problem, p, stream);
+          break;
+        default:
+          launch_typed<T, 256>(problem, p, stream);
+          break;
       }
     } else {
       throw std::invalid_argument("attention/split_kv: fp16 and bf16 only");
@@ -352,8 +364,11 @@ void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStre
 
 Variant<AttentionOp> attention_split_kv() {
   return {"attention/split_kv",
-          "flash-decoding: KV split across blocks, GQA group's rows share each K/V read, LSE-weighted merge", 75, false,
-          supports, launch};
+          "flash-decoding: KV split across blocks, GQA group's rows share each K/V read, LSE-weighted merge",
+          75,
+          false,
+          supports,
+          launch};
 }
 
 }  // namespace llmkb

@@ -127,7 +127,8 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
       uint32_t a[MT][4];
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt) {
-        ldmatrix_x4(a[mt], sQ + (warp * Tile::kWarpRows + mt * 16 + lane % 16) * Tile::kStride + kk * 16 + (lane / 16) * 8);
+        ldmatrix_x4(a[mt],
+                    sQ + (warp * Tile::kWarpRows + mt * 16 + lane % 16) * Tile::kStride + kk * 16 + (lane / 16) * 8);
       }
 #pragma unroll
       for (int nn = 0; nn < BN / 16; ++nn) {
@@ -210,7 +211,8 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
 #pragma unroll
       for (int dd = 0; dd < D / 16; ++dd) {
         uint32_t bv[4];  // (keys lo, dims dd*16 + 0..7), (keys hi, same), (keys lo, dims +8..15), (keys hi, same)
-        ldmatrix_x4_trans(bv, vb + (kk * 16 + ((lane / 8) % 2) * 8 + lane % 8) * Tile::kStride + dd * 16 + (lane / 16) * 8);
+        ldmatrix_x4_trans(bv,
+                          vb + (kk * 16 + ((lane / 8) % 2) * 8 + lane % 8) * Tile::kStride + dd * 16 + (lane / 16) * 8);
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
           Mma::run(o_acc[mt][2 * dd], a[mt], bv[0], bv[1]);
@@ -273,8 +275,7 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
             pack2<T>(o_acc[mt][j][2 * half] * inv, o_acc[mt][j][2 * half + 1] * inv);
       }
       if (p.lse && t4 == 0) {
-        p.lse[s.lse_offset + row] =
-            total > 0.f ? (row_max[mt][half] + log2f(total)) * 0.69314718055994531f : -INFINITY;
+        p.lse[s.lse_offset + row] = total > 0.f ? (row_max[mt][half] + log2f(total)) * 0.69314718055994531f : -INFINITY;
       }
     }
   }

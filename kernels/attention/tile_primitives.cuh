@@ -37,8 +37,8 @@ __device__ __forceinline__ void copy16(void* dst_shared, const void* src_global,
   if constexpr (kAsync) {
 #if LLMKB_ATTN_SM80
     const int src_bytes = valid ? 16 : 0;
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(dst_shared)),
-                 "l"(src_global), "r"(src_bytes));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(dst_shared)), "l"(src_global),
+                 "r"(src_bytes));
 #else
     __trap();  // an SM80 path reached on an older GPU: supports()/min_sm keep this from launching
 #endif
