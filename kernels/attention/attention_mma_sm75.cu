@@ -1,16 +1,18 @@
 // attention/mma_sm75: the Turing path of the FlashAttention-2 forward: fp16 only, m16n8k8
 // mma.sync (two per k16 step), ldmatrix, synchronous 16-byte loads into one K/V buffer (Turing has
-// no cp.async), shared memory within Turing's 64 KB per block. Runs on SM75 and newer.
+// no cp.async; the next tile is loaded into registers during the current one's math), shared memory
+// within Turing's 64 KB per block. Runs on SM75 and newer.
 #include "kernels/attention/flash_prefill.cuh"
 #include "kernels/common/variant.h"
 
 namespace llmkb {
 namespace {
 
-// Tile configurations (head dim, query rows, keys per tile, 1 = synchronous loads); shared memory:
-// D 64: 27 KB, D 128: 51 KB, D 256: 49.5 KB (16-key tiles keep O and S in registers).
-using Sm75TileD64 = FlashTile<64, 64, 64, 1>;
-using Sm75TileD128 = FlashTile<128, 64, 64, 1>;
+// Tile configurations (head dim, query rows, keys per tile, 0 = synchronous loads with the next
+// tile prefetched into registers, 1 = synchronous loads between barriers); shared memory D 64: 27 KB,
+// D 128: 34 KB, D 256: 49.5 KB (16-key tiles, no prefetch: O and S fill the registers).
+using Sm75TileD64 = FlashTile<64, 64, 64, 0>;
+using Sm75TileD128 = FlashTile<128, 64, 32, 0>;
 using Sm75TileD256 = FlashTile<256, 64, 16, 1>;
 static_assert(Sm75TileD128::kSmemBytes <= 64 * 1024 && Sm75TileD256::kSmemBytes <= 64 * 1024,
               "Turing: 64 KB per block");

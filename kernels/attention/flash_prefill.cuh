@@ -22,8 +22,10 @@
 
 namespace llmkb {
 
-// A tile configuration. kStages: K/V buffers in flight with cp.async (>= 2); 1 means synchronous
-// 16-byte loads into a single buffer (Turing). kMTiles: 16-row tiles per warp.
+// A tile configuration. kStages: K/V buffers in flight with cp.async (>= 2); below 2, synchronous
+// 16-byte loads into a single buffer (Turing): 1 loads each tile between two barriers, 0 also
+// prefetches the next tile into registers while the current one is computed. kMTiles: 16-row tiles
+// per warp.
 template <int kHeadDim_, int kBlockM_, int kBlockN_, int kStages_, int kMTiles_ = 1>
 struct FlashTile {
   static constexpr int kHeadDim = kHeadDim_;
@@ -32,6 +34,7 @@ struct FlashTile {
   static constexpr int kStages = kStages_;
   static constexpr int kMTiles = kMTiles_;
   static constexpr bool kAsync = kStages_ >= 2;
+  static constexpr bool kRegisterPrefetch = kStages_ == 0;
   static constexpr int kWarpRows = 16 * kMTiles;
   static constexpr int kWarps = kBlockM / kWarpRows;
   static constexpr int kThreads = kWarps * 32;
@@ -61,6 +64,34 @@ __device__ __forceinline__ void load_rows(T* smem, const T* global, int64_t row_
     copy16<Tile::kAsync>(smem + row * Tile::kStride + col, global + (valid ? row : 0) * row_stride + col, valid);
   }
 }
+
+// The next K or V tile held in registers (synchronous prefetch): loaded before the current tile's
+// math, stored to shared memory after it.
+template <class Tile, int kRows, class T>
+struct StagedRows {
+  static constexpr int kChunksPerRow = Tile::kHeadDim / 8;
+  static constexpr int kPerThread = kRows * kChunksPerRow / Tile::kThreads;
+  static_assert(kRows * kChunksPerRow % Tile::kThreads == 0, "tile copies divide evenly over the threads");
+  uint4 chunk[kPerThread];
+
+  __device__ __forceinline__ void load(const T* global, int64_t row_stride, int valid_rows) {
+#pragma unroll
+    for (int n = 0; n < kPerThread; ++n) {
+      const int c = n * Tile::kThreads + static_cast<int>(threadIdx.x);
+      const int row = c / kChunksPerRow, col = (c % kChunksPerRow) * 8;
+      chunk[n] =
+          row < valid_rows ? *reinterpret_cast<const uint4*>(global + row * row_stride + col) : make_uint4(0, 0, 0, 0);
+    }
+  }
+  __device__ __forceinline__ void store(T* smem) const {
+#pragma unroll
+    for (int n = 0; n < kPerThread; ++n) {
+      const int c = n * Tile::kThreads + static_cast<int>(threadIdx.x);
+      const int row = c / kChunksPerRow, col = (c % kChunksPerRow) * 8;
+      *reinterpret_cast<uint4*>(smem + row * Tile::kStride + col) = chunk[n];
+    }
+  }
+};
 
 template <class T, class Tile, class Mma>
 __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
@@ -240,6 +271,28 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
         compute_tile(tile, tile % Tile::kStages);
       }
       cp_async_wait<true, 0>();
+    } else if constexpr (Tile::kRegisterPrefetch) {
+      // Turing: tile + 1 travels into registers while tile is computed, then replaces it in the
+      // single shared buffer between two barriers.
+      load_rows<Tile, BM>(sQ, q, s.q_row_stride, s.len_q - m0);
+      load_kv(0, 0);
+      __syncthreads();
+      for (int tile = 0; tile < n_tiles; ++tile) {
+        const bool more = tile + 1 < n_tiles;
+        StagedRows<Tile, BN, T> next_k, next_v;
+        if (more) {
+          const int n1 = (tile + 1) * BN;
+          next_k.load(k + n1 * s.kv_row_stride, s.kv_row_stride, s.len_kv - n1);
+          next_v.load(v + n1 * s.kv_row_stride, s.kv_row_stride, s.len_kv - n1);
+        }
+        compute_tile(tile, 0);
+        if (more) {
+          __syncthreads();
+          next_k.store(sK);
+          next_v.store(sV);
+          __syncthreads();
+        }
+      }
     } else {
       // Turing: synchronous 16-byte loads into one buffer, two barriers per tile.
       load_rows<Tile, BM>(sQ, q, s.q_row_stride, s.len_q - m0);
