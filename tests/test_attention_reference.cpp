@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "kernels/attention/attention_op.h"
+#include "kernels/harness/case.h"
 
 namespace llmkb {
 namespace {
@@ -179,6 +180,38 @@ TEST(AttentionOp, RejectsMalformedProblems) {
   p.dtype = DType::f16;
   p.seq_lens_q = {1};
   EXPECT_NE(AttentionOp::invalid_reason(p), "");  // kv lengths missing
+}
+
+}  // namespace llmkb
+
+namespace llmkb {
+
+// The problems written for a variant must reach it: every forced split count and every decode
+// shape runs on attention/split_kv, every prefill shape on the tensor-core variants.
+TEST(AttentionOp, TestProblemsReachTheVariantsTheyTarget) {
+  for (const auto& suite : op_suites()) {
+    if (suite->op() != "attention") continue;
+    auto index = [&](const std::string& name) {
+      for (size_t v = 0; v < suite->variants().size(); ++v) {
+        if (suite->variants()[v].name == name) return v;
+      }
+      ADD_FAILURE() << name << " is not registered";
+      return size_t{0};
+    };
+    const size_t split = index("attention/split_kv"), sm80 = index("attention/mma_sm80"),
+                 sm75 = index("attention/mma_sm75");
+    int split_cases = 0;
+    for (const auto& c : suite->test_cases()) {
+      const nlohmann::json p = c->problem_json();
+      if (p["num_splits"].get<int>() > 0) {
+        EXPECT_TRUE(c->supports(split).ok) << c->label() << ": " << c->supports(split).reason;
+        ++split_cases;
+      }
+      EXPECT_TRUE(c->supports(sm80).ok) << c->label();
+      EXPECT_EQ(c->supports(sm75).ok, c->dtype() == "f16") << c->label();
+    }
+    EXPECT_GE(split_cases, AttentionOp::kMaxSplits);
+  }
 }
 
 }  // namespace llmkb

@@ -411,6 +411,7 @@ std::vector<AttentionProblem> AttentionOp::test_problems() {
     problems.push_back(dense(3, 8, 4, 8, 4096, 256, true, dt, true));
     problems.push_back(dense(2, 16, 2, 4, 1000, 64, true, dt, true));
     problems.push_back(dense(2, 32, 8, 1, 1, 128, false, dt, true));  // KV length 1
+    problems.push_back(dense(2, 8, 2, 8, 3, 128, true, dt, true));    // decode rows 0..4 see no key
     problems.push_back(dense(1, 8, 1, 1, 100000, 128, false, dt, true));
     problems.push_back(dense(1, 8, 2, 2, 100000, 64, true, dt));
     problems.push_back(varlen({1, 4, 2}, {3000, 1, 17}, 8, 2, 128, true, dt, true));
@@ -422,7 +423,7 @@ std::vector<AttentionProblem> AttentionOp::test_problems() {
     problems.push_back(p);
   }
   for (int splits : {1, 2, 3, 7, 16, kMaxSplits}) {
-    AttentionProblem p = dense(1, 16, 2, 4, 3001, 256, false, DType::bf16, true);
+    AttentionProblem p = dense(1, 16, 4, 4, 3001, 256, false, DType::bf16, true);
     p.num_splits = splits;
     problems.push_back(p);
   }
