@@ -4,3 +4,4 @@
 #include "kernels/rope/rope_op.h"
 #include "kernels/activation/act_and_mul_op.h"
 #include "kernels/gemv/mul_mat_vec_op.h"
+#include "kernels/attention/attention_op.h"

@@ -1,0 +1,147 @@
+// Warp-level building blocks of the tiled attention kernels: 16-byte global->shared copies
+// (cp.async where the architecture has it), ldmatrix, mma.sync, and 16-bit packing.
+//
+// Fragment layouts (PTX ISA, "Matrix fragments for mma.m16n8k16" and "m16n8k8"); lane = 4*g + t:
+//   A 16x16 (row-major): a0 = (row g,   k 2t..2t+1)   a1 = (row g+8, k 2t..2t+1)
+//                        a2 = (row g,   k 2t+8..+9)   a3 = (row g+8, k 2t+8..+9)
+//   B 16x8  (k x n):     b0 = (k 2t..2t+1, col g)     b1 = (k 2t+8..+9, col g)
+//   C 16x8  (fp32):      c0,c1 = (row g, cols 2t, 2t+1)   c2,c3 = (row g+8, cols 2t, 2t+1)
+// m16n8k8 (Turing) takes A's first half {a0, a1} and b0; a k16 step is two k8 steps, the second
+// with {a2, a3} and b1, so one fragment layout serves both.
+// ldmatrix.x4: lanes 8i..8i+7 give the row addresses of 8x8 matrix i; register i receives, per
+// lane, matrix i's (row g, cols 2t..2t+1); with .trans, (rows 2t..2t+1, col g).
+#pragma once
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+#include <type_traits>
+
+namespace llmkb {
+
+// True in device code compiled for an architecture with cp.async and bf16 mma (SM80+).
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+#define LLMKB_ATTN_SM80 1
+#else
+#define LLMKB_ATTN_SM80 0
+#endif
+
+__device__ __forceinline__ uint32_t shared_address(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// 16 bytes global -> shared, zero-filled when !valid (src must still be a mapped address).
+// kAsync: cp.async (SM80+; completes at cp_async_wait), otherwise a synchronous load and store.
+template <bool kAsync>
+__device__ __forceinline__ void copy16(void* dst_shared, const void* src_global, bool valid) {
+  if constexpr (kAsync) {
+#if LLMKB_ATTN_SM80
+    const int src_bytes = valid ? 16 : 0;
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(dst_shared)), "l"(src_global),
+                 "r"(src_bytes));
+#else
+    __trap();  // an SM80 path reached on an older GPU: supports()/min_sm keep this from launching
+#endif
+  } else {
+    const uint4 value = valid ? *static_cast<const uint4*>(src_global) : make_uint4(0, 0, 0, 0);
+    *static_cast<uint4*>(dst_shared) = value;
+  }
+}
+
+template <bool kAsync>
+__device__ __forceinline__ void cp_async_commit() {
+#if LLMKB_ATTN_SM80
+  if constexpr (kAsync) asm volatile("cp.async.commit_group;\n" ::);
+#endif
+}
+
+// Waits until at most kPending committed groups are still in flight (this thread's copies only:
+// follow with __syncthreads before reading what other threads copied).
+template <bool kAsync, int kPending>
+__device__ __forceinline__ void cp_async_wait() {
+#if LLMKB_ATTN_SM80
+  if constexpr (kAsync) asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+#endif
+}
+
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* smem_row) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(shared_address(smem_row)));
+}
+
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void* smem_row) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(shared_address(smem_row)));
+}
+
+// d += A(16x16) * B(16x8) with fp32 accumulation, as one m16n8k16 (SM80+).
+template <class T>
+struct MmaM16N8K16 {
+  static constexpr int kMinSm = 80;
+  __device__ __forceinline__ static void run(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+#if LLMKB_ATTN_SM80
+    if constexpr (std::is_same_v<T, __half>) {
+      asm volatile(
+          "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+          "{%0, %1, %2, %3};\n"
+          : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    } else {
+      asm volatile(
+          "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+          "{%0, %1, %2, %3};\n"
+          : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    }
+#else
+    __trap();
+#endif
+  }
+};
+
+// The same product as two m16n8k8 (what Turing's tensor cores have; fp16 only).
+struct MmaM16N8K8x2 {
+  static constexpr int kMinSm = 75;
+  __device__ __forceinline__ static void run(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k8.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5}, {%6}, {%0, %1, %2, %3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(b0));
+    asm volatile(
+        "mma.sync.aligned.m16n8k8.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5}, {%6}, {%0, %1, %2, %3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[2]), "r"(a[3]), "r"(b1));
+  }
+};
+
+// Two floats rounded to the 16-bit type, the first in the low half (the lower column index).
+template <class T>
+__device__ __forceinline__ uint32_t pack2(float lo, float hi);
+template <>
+__device__ __forceinline__ uint32_t pack2<__half>(float lo, float hi) {
+  const __half2 h = __floats2half2_rn(lo, hi);
+  return *reinterpret_cast<const uint32_t*>(&h);
+}
+template <>
+__device__ __forceinline__ uint32_t pack2<__nv_bfloat16>(float lo, float hi) {
+  const __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<const uint32_t*>(&h);
+}
+
+// Eight 16-bit values (one 16-byte chunk) as floats.
+template <class T>
+__device__ __forceinline__ void unpack8(const uint4& chunk, float (&out)[8]) {
+  const T* e = reinterpret_cast<const T*>(&chunk);
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+    if constexpr (std::is_same_v<T, __half>) {
+      out[i] = __half2float(e[i]);
+    } else {
+      out[i] = __bfloat162float(e[i]);
+    }
+  }
+}
+
+}  // namespace llmkb
