@@ -159,13 +159,14 @@ void run_case(BenchSession& session, ProblemCase& problem, size_t variant, const
   nvtxRangePop();
 }
 
-// Per-case iteration count: about 20 ms of kernel time, at least 10 and at most 400 launches.
+// Per-case iteration count: about 5 ms of kernel time per repetition, at least 10 and at most 200
+// launches (the median of >= 10 single-launch times; the suite with 10 repetitions stays minutes).
 int64_t iterations_for(const ProblemCase& c, const Calibration& cal) {
   double seconds = cal.launch_us * 1e-6;
   if (cal.copy_gbps > 0) seconds = std::max(seconds, c.bytes_moved() / (cal.copy_gbps * 1e9));
   if (cal.tensor_f16_tflops > 0) seconds = std::max(seconds, c.flops() / (cal.tensor_f16_tflops * 1e12));
   seconds = std::max(seconds, 2e-6);
-  return std::clamp<int64_t>(static_cast<int64_t>(0.02 / seconds), 10, 400);
+  return std::clamp<int64_t>(static_cast<int64_t>(0.005 / seconds), 10, 200);
 }
 
 class TeeReporter : public benchmark::BenchmarkReporter {
@@ -260,7 +261,7 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
     std::cerr << "llmkb: read " << c.read_gbps << " GB/s, write " << c.write_gbps << " GB/s, copy " << c.copy_gbps
               << " GB/s (theoretical DRAM peak " << c.dram_peak_gbps << " GB/s), launch " << c.launch_us
               << " us, fp16 tensor " << c.tensor_f16_tflops << " TFLOP/s\n";
-    if (options.cold) session->flusher = std::make_unique<L2Flusher>(session->device.l2_bytes);
+    if (options.cold) session->flusher = std::make_unique<L2Flusher>(session->device.l2_bytes, session->device.sm_count);
   } catch (const CudaError& e) {
     std::cerr << "llmkb bench: " << e.what() << "\n";
     return kBenchNoDevice;

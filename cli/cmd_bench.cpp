@@ -20,7 +20,7 @@ const char* kBenchHelp = R"(usage: llmkb bench [options] [Google Benchmark flags
   --metrics a,b       extra Perfworks metrics for --profile (checked against the GPU's chip first)
 
 Google Benchmark flags pass through: --benchmark_filter=REGEX, --benchmark_repetitions=N,
---benchmark_min_time=T (replaces the default of ~20 ms of kernel time per case),
+--benchmark_min_time=T (replaces the default of ~5 ms of kernel time per case),
 --benchmark_out=FILE, --benchmark_format=console|json|csv, ...
 
 Exit codes: 0 all cases passed their check; 1 a case failed its check or errored;

@@ -35,7 +35,9 @@ int cmd_list(const std::vector<std::string>& args) {
   }
   std::cout << "\nShape presets (--model)\n";
   std::printf("  %-12s %7s %12s %6s %6s %5s %7s\n", "model", "hidden", "intermediate", "heads", "kv", "hdim", "vocab");
-  for (const ModelPreset& m : model_presets()) {
+  std::vector<ModelPreset> all = model_presets();
+  all.insert(all.end(), synthetic_presets().begin(), synthetic_presets().end());
+  for (const ModelPreset& m : all) {
     std::printf("  %-12s %7lld %12lld %6lld %6lld %5lld %7lld\n", m.name.c_str(), static_cast<long long>(m.hidden),
                 static_cast<long long>(m.intermediate), static_cast<long long>(m.q_heads),
                 static_cast<long long>(m.kv_heads), static_cast<long long>(m.head_dim), static_cast<long long>(m.vocab));

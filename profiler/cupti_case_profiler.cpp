@@ -267,7 +267,7 @@ class CuptiCaseProfiler : public CaseProfiler {
                                  "); not collectable here: " + join(uncollectable(context), ", "));
     }
 
-    if (options_.flush_l2) flusher_ = std::make_unique<L2Flusher>(static_cast<size_t>(prop.l2CacheSize));
+    if (options_.flush_l2) flusher_ = std::make_unique<L2Flusher>(static_cast<size_t>(prop.l2CacheSize), prop.multiProcessorCount);
     sm_count_ = prop.multiProcessorCount;
     sm_limits_.warp_size = prop.warpSize;
     sm_limits_.max_threads_per_sm = prop.maxThreadsPerMultiProcessor;

@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
-# The main job: build, then run the default benchmark suite (every op, variant, dtype and model
-# shape, cold L2) into results/latest.json. Extra arguments go to `llmkb bench`.
+# The main job: build; run the default benchmark suite (every op, variant, dtype and model shape,
+# cold L2) with hardware counters (--profile) into results/latest.json; render the report into
+# reports/latest/. Extra arguments go to `llmkb bench` (e.g. --op rmsnorm, --benchmark_filter=...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset release >/dev/null
 cmake --build --preset release
 mkdir -p results
-./build/release/llmkb bench --out results/latest.json "$@"
+set +e
+./build/release/llmkb bench --profile --out results/latest.json "$@"
+code=$?
+set -e
+if [ "$code" -eq 3 ]; then
+  echo "llmkb: no CUDA GPU on this machine, so nothing was measured." >&2
+  echo "       Open the committed example report instead: reports/examples/h200/report.html" >&2
+  exit 3
+fi
+[ -f results/latest.json ] || exit "$code"
+./build/release/llmkb report --input results/latest.json --out reports/latest
 echo "results: results/latest.json"
+echo "report:  reports/latest/report.html (also report.md, report.json)"
+exit "$code"

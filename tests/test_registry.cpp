@@ -60,12 +60,22 @@ TEST(Registry, TestAndBenchmarkCasesAreUniqueAndSupportedBySomeVariant) {
   }
 }
 
-TEST(Registry, BaselineSupportsEveryBenchmarkShape) {
+TEST(Registry, BaselineSupportsEveryTestShapeAndMostBenchmarkShapes) {
   for (const auto& suite : op_suites()) {
-    for (const auto& c : suite->bench_cases()) {
-      for (size_t v = 0; v < c->variants().size(); ++v) {
-        if (c->variants()[v].baseline) EXPECT_TRUE(c->supports(v).ok) << c->variants()[v].name << " " << c->label();
+    for (const bool bench : {false, true}) {
+      size_t cases = 0, supported = 0;
+      for (const auto& c : bench ? suite->bench_cases() : suite->test_cases()) {
+        ++cases;
+        for (size_t v = 0; v < c->variants().size(); ++v) {
+          if (!c->variants()[v].baseline) continue;
+          supported += c->supports(v).ok;
+          // Every test problem runs on the baseline (it is the correctness reference point).
+          if (!bench) EXPECT_TRUE(c->supports(v).ok) << c->variants()[v].name << " " << c->label();
+        }
       }
+      // Benchmarks: speedups need the baseline on (nearly) every shape; only the naive attention
+      // declines the largest prefill shapes.
+      if (bench) EXPECT_GE(supported * 10, cases * 7) << suite->op() << ": baseline supports " << supported << " of " << cases;
     }
   }
 }

@@ -70,6 +70,13 @@ Support supports(const AttentionProblem& p) {
   if (p.head_dim % 32 != 0 || p.head_dim > 32 * kMaxDimsPerLane) {
     return Support::no("head_dim must be a multiple of 32, at most 256");
   }
+  // Without tensor cores this runs at ~3 TFLOP/s: the largest prefill shapes would take seconds per
+  // launch. Those are compared between the tensor-core variants instead.
+  constexpr double kMaxMultiplyAdds = 17179869184.0;  // 2^34
+  const double multiply_adds = static_cast<double>(p.total_q()) * p.max_len_kv() * p.head_dim * p.q_heads;
+  if (multiply_adds > kMaxMultiplyAdds) {
+    return Support::no("the naive baseline is limited to 2^34 multiply-adds per launch (seconds per launch beyond)");
+  }
   return Support::yes();
 }
 

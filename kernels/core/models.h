@@ -22,7 +22,10 @@ struct ModelPreset {
   int tensor_parallel = 1;  // shapes are per GPU when > 1
 };
 
+// Real models: every op benchmarks each of them.
 const std::vector<ModelPreset>& model_presets();
+// Benchmark shapes that are not models (e.g. the FlashAttention-2 paper's B4/H16), used by name only.
+const std::vector<ModelPreset>& synthetic_presets();
 const ModelPreset* find_model(const std::string& name);
 std::string model_names();  // "llama3-8b, llama3-70b, ..."
 

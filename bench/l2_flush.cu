@@ -1,0 +1,33 @@
+#include "bench/l2_flush.h"
+
+#include "kernels/common/cuda_check.h"
+
+namespace llmkb {
+namespace {
+
+// Reads every 16-byte word of the buffer; the XOR is stored only if it hits a value the (zeroed)
+// buffer cannot produce, so the loads stay.
+__global__ void read_to_evict(const uint4* __restrict__ data, size_t words, unsigned* __restrict__ sink) {
+  unsigned acc = 0;
+  const size_t step = static_cast<size_t>(gridDim.x) * blockDim.x;
+  for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < words; i += step) {
+    const uint4 v = data[i];
+    acc ^= v.x ^ v.y ^ v.z ^ v.w;
+  }
+  if (acc == 0x5bd1e995u) *sink = acc;
+}
+
+}  // namespace
+
+L2Flusher::L2Flusher(size_t l2_bytes, int sm_count)
+    : scratch_(2 * (l2_bytes ? l2_bytes : (size_t{64} << 20))), sink_(sizeof(unsigned)), blocks_(4 * sm_count) {
+  LLMKB_CUDA_CHECK(cudaMemset(scratch_.get(), 0, scratch_.size()));
+  LLMKB_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+void L2Flusher::flush(cudaStream_t stream) {
+  read_to_evict<<<blocks_, 256, 0, stream>>>(scratch_.as<uint4>(), scratch_.size() / sizeof(uint4), sink_.as<unsigned>());
+  LLMKB_CHECK_LAUNCH();
+}
+
+}  // namespace llmkb
