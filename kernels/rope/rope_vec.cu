@@ -105,7 +105,8 @@ __global__ void __launch_bounds__(kMaxThreadsPerBlock, kMinBlocksPerSm)
 #pragma unroll 1
   for (int i = 0; i < block_tokens; ++i) {
     const int64_t token = first_token + i;
-    // The head loads do not depend on the position; issue them before the table loads.
+    // The head loads do not depend on the position: in source order before the table loads (ptxas
+    // keeps that for one head a thread and interleaves them for two; all are issued before any use).
     T* heads[kHeadsPerThread];
     V a[kHeadsPerThread], b[kHeadsPerThread];
 #pragma unroll
