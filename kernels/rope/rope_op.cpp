@@ -181,6 +181,7 @@ std::vector<RopeProblem> RopeOp::test_problems() {
       {6, 2, 128, 64, 131072, {1, 3, 1025}},  // partial rotary (pass-through 64..127), positions to 131071
       {3, 3, 96, 48, 8192, {3, 130}},         // Hq == Hkv, a head size that is not a power of two
       {2, 1, 64, 34, 4096, {3, 130}},         // rotary_dim / 2 odd: no vector width divides it
+      {2, 1, 64, 64, 4096, {8195}},  // rope/vec walks 4 tokens a block from 8192 tokens: 3 in the last
   };
   std::vector<Problem> problems;
   for (DType dtype : {DType::f32, DType::f16, DType::bf16}) {
