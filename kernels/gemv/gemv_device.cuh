@@ -5,6 +5,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
@@ -148,6 +149,24 @@ __device__ __forceinline__ void stage_x_slice(const Params& p, int64_t k_begin, 
   }
 }
 
+// N elements as floats. bf16 pairs are converted a 32-bit word at a time: the low element is the
+// word shifted up 16 bits, the high one the word with its low half cleared (one instruction each,
+// where per-element conversion extracts each half first).
+template <class T, int N>
+__device__ __forceinline__ void vec_to_floats(const Vec<T, N>& v, float* out) {
+  if constexpr (std::is_same_v<T, __nv_bfloat16> && N % 2 == 0) {
+    const uint32_t* words = reinterpret_cast<const uint32_t*>(v.v);
+#pragma unroll
+    for (int i = 0; i < N / 2; ++i) {
+      out[2 * i] = __uint_as_float(words[i] << 16);
+      out[2 * i + 1] = __uint_as_float(words[i] & 0xFFFF0000u);
+    }
+  } else {
+#pragma unroll
+    for (int j = 0; j < N; ++j) out[j] = to_float(v.v[j]);
+  }
+}
+
 // N activations starting at element `e` of a staged row, as floats (read in pieces of at most 16 bytes).
 template <class TX, int N>
 __device__ __forceinline__ void load_x_floats(const char* row, int e, float (&out)[N]) {
@@ -158,8 +177,7 @@ __device__ __forceinline__ void load_x_floats(const char* row, int e, float (&ou
   for (int piece = 0; piece < kBytes / kPiece; ++piece) {
     const int offset = swizzle_x((e + piece * kPieceElements) * static_cast<int>(sizeof(TX)));
     const Vec<TX, kPieceElements> v = *reinterpret_cast<const Vec<TX, kPieceElements>*>(row + offset);
-#pragma unroll
-    for (int j = 0; j < kPieceElements; ++j) out[piece * kPieceElements + j] = to_float(v.v[j]);
+    vec_to_floats<TX, kPieceElements>(v, out + piece * kPieceElements);
   }
 }
 

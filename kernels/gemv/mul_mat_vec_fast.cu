@@ -67,10 +67,7 @@ __global__ void __launch_bounds__(gemv::kThreads) mul_mat_vec_fast_kernel(const 
       if (k < len) {
         float wf[kRowsPerWarp][kVecWidth];
 #pragma unroll
-        for (int r = 0; r < kRowsPerWarp; ++r) {
-#pragma unroll
-          for (int j = 0; j < kVecWidth; ++j) wf[r][j] = to_float(w[u][r].v[j]);
-        }
+        for (int r = 0; r < kRowsPerWarp; ++r) gemv::vec_to_floats<TW, kVecWidth>(w[u][r], wf[r]);
 #pragma unroll
         for (int b = 0; b < B; ++b) {
           float xf[kVecWidth];
