@@ -4,8 +4,8 @@
 //
 // A warp owns 16 rows of W. The dot product does not care about the order of k, so each lane
 // reads whole 16-byte pieces: lane (g = lane / 4, t = lane % 4) loads rows g and g + 8 at
-// k = base + 8 (2t + u), u < 2 (so 4 lanes read 128 contiguous bytes of each row), and the same
-// 16 bytes of activation row g (batch column g; zero for g >= batch). Each piece feeds two mmas:
+// k = base + 8 (4u + t), u < 2 (each load: 4 lanes read 64 contiguous bytes of a row; a step: 128),
+// and the same 16 bytes of activation row g (batch column g; zero for g >= batch). Each piece feeds two mmas:
 // its words 0,1 are the fragment's k slots {2t, 2t+1} and {2t+8, 2t+9} of the first mma, words
 // 2,3 those of the second; A and B use the same map, so the sum over k is unchanged. No
 // conversions, no FMAs: 1 mma and ~1.5 loads per 512 bytes of W per warp.
@@ -75,7 +75,8 @@ __device__ __forceinline__ void load_step(StepOperands& s, const char* w_lo, con
                                           bool has_x, int k_step, int t, int len) {
 #pragma unroll
   for (int u = 0; u < kPiecesPerRow; ++u) {
-    const int k = k_step + (t * kPiecesPerRow + u) * kPieceElements;
+    // Piece u of the 4 lanes of a row group: 64 contiguous bytes, whole 32-byte sectors per load.
+    const int k = k_step + (u * 4 + t) * kPieceElements;
     const int k_read = min(k, len - kPieceElements);  // len is a multiple of 8: a piece is all in or all out
     s.w_lo[u] = gemv::load_stream16(w_lo + 2 * k_read);
     s.w_hi[u] = gemv::load_stream16(w_hi + 2 * k_read);
