@@ -111,13 +111,16 @@ void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_
   params.cols = p.cols;
   params.w_row_bytes = p.cols * static_cast<int64_t>(sizeof(TW));
   const int64_t step = 32 * (vector_weights ? kVec : 1);
-  gemv::plan_split_k(params, p.batch, sizeof(TX), step, /*min_slice_steps=*/4);
-  params.x_vector_staging = aligned16(a.x) && (p.cols * static_cast<int64_t>(sizeof(TX))) % 16 == 0 &&
-                            (params.k_slice * static_cast<int64_t>(sizeof(TX))) % 16 == 0;
-  const size_t smem = gemv::x_smem_bytes(params, p.batch);
   gemv::dispatch_batch(p.batch, [&](auto batch) {
     constexpr int B = decltype(batch)::value;
     auto kernel = vector_weights ? mul_mat_vec_fast_kernel<TW, TX, B, kVec> : mul_mat_vec_fast_kernel<TW, TX, B, 1>;
+    // Occupancy at the largest activation slice the plan may pick.
+    const int resident = gemv::resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), gemv::kThreads,
+                                                      gemv::kActivationSliceBytes + 128 * B);
+    gemv::plan_split_k(params, B, sizeof(TX), step, /*min_slice_steps=*/4, resident);
+    params.x_vector_staging = aligned16(a.x) && (p.cols * static_cast<int64_t>(sizeof(TX))) % 16 == 0 &&
+                              (params.k_slice * static_cast<int64_t>(sizeof(TX))) % 16 == 0;
+    const size_t smem = gemv::x_smem_bytes(params, B);
     kernel<<<gemv::grid_of(params), gemv::kThreads, smem, stream>>>(params);
   });
   LLMKB_CHECK_LAUNCH();

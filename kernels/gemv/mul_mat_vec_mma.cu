@@ -44,6 +44,8 @@ struct MmaInstruction<__half> {
         "{%0, %1, %2, %3};"
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+#else
+    __trap();  // m16n8k16 needs sm_80; launch() refuses older devices
 #endif
   }
 };
@@ -56,6 +58,8 @@ struct MmaInstruction<__nv_bfloat16> {
         "{%0, %1, %2, %3};"
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+#else
+    __trap();  // m16n8k16 needs sm_80; launch() refuses older devices
 #endif
   }
 };
@@ -98,7 +102,6 @@ __device__ __forceinline__ void mma_step(float (&c)[4], const StepOperands& s) {
 
 template <class T, int B>
 __global__ void __launch_bounds__(kThreads, 3) mul_mat_vec_mma_kernel(const Params p) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   __shared__ float tile_sums[kKWarps][gemv::kRowsPerBlock][B];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int row_warp = warp % kRowWarps, k_warp = warp / kRowWarps;
@@ -152,9 +155,6 @@ __global__ void __launch_bounds__(kThreads, 3) mul_mat_vec_mma_kernel(const Para
     }
   }
   gemv::finish_split_k<B>(p);
-#else
-  __trap();  // launch() refuses devices below sm_80
-#endif
 }
 
 Support supports(const MulMatVecProblem& p) {
@@ -177,36 +177,6 @@ int device_compute_capability() {
   return 10 * major + minor;
 }
 
-// Splits of K (whole block steps) so that row tiles x splits fill whole waves of resident blocks:
-// the fewest splits whose last wave is at least 85 % full, else the fullest last wave.
-int choose_splits(int64_t row_tiles, int64_t cols, int64_t resident_blocks) {
-  const int64_t max_splits = std::min<int64_t>(64, gemv::ceil_div(cols, kBlockStep));
-  int best = 1;
-  double best_fill = 0.0;
-  for (int64_t s = 1; s <= max_splits; ++s) {
-    const double waves = static_cast<double>(row_tiles * s) / static_cast<double>(resident_blocks);
-    const double fill = waves / std::ceil(waves);
-    if (fill >= 0.85) return static_cast<int>(s);
-    if (fill > best_fill + 1e-9) {
-      best_fill = fill;
-      best = static_cast<int>(s);
-    }
-  }
-  return best;
-}
-
-template <class T, int B>
-int resident_blocks_per_sm() {
-  // Per kernel and process: the occupancy of one kernel image is the same on every device of one
-  // architecture (the benchmark uses one device).
-  static const int blocks = [] {
-    int n = 0;
-    LLMKB_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, mul_mat_vec_mma_kernel<T, B>, kThreads, 0));
-    return std::max(n, 1);
-  }();
-  return blocks;
-}
-
 template <class T>
 void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   gemv::dispatch_batch(p.batch, [&](auto batch) {
@@ -219,8 +189,12 @@ void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_
     params.cols = p.cols;
     params.w_row_bytes = p.cols * 2;
     const int64_t row_tiles = gemv::ceil_div(p.rows, gemv::kRowsPerBlock);
-    const int64_t resident = static_cast<int64_t>(resident_blocks_per_sm<T, B>()) * gemv::current_sm_count();
-    const int splits = choose_splits(row_tiles, p.cols, resident);
+    const int64_t resident = static_cast<int64_t>(gemv::resident_blocks_per_sm(
+                                 reinterpret_cast<const void*>(mul_mat_vec_mma_kernel<T, B>), kThreads, 0)) *
+                             gemv::current_sm_count();
+    // Slices of whole block steps, at most 64 of them.
+    const int64_t splits =
+        gemv::choose_splits(row_tiles, 1, std::min<int64_t>(64, gemv::ceil_div(p.cols, kBlockStep)), resident);
     params.k_slice = gemv::round_up(gemv::ceil_div(p.cols, splits), kBlockStep);
     params.splits = static_cast<int>(gemv::ceil_div(p.cols, params.k_slice));
     if (params.splits > 1) {
