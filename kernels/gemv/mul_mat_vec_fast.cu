@@ -1,8 +1,8 @@
 // mul_mat_vec/fast: one pass over W for all (up to 8) vectors: 8 warps x 4 rows per block, each lane
 // issuing 8 independent 16-byte streaming loads (4 rows x 2 steps) before using them, the
 // activation slice staged once per block in shared memory, warp-shuffle reductions, and K split
-// over blocks when M alone gives fewer than ~4 blocks per SM (the last block of a row tile adds
-// the partial sums). Rows whose length is not a whole number of 16-byte vectors (or unaligned
+// over blocks so that the grid fills whole waves of resident blocks (the last block of a row tile
+// adds the partial sums). bf16 weights are widened a 32-bit word (two elements) at a time. Rows whose length is not a whole number of 16-byte vectors (or unaligned
 // pointers) take the same structure with one element per lane.
 #include "kernels/common/variant.h"
 #include "kernels/gemv/gemv_device.cuh"
