@@ -24,16 +24,10 @@
 #include "kernels/common/device_buffer.h"
 #include "kernels/core/models.h"
 #include "kernels/core/rng.h"
+#include "kernels/core/statistics.h"
 
 namespace llmkb {
 namespace {
-
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 bool is_sticky(cudaError_t code) {
   return code == cudaErrorIllegalAddress || code == cudaErrorLaunchFailure || code == cudaErrorMisalignedAddress ||

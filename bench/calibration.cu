@@ -9,6 +9,7 @@
 #include "bench/l2_flush.h"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_buffer.h"
+#include "kernels/core/statistics.h"
 
 namespace llmkb {
 namespace {
@@ -60,12 +61,6 @@ __global__ void fill_half_kernel(__half* p, size_t n, unsigned seed) {
   }
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 // Median milliseconds of `launch` over `repetitions`, after two warm-ups, flushing L2 first when cold.
 template <class Launch>
 double time_median_ms(Launch&& launch, int repetitions, L2Flusher* flusher, cudaStream_t stream) {
@@ -79,7 +74,7 @@ double time_median_ms(Launch&& launch, int repetitions, L2Flusher* flusher, cuda
     LLMKB_CUDA_CHECK(cudaEventRecord(stop.get(), stream));
     ms.push_back(elapsed_ms(start, stop));
   }
-  return median(ms);
+  return median_of(ms);
 }
 
 void cublas_check(cublasStatus_t status, const char* call) {

@@ -5,16 +5,9 @@
 #include <regex>
 
 #include "bench/results_schema.h"
+#include "kernels/core/statistics.h"
 
 namespace llmkb {
-
-namespace {
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-}  // namespace
 
 std::string registered_benchmark_name(const std::string& run_name) {
   static const std::regex suffix("(/iterations:[0-9]+)?(/manual_time)?$");
@@ -24,6 +17,21 @@ std::string registered_benchmark_name(const std::string& run_name) {
 double ceiling_value(const nlohmann::json& calibration, const std::string& ceiling) {
   const std::string key = ceiling == "tensor_f16" ? "tensor_f16_tflops" : ceiling + "_gbps";
   return calibration.value(key, 0.0);
+}
+
+void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration) {
+  std::vector<double> medians;
+  for (const auto& s : c.value("samples", nlohmann::json::array())) medians.push_back(s["median_us"].get<double>());
+  if (medians.empty()) return;
+  const double median_us = median_of(medians);
+  const double seconds = median_us * 1e-6;
+  c["median_us"] = median_us;
+  c["gbps"] = c.value("bytes_moved", 0.0) / seconds / 1e9;
+  c["tflops"] = c.value("flops", 0.0) / seconds / 1e12;
+  const std::string ceiling = c.value("ceiling", "copy");
+  const double achieved = ceiling == "tensor_f16" ? c["tflops"].get<double>() : c["gbps"].get<double>();
+  const double roof = ceiling_value(calibration, ceiling);
+  c["pct_of_ceiling"] = roof > 0 ? 100.0 * achieved / roof : 0.0;
 }
 
 nlohmann::json make_results(const ResultsInput& input) {
@@ -56,19 +64,7 @@ nlohmann::json make_results(const ResultsInput& input) {
     if (!outcome.error.empty()) c["error"] = outcome.error;
     if (!outcome.profile.is_null()) c["profile"] = outcome.profile;
 
-    std::vector<double> medians;
-    for (const auto& s : c["samples"]) medians.push_back(s["median_us"].get<double>());
-    if (!medians.empty()) {
-      const double median_us = median_of(medians);
-      const double seconds = median_us * 1e-6;
-      c["median_us"] = median_us;
-      c["gbps"] = c.value("bytes_moved", 0.0) / seconds / 1e9;
-      c["tflops"] = c.value("flops", 0.0) / seconds / 1e12;
-      const std::string ceiling = c.value("ceiling", "copy");
-      const double achieved = ceiling == "tensor_f16" ? c["tflops"].get<double>() : c["gbps"].get<double>();
-      const double roof = ceiling_value(input.calibration, ceiling);
-      c["pct_of_ceiling"] = roof > 0 ? 100.0 * achieved / roof : 0.0;
-    }
+    summarise_case_timings(c, input.calibration);
     cases.push_back(std::move(c));
   }
 

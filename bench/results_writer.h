@@ -36,6 +36,10 @@ std::string registered_benchmark_name(const std::string& run_name);
 // The achievable rate of a ceiling ("copy", "read", "write": GB/s; "tensor_f16": TFLOP/s).
 double ceiling_value(const nlohmann::json& calibration, const std::string& ceiling);
 
+// Sets a case's median_us (over its repetitions' medians), gbps, tflops and pct_of_ceiling from its
+// samples, bytes_moved, flops and ceiling; leaves a case without samples unchanged.
+void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration);
+
 nlohmann::json make_results(const ResultsInput& input);
 
 }  // namespace llmkb

@@ -1,4 +1,5 @@
 #include "gate/compare.h"
+#include "kernels/core/statistics.h"
 
 #include <algorithm>
 #include <cmath>
@@ -99,12 +100,6 @@ const nlohmann::json& field(const nlohmann::json& object, const std::string& pat
     begin = dot + 1;
   }
   return *at;
-}
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 std::string format(const char* pattern, double value) {

@@ -41,24 +41,6 @@ nlohmann::json& find_case(nlohmann::json& results, const std::string& name) {
   throw std::runtime_error("no case " + name);
 }
 
-namespace {
-void refresh_summary(nlohmann::json& c, const nlohmann::json& calibration) {
-  std::vector<double> medians;
-  for (const auto& s : c["samples"]) medians.push_back(s["median_us"].get<double>());
-  if (medians.empty()) return;
-  std::sort(medians.begin(), medians.end());
-  const size_t n = medians.size();
-  const double median_us = n % 2 ? medians[n / 2] : 0.5 * (medians[n / 2 - 1] + medians[n / 2]);
-  const double seconds = median_us * 1e-6;
-  c["median_us"] = median_us;
-  c["gbps"] = c.value("bytes_moved", 0.0) / seconds / 1e9;
-  c["tflops"] = c.value("flops", 0.0) / seconds / 1e12;
-  const std::string ceiling = c.value("ceiling", "copy");
-  const double achieved = ceiling == "tensor_f16" ? c["tflops"].get<double>() : c["gbps"].get<double>();
-  const double roof = ceiling_value(calibration, ceiling);
-  c["pct_of_ceiling"] = roof > 0 ? 100.0 * achieved / roof : 0.0;
-}
-}  // namespace
 
 void scale_samples(nlohmann::json& results, const std::string& name, const std::vector<double>& factors) {
   nlohmann::json& c = find_case(results, name);
@@ -68,13 +50,13 @@ void scale_samples(nlohmann::json& results, const std::string& name, const std::
       c["samples"][i][key] = c["samples"][i][key].get<double>() * f;
     }
   }
-  refresh_summary(c, results["llmkb"]["calibration"]);
+  summarise_case_timings(c, results["llmkb"]["calibration"]);
 }
 
 void keep_repetitions(nlohmann::json& results, const std::string& name, size_t n) {
   nlohmann::json& c = find_case(results, name);
   if (c["samples"].size() > n) c["samples"].erase(c["samples"].begin() + n, c["samples"].end());
-  refresh_summary(c, results["llmkb"]["calibration"]);
+  summarise_case_timings(c, results["llmkb"]["calibration"]);
 }
 
 std::vector<GateFixture> gate_fixtures(const nlohmann::json& baseline, const std::string& changed_case) {
