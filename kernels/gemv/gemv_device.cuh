@@ -4,7 +4,12 @@
 // write y, or write partial sums and let the last block of a row tile add them in split order.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <type_traits>
 
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
@@ -51,14 +56,54 @@ inline int64_t round_up(int64_t a, int64_t b) {
   return ceil_div(a, b) * b;
 }
 
-// Splits K so that the grid has about 4 blocks per SM (small M: 1280 rows are only 40 row tiles),
+// Blocks of `kernel` (kThreads-style launch of `threads` threads, `smem` dynamic bytes) resident
+// on one SM of the current device; cached per kernel, block size and shared-memory size (the
+// benchmark uses one device; the answer is the same on every device of one architecture).
+inline int resident_blocks_per_sm(const void* kernel, int threads, size_t smem) {
+  static std::mutex mutex;
+  static auto* cache = new std::map<std::tuple<const void*, int, size_t>, int>();  // leaked, like the workspace
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto key = std::make_tuple(kernel, threads, smem);
+  auto it = cache->find(key);
+  if (it == cache->end()) {
+    int blocks = 0;
+    LLMKB_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, smem));
+    it = cache->emplace(key, std::max(blocks, 1)).first;
+  }
+  return it->second;
+}
+
+// The number of K splits in [min_splits, max_splits] for a grid of row_tiles x splits blocks when
+// `resident_blocks` fit on the GPU at once: the fewest whose last wave is at least 85 % full (a
+// part-empty last wave leaves SMs idle at the end), else the one with the fullest last wave.
+inline int64_t choose_splits(int64_t row_tiles, int64_t min_splits, int64_t max_splits, int64_t resident_blocks) {
+  min_splits = std::max<int64_t>(min_splits, 1);
+  max_splits = std::min(std::max(max_splits, min_splits), min_splits + 1024);
+  int64_t best = min_splits;
+  double best_fill = 0.0;
+  for (int64_t s = min_splits; s <= max_splits; ++s) {
+    const double waves =
+        static_cast<double>(row_tiles * s) / static_cast<double>(std::max<int64_t>(resident_blocks, 1));
+    const double fill = waves / std::ceil(waves);
+    if (fill >= 0.85) return s;
+    if (fill > best_fill + 1e-9) {
+      best_fill = fill;
+      best = s;
+    }
+  }
+  return best;
+}
+
+// Splits K so that the grid fills whole waves of `resident_per_sm` blocks per SM (choose_splits),
 // each slice at least `min_slice_steps` steps long and its activations within kActivationSliceBytes.
-inline void plan_split_k(Params& p, int64_t batch, int64_t x_element_bytes, int64_t step, int64_t min_slice_steps) {
+inline void plan_split_k(Params& p, int64_t batch, int64_t x_element_bytes, int64_t step, int64_t min_slice_steps,
+                         int resident_per_sm) {
   const int64_t row_tiles = ceil_div(p.rows, kRowsPerBlock);
-  const int64_t target_blocks = 4 * static_cast<int64_t>(current_sm_count());
+  const int64_t resident_blocks = static_cast<int64_t>(resident_per_sm) * current_sm_count();
   const int64_t max_slice = std::max(step, kActivationSliceBytes / (batch * x_element_bytes) / step * step);
-  int64_t splits = std::min(ceil_div(target_blocks, row_tiles), ceil_div(p.cols, min_slice_steps * step));
-  splits = std::max({splits, ceil_div(p.cols, max_slice), int64_t{1}});
+  const int64_t min_splits = ceil_div(p.cols, max_slice);
+  const int64_t max_splits = ceil_div(p.cols, min_slice_steps * step);
+  const int64_t splits = choose_splits(row_tiles, min_splits, max_splits, resident_blocks);
   p.k_slice = round_up(ceil_div(p.cols, splits), step);
   p.splits = static_cast<int>(ceil_div(p.cols, p.k_slice));
   p.x_row_smem_bytes = static_cast<int>(round_up(p.k_slice * x_element_bytes, 128));
@@ -148,6 +193,24 @@ __device__ __forceinline__ void stage_x_slice(const Params& p, int64_t k_begin, 
   }
 }
 
+// N elements as floats. bf16 pairs are converted a 32-bit word at a time: the low element is the
+// word shifted up 16 bits, the high one the word with its low half cleared (one instruction each,
+// where per-element conversion extracts each half first).
+template <class T, int N>
+__device__ __forceinline__ void vec_to_floats(const Vec<T, N>& v, float* out) {
+  if constexpr (std::is_same_v<T, __nv_bfloat16> && N % 2 == 0) {
+    const uint32_t* words = reinterpret_cast<const uint32_t*>(v.v);
+#pragma unroll
+    for (int i = 0; i < N / 2; ++i) {
+      out[2 * i] = __uint_as_float(words[i] << 16);
+      out[2 * i + 1] = __uint_as_float(words[i] & 0xFFFF0000u);
+    }
+  } else {
+#pragma unroll
+    for (int j = 0; j < N; ++j) out[j] = to_float(v.v[j]);
+  }
+}
+
 // N activations starting at element `e` of a staged row, as floats (read in pieces of at most 16 bytes).
 template <class TX, int N>
 __device__ __forceinline__ void load_x_floats(const char* row, int e, float (&out)[N]) {
@@ -158,8 +221,7 @@ __device__ __forceinline__ void load_x_floats(const char* row, int e, float (&ou
   for (int piece = 0; piece < kBytes / kPiece; ++piece) {
     const int offset = swizzle_x((e + piece * kPieceElements) * static_cast<int>(sizeof(TX)));
     const Vec<TX, kPieceElements> v = *reinterpret_cast<const Vec<TX, kPieceElements>*>(row + offset);
-#pragma unroll
-    for (int j = 0; j < kPieceElements; ++j) out[piece * kPieceElements + j] = to_float(v.v[j]);
+    vec_to_floats<TX, kPieceElements>(v, out + piece * kPieceElements);
   }
 }
 

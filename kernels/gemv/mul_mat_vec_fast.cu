@@ -1,8 +1,8 @@
 // mul_mat_vec/fast: one pass over W for all (up to 8) vectors: 8 warps x 4 rows per block, each lane
 // issuing 8 independent 16-byte streaming loads (4 rows x 2 steps) before using them, the
 // activation slice staged once per block in shared memory, warp-shuffle reductions, and K split
-// over blocks when M alone gives fewer than ~4 blocks per SM (the last block of a row tile adds
-// the partial sums). Rows whose length is not a whole number of 16-byte vectors (or unaligned
+// over blocks so that the grid fills whole waves of resident blocks (the last block of a row tile
+// adds the partial sums). bf16 weights are widened a 32-bit word (two elements) at a time. Rows whose length is not a whole number of 16-byte vectors (or unaligned
 // pointers) take the same structure with one element per lane.
 #include "kernels/common/variant.h"
 #include "kernels/gemv/gemv_device.cuh"
@@ -67,10 +67,7 @@ __global__ void __launch_bounds__(gemv::kThreads) mul_mat_vec_fast_kernel(const 
       if (k < len) {
         float wf[kRowsPerWarp][kVecWidth];
 #pragma unroll
-        for (int r = 0; r < kRowsPerWarp; ++r) {
-#pragma unroll
-          for (int j = 0; j < kVecWidth; ++j) wf[r][j] = to_float(w[u][r].v[j]);
-        }
+        for (int r = 0; r < kRowsPerWarp; ++r) gemv::vec_to_floats<TW, kVecWidth>(w[u][r], wf[r]);
 #pragma unroll
         for (int b = 0; b < B; ++b) {
           float xf[kVecWidth];
@@ -114,13 +111,16 @@ void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_
   params.cols = p.cols;
   params.w_row_bytes = p.cols * static_cast<int64_t>(sizeof(TW));
   const int64_t step = 32 * (vector_weights ? kVec : 1);
-  gemv::plan_split_k(params, p.batch, sizeof(TX), step, /*min_slice_steps=*/4);
-  params.x_vector_staging = aligned16(a.x) && (p.cols * static_cast<int64_t>(sizeof(TX))) % 16 == 0 &&
-                            (params.k_slice * static_cast<int64_t>(sizeof(TX))) % 16 == 0;
-  const size_t smem = gemv::x_smem_bytes(params, p.batch);
   gemv::dispatch_batch(p.batch, [&](auto batch) {
     constexpr int B = decltype(batch)::value;
     auto kernel = vector_weights ? mul_mat_vec_fast_kernel<TW, TX, B, kVec> : mul_mat_vec_fast_kernel<TW, TX, B, 1>;
+    // Occupancy at the largest activation slice the plan may pick.
+    const int resident = gemv::resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), gemv::kThreads,
+                                                      gemv::kActivationSliceBytes + 128 * B);
+    gemv::plan_split_k(params, B, sizeof(TX), step, /*min_slice_steps=*/4, resident);
+    params.x_vector_staging = aligned16(a.x) && (p.cols * static_cast<int64_t>(sizeof(TX))) % 16 == 0 &&
+                              (params.k_slice * static_cast<int64_t>(sizeof(TX))) % 16 == 0;
+    const size_t smem = gemv::x_smem_bytes(params, B);
     kernel<<<gemv::grid_of(params), gemv::kThreads, smem, stream>>>(params);
   });
   LLMKB_CHECK_LAUNCH();

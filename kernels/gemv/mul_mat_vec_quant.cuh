@@ -197,16 +197,16 @@ void launch_quant(const char* name, const MulMatVecProblem& p, const MulMatVecAr
   const int64_t x_bytes = static_cast<int64_t>(dtype_size(p.activation));
   // Slices of whole steps (32 blocks), at least one iteration of loads.
   const int64_t min_steps = QuantFormat<F>::kStepsInFlight;
-  plan_split_k(params, p.batch, x_bytes, kQuantStepBlocks * kQuantBlockWeights, min_steps);
   params.x_vector_staging = aligned16(a.x);  // cols % 256 == 0: rows and slices are whole 16-byte pieces
-  const size_t smem = x_smem_bytes(params, p.batch);
   dispatch_batch(p.batch, [&](auto batch) {
     constexpr int B = decltype(batch)::value;
-    if (p.activation == DType::f32) {
-      mul_mat_vec_quant_kernel<F, float, B><<<grid_of(params), kThreads, smem, stream>>>(params);
-    } else {
-      mul_mat_vec_quant_kernel<F, __half, B><<<grid_of(params), kThreads, smem, stream>>>(params);
-    }
+    auto kernel =
+        p.activation == DType::f32 ? mul_mat_vec_quant_kernel<F, float, B> : mul_mat_vec_quant_kernel<F, __half, B>;
+    // Occupancy at the largest activation slice the plan may pick.
+    const int resident =
+        resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), kThreads, kActivationSliceBytes + 128 * B);
+    plan_split_k(params, B, x_bytes, kQuantStepBlocks * kQuantBlockWeights, min_steps, resident);
+    kernel<<<grid_of(params), kThreads, x_smem_bytes(params, B), stream>>>(params);
   });
   LLMKB_CHECK_LAUNCH();
 }
