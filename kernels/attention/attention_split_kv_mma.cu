@@ -5,8 +5,9 @@
 // by the 4 warps, 16 keys each: S = Q K^T and O += P V are m16n8k16 mma.sync with ldmatrix
 // fragments, and every warp keeps its own online softmax, so a tile costs a few dozen instructions
 // per warp and no block-wide reduction; the warps' partial results are merged once, at the end,
-// through shared memory. Splits write normalised fp32 partials and their log2-sum-exp, merged by a
-// second kernel; with one split the block writes the output directly. SM80+.
+// through shared memory. Splits write normalised fp32 partials and their log2-sum-exp; the last
+// split block of each KV head to finish merges them (no second launch). With one split the block
+// writes the output directly. SM80+.
 #include <algorithm>
 #include <mutex>
 
@@ -25,7 +26,6 @@ constexpr int kThreads = kWarps * 32;
 constexpr int kRows = 16;                  // query rows per block: one m16 tile
 constexpr int kWarpKeys = 16;              // keys per warp per tile
 constexpr int kKeys = kWarps * kWarpKeys;  // keys per tile
-constexpr float kLn2 = 0.69314718055994531f;
 
 // Shared memory per head dim: Q tile, then kStages K/V tile pairs; the same bytes hold the warps'
 // partial outputs for the final merge. D 64: 74 KB (3 blocks per SM), D 128: 106 KB (2 blocks),
@@ -46,12 +46,87 @@ struct SplitArgs {
   int num_splits = 1;
   float* partial_o = nullptr;    // [split][batch][q_heads][seqlen_q][head_dim], normalised
   float* partial_lse = nullptr;  // [split][batch][q_heads][seqlen_q], log2 domain
+  int* arrivals = nullptr;       // [batch][kv_heads]: splits finished; 0 between launches
 };
+
+// Split merge, fused: the last block of a (KV head, sequence) to finish (counted with an atomic
+// after a fence, as CUDA's threadFenceReduction sample does) merges every split's partials from L2:
+// O = sum_s w_s O_s with w_s = 2^(lse_s - M) / sum_s 2^(lse_s - M). No second kernel launch.
+template <class T, int D>
+__device__ __forceinline__ void merge_splits_if_last(const AttentionParams& p, const SplitArgs& sa,
+                                                     const SequenceView& s, int rows, int kv_head, int b) {
+  constexpr float kLn2 = 0.69314718055994531f;
+  __shared__ int is_last;
+  __threadfence();  // this thread's partials are visible device-wide before the block is counted
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    int* arrivals = sa.arrivals + static_cast<int64_t>(b) * p.kv_heads + kv_head;
+    is_last = atomicAdd(arrivals, 1) == sa.num_splits - 1;
+    if (is_last) *arrivals = 0;  // ready for the next launch
+  }
+  __syncthreads();
+  if (!is_last) return;
+  __threadfence();
+
+  extern __shared__ __align__(128) unsigned char decode_smem[];
+  float* sWeight = reinterpret_cast<float*>(decode_smem);  // [split][row]; Q and the merge area are done with
+  const int64_t split_stride = static_cast<int64_t>(p.batch) * p.q_heads * p.seqlen_q;
+  auto slot_of = [&](int r) {  // slot of row r in split 0
+    const int head = kv_head * p.group + r / s.len_q;
+    return (static_cast<int64_t>(b) * p.q_heads + head) * p.seqlen_q + r % s.len_q;
+  };
+  for (int idx = threadIdx.x; idx < sa.num_splits * rows; idx += kThreads) {
+    const int sp = idx / rows, r = idx % rows;
+    sWeight[sp * kRows + r] = __ldcg(sa.partial_lse + slot_of(r) + sp * split_stride);  // L2, never a stale L1 line
+  }
+  __syncthreads();
+  if (threadIdx.x < rows) {
+    const int r = threadIdx.x;
+    float m = -INFINITY;
+    for (int sp = 0; sp < sa.num_splits; ++sp) m = fmaxf(m, sWeight[sp * kRows + r]);
+    float total = 0.f;
+    if (m != -INFINITY) {
+      for (int sp = 0; sp < sa.num_splits; ++sp) total += exp2f(sWeight[sp * kRows + r] - m);
+    }
+    const float inv = total > 0.f ? 1.f / total : 0.f;
+    for (int sp = 0; sp < sa.num_splits; ++sp) {
+      sWeight[sp * kRows + r] = m == -INFINITY ? 0.f : exp2f(sWeight[sp * kRows + r] - m) * inv;
+    }
+    if (p.lse) {
+      p.lse[s.lse_offset + (r / s.len_q) * s.lse_head_stride + r % s.len_q] =
+          total > 0.f ? (m + log2f(total)) * kLn2 : -INFINITY;
+    }
+  }
+  __syncthreads();
+  // Thread per (row, 4 dims); the split loop unrolled so that its L2 loads overlap.
+  for (int item = threadIdx.x; item < rows * (D / 4); item += kThreads) {
+    const int r = item / (D / 4), col = (item % (D / 4)) * 4;
+    const float* partial = sa.partial_o + slot_of(r) * D + col;
+    float4 sum = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll 8
+    for (int sp = 0; sp < sa.num_splits; ++sp) {
+      const float w = sWeight[sp * kRows + r];
+      const float4 x = __ldcg(reinterpret_cast<const float4*>(partial + sp * split_stride * D));
+      sum.x += w * x.x;
+      sum.y += w * x.y;
+      sum.z += w * x.z;
+      sum.w += w * x.w;
+    }
+    Vec<T, 4> packed;
+    packed.v[0] = from_float<T>(sum.x);
+    packed.v[1] = from_float<T>(sum.y);
+    packed.v[2] = from_float<T>(sum.z);
+    packed.v[3] = from_float<T>(sum.w);
+    T* o = static_cast<T*>(p.o) + s.q_offset + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col;
+    *reinterpret_cast<Vec<T, 4>*>(o) = packed;
+  }
+}
 
 template <class T, int D>
 __device__ __forceinline__ void split_kv_mma_body(const AttentionParams& p, const SplitArgs& sa) {
   using Tile = DecodeTile<D>;
   using Mma = MmaM16N8K16<T>;
+  constexpr float kLn2 = 0.69314718055994531f;
   constexpr int kStride = Tile::kStride;
   extern __shared__ __align__(128) unsigned char decode_smem[];
   T* sQ = reinterpret_cast<T*>(decode_smem);
@@ -80,7 +155,8 @@ __device__ __forceinline__ void split_kv_mma_body(const AttentionParams& p, cons
     const int r = c / (D / 8), col = (c % (D / 8)) * 8;
     uint4 chunk = make_uint4(0, 0, 0, 0);
     if (r < rows) {
-      chunk = *reinterpret_cast<const uint4*>(q + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col);
+      chunk =
+          *reinterpret_cast<const uint4*>(q + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col);
     }
     *reinterpret_cast<uint4*>(sQ + r * kStride + col) = chunk;
   }
@@ -271,6 +347,7 @@ __device__ __forceinline__ void split_kv_mma_body(const AttentionParams& p, cons
       if (col == 0) sa.partial_lse[slot] = lse2;
     }
   }
+  if (sa.num_splits > 1) merge_splits_if_last<T, D>(p, sa, s, rows, kv_head, b);
 }
 
 template <class T, int D>
@@ -280,42 +357,6 @@ __global__ void __launch_bounds__(kThreads) split_kv_mma_kernel(AttentionParams 
 #else
   __trap();  // SM80 code in the SM75 build: never launched there (min_sm)
 #endif
-}
-
-// One block per query row: O = sum_s w_s O_s / sum_s w_s with w_s = 2^(lse_s - max lse).
-template <class T>
-__global__ void split_kv_mma_merge_kernel(AttentionParams p, SplitArgs sa) {
-  const int i = blockIdx.x, head = blockIdx.y, b = blockIdx.z;
-  const SequenceView s = sequence_view(p, b, head, head / p.group);
-  if (i >= s.len_q) return;
-  const int64_t split_stride = static_cast<int64_t>(p.batch) * p.q_heads * p.seqlen_q;
-  const int64_t slot = (static_cast<int64_t>(b) * p.q_heads + head) * p.seqlen_q + i;
-  __shared__ float weight[AttentionOp::kMaxSplits];
-  __shared__ float max_lse, inv_total;
-  if (threadIdx.x < sa.num_splits) weight[threadIdx.x] = sa.partial_lse[slot + threadIdx.x * split_stride];
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    float m = -INFINITY;
-    for (int sp = 0; sp < sa.num_splits; ++sp) m = fmaxf(m, weight[sp]);
-    float total = 0.f;
-    if (m != -INFINITY) {
-      for (int sp = 0; sp < sa.num_splits; ++sp) total += exp2f(weight[sp] - m);
-    }
-    max_lse = m;
-    inv_total = total > 0.f ? 1.f / total : 0.f;
-    if (p.lse) p.lse[s.lse_offset + i] = total > 0.f ? (m + log2f(total)) * kLn2 : -INFINITY;
-  }
-  __syncthreads();
-  if (threadIdx.x < sa.num_splits) {
-    weight[threadIdx.x] = max_lse == -INFINITY ? 0.f : exp2f(weight[threadIdx.x] - max_lse) * inv_total;
-  }
-  __syncthreads();
-  T* o = static_cast<T*>(p.o) + s.q_offset + i * s.q_row_stride;
-  for (int d = threadIdx.x; d < p.head_dim; d += blockDim.x) {
-    float sum = 0.f;
-    for (int sp = 0; sp < sa.num_splits; ++sp) sum += weight[sp] * sa.partial_o[(slot + sp * split_stride) * p.head_dim + d];
-    o[d] = from_float<T>(sum);
-  }
 }
 
 // Scratch for the partial results, grown on demand and kept for the process (used in stream order).
@@ -328,6 +369,21 @@ float* split_workspace(size_t bytes) {
     buffer = DeviceBuffer(bytes);
   }
   return buffer.as<float>();
+}
+
+// Arrival counters, one per (KV head, sequence), grown on demand and zeroed when allocated; every
+// launch leaves them at zero again (the last block of each pair resets its own).
+int* arrival_counters(size_t count, cudaStream_t stream) {
+  static std::mutex mutex;
+  static DeviceBuffer buffer;
+  std::lock_guard<std::mutex> lock(mutex);
+  const size_t bytes = count * sizeof(int);
+  if (buffer.size() < bytes) {
+    buffer = DeviceBuffer();
+    buffer = DeviceBuffer(bytes);
+    LLMKB_CUDA_CHECK(cudaMemsetAsync(buffer.get(), 0, bytes, stream));
+  }
+  return buffer.as<int>();
 }
 
 // Blocks of split_kv_mma_kernel<T, D> resident at once on the current device (queried once).
@@ -383,14 +439,10 @@ void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cud
     float* workspace = split_workspace(slots * (D + 1) * sizeof(float));
     sa.partial_o = workspace;
     sa.partial_lse = workspace + slots * D;
+    sa.arrivals = arrival_counters(static_cast<size_t>(p.batch) * p.kv_heads, stream);
   }
-  split_kv_mma_kernel<T, D>
-      <<<dim3(sa.num_splits, p.kv_heads, p.batch), kThreads, smem, stream>>>(p, sa);
+  split_kv_mma_kernel<T, D><<<dim3(sa.num_splits, p.kv_heads, p.batch), kThreads, smem, stream>>>(p, sa);
   LLMKB_CHECK_LAUNCH();
-  if (sa.num_splits > 1) {
-    split_kv_mma_merge_kernel<T><<<dim3(p.seqlen_q, p.q_heads, p.batch), 128, 0, stream>>>(p, sa);
-    LLMKB_CHECK_LAUNCH();
-  }
 }
 
 template <class T>
