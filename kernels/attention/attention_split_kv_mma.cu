@@ -226,7 +226,7 @@ __device__ __forceinline__ void split_kv_mma_body(const AttentionParams& p, cons
       tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
       const float new_max = fmaxf(row_max[half], tile_max);
       const float base = new_max == -INFINITY ? 0.f : new_max;  // nothing visible yet: weights 0, not NaN
-      const float correction = exp2f(row_max[half] - base);
+      const float correction = fast_exp2(row_max[half] - base);
       row_max[half] = new_max;
       row_sum[half] *= correction;
 #pragma unroll
@@ -238,7 +238,7 @@ __device__ __forceinline__ void split_kv_mma_body(const AttentionParams& p, cons
       for (int j = 0; j < 2; ++j) {
 #pragma unroll
         for (int e = 0; e < 2; ++e) {
-          const float w = exp2f(s_acc[j][2 * half + e] - base);
+          const float w = fast_exp2(s_acc[j][2 * half + e] - base);
           s_acc[j][2 * half + e] = w;
           row_sum[half] += w;
         }
