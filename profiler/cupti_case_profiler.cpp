@@ -111,7 +111,7 @@ class CuptiCaseProfiler : public CaseProfiler {
     try {
       set_up_counters();
       message_ = "collecting " + std::to_string(metric_set_.metrics.size()) + " metrics on " + chip_ + " in " +
-                 std::to_string(passes_) + " replay passes per kernel (kernel replay, one range per kernel)";
+                 std::to_string(passes_) + " replay passes per kernel (user replay: inputs restored and L2 flushed before each pass; one range per kernel)";
       std::cerr << "llmkb: profiler: " << message_ << "\n";
     } catch (const CollectorFailure& e) {
       fail(e.status, e.what());
@@ -140,7 +140,7 @@ class CuptiCaseProfiler : public CaseProfiler {
         LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
         launches = trace_->end_capture();
       }
-      // Inputs restored and (as for bench's cold timing) L2 flushed before the profiled launch.
+      // Inputs restored and (as for bench's cold timing) L2 flushed before every replay pass.
       const auto prepare = [&] {
         run.restore_inplace_inputs(stream);
         if (flusher_) flusher_->flush(stream);
@@ -202,8 +202,8 @@ class CuptiCaseProfiler : public CaseProfiler {
                           {"passes", passes_},
                           {"profiled_cases", profiled_cases_},
                           {"profiling_wall_s", profiling_wall_s_},
-                          {"replay", "kernel"},
-                          {"l2", options_.flush_l2 ? "flushed before the profiled launch (its first replay pass)"
+                          {"replay", range_ ? range_->last_replay() : "user"},
+                          {"l2", options_.flush_l2 ? "flushed (read of 2x L2) before every replay pass"
                                                    : "not flushed (--warm)"},
                           {"range", "auto (one range per kernel launch)"},
                           {"launch_data",

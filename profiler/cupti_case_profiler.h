@@ -1,6 +1,6 @@
 // `llmkb bench --profile`: the CUPTI collector behind bench's CaseProfiler hook. Per case, after its
 // timing: the launch records of one plain run (activity API) and the counters of every kernel
-// (range profiler, kernel replay). Over the whole run: the kernel trace, profiling replays excluded.
+// (range profiler, user replay). Over the whole run: the kernel trace, profiling replays excluded.
 // Nothing of CUPTI is touched unless one of these functions is called.
 #pragma once
 #include <memory>

@@ -74,16 +74,24 @@ RangeResult RangeProfiler::profile(const std::function<void()>& restore, const s
   config.counterDataImageSize = counter_data.size();
   config.pCounterDataImage = counter_data.data();
   config.range = CUPTI_AutoRange;
-  config.replayMode = CUPTI_KernelReplay;
+  // User replay: every pass is one launch of the case, preceded by `restore` (in-place inputs put
+  // back, L2 flushed), as Nsight Compute does with --cache-control all. Kernel replay would restore
+  // memory by writing it, leaving dirty L2 lines that the measured pass writes back (seen on an
+  // H200: DRAM writes 2.7x Nsight Compute's). Kernel replay is the fallback.
+  config.replayMode = CUPTI_UserReplay;
   config.maxRangesPerPass = max_ranges_;
   config.numNestingLevels = 1;
   config.minNestingLevel = 1;
   config.passIndex = 0;
   config.targetNestingLevel = 1;
-  LLMKB_CUPTI_CHECK(cuptiRangeProfilerSetConfig(&config));
+  if (cuptiRangeProfilerSetConfig(&config) != CUPTI_SUCCESS) {
+    config.replayMode = CUPTI_KernelReplay;
+    LLMKB_CUPTI_CHECK(cuptiRangeProfilerSetConfig(&config));
+  }
+  last_replay_ = config.replayMode == CUPTI_UserReplay ? "user" : "kernel";
 
-  // Kernel replay runs every pass inside each launch, so one Start/Stop normally submits them all;
-  // should CUPTI ask for another round, the case is restored and run again (bounded).
+  // One Start/Stop round per pass (user replay) or for all passes (kernel replay); the case is
+  // restored before every round after the first (the caller prepared the first).
   bool all_passes = false;
   for (size_t round = 0; round < kMaxRounds && !all_passes; ++round) {
     if (round > 0) restore();

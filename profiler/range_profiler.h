@@ -1,6 +1,6 @@
 // Counters per kernel through the CUPTI range profiler (CUDA 12.6+ API): auto ranges (each kernel
-// launch its own range, named by the kernel) and kernel replay (CUPTI saves and restores the device
-// memory a kernel touches between its passes, so in-place kernels give the same counters each pass).
+// launch its own range) and user replay (each pass one launch of the case, in-place inputs restored
+// and L2 flushed by the caller before it, so in-place kernels give the same counters each pass).
 #pragma once
 #include <cuda.h>
 #include <cuda_runtime_api.h>
@@ -32,10 +32,12 @@ class RangeProfiler {
                 std::vector<std::string> metrics, size_t max_ranges);
 
   // Enables the range profiler, runs `launch` (the kernels of one case, on `stream`) under it with
-  // kernel replay, decodes and evaluates every range, and disables the profiler again so the timed
+  // user replay (kernel replay where the driver refuses it), decodes and evaluates every range, and disables the profiler again so the timed
   // loops of other cases run without it. `restore` puts in-place inputs back, should CUPTI need the
   // launch sequence again. Throws CuptiError.
   RangeResult profile(const std::function<void()>& restore, const std::function<void()>& launch, cudaStream_t stream);
+  // "user" or "kernel": the replay mode the last profile() ran with.
+  const std::string& last_replay() const { return last_replay_; }
 
  private:
   CUcontext context_;
@@ -43,6 +45,7 @@ class RangeProfiler {
   std::vector<uint8_t> config_image_;
   std::vector<std::string> metrics_;
   size_t max_ranges_;
+  std::string last_replay_ = "user";
 };
 
 }  // namespace llmkb

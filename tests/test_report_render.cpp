@@ -139,13 +139,18 @@ TEST_P(ReportFromFile, NumbersInTheReportEqualTheInputs) {
 
 TEST_P(ReportFromFile, TheHtmlIsSelfContainedAndEveryChartHasMarks) {
   const RenderedReport r = render_report(load_results_file(GetParam()), Lang::en);
-  EXPECT_FALSE(std::regex_search(r.html, std::regex(R"((src|href)\s*=\s*"(https?:)?//)"))) << "an external resource";
+  // Plain string scans: std::regex recurses per character and overflows the stack on real reports.
+  for (const char* attribute : {"src=\"http", "src=\"//", "href=\"http", "href=\"//"}) {
+    EXPECT_FALSE(contains(r.html, attribute)) << "an external resource: " << attribute;
+  }
   EXPECT_FALSE(contains(r.html, "<link"));
-  const std::regex chart(R"(<svg class="chart[^"]*"[\s\S]*?</svg>)");
   int charts = 0;
-  for (auto it = std::sregex_iterator(r.html.begin(), r.html.end(), chart); it != std::sregex_iterator(); ++it) {
+  for (size_t start = r.html.find("<svg class=\"chart"); start != std::string::npos;
+       start = r.html.find("<svg class=\"chart", start + 1)) {
+    const size_t end = r.html.find("</svg>", start);
+    ASSERT_NE(end, std::string::npos) << "an unterminated chart";
     ++charts;
-    EXPECT_TRUE(contains(it->str(), "class=\"mark")) << "a chart without marks";
+    EXPECT_TRUE(contains(r.html.substr(start, end - start), "class=\"mark")) << "a chart without marks";
   }
   EXPECT_GE(charts, 2);  // the overview and at least one variant comparison
 }
