@@ -402,14 +402,14 @@ int resident_blocks() {
   return blocks;
 }
 
-// Splits so that the (split, KV head, sequence) blocks fill the GPU once, each at least four tiles
-// long; no split left empty. Enough (KV head, sequence) pairs already: one split, no merge.
+// Splits so that the (split, KV head, sequence) blocks fill the GPU once without a second wave, each
+// at least four tiles long; no split left empty. Enough (KV head, sequence) pairs already: one split, no merge.
 int choose_splits(const AttentionProblem& p, int resident) {
   if (p.num_splits > 0) return p.num_splits;
   const int64_t pairs = p.batch * p.kv_heads;
   if (pairs >= resident) return 1;
   const int64_t tiles = (p.max_len_kv() + kKeys - 1) / kKeys;
-  const int64_t wanted = (resident + pairs - 1) / pairs;
+  const int64_t wanted = resident / pairs;  // rounded down: a second, mostly empty wave would cost a whole block time
   const int64_t splits = std::clamp<int64_t>(std::min(wanted, tiles / 4), 1, AttentionOp::kMaxSplits);
   const int64_t per_split = (tiles + splits - 1) / splits;
   return static_cast<int>(std::max<int64_t>(1, (tiles + per_split - 1) / per_split));
