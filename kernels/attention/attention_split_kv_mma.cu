@@ -150,17 +150,6 @@ __device__ __forceinline__ void split_kv_mma_body(const AttentionParams& p, cons
   const T* k = static_cast<const T*>(p.k) + s.kv_offset;
   const T* v = static_cast<const T*>(p.v) + s.kv_offset;
 
-  // Q rows (padding rows zero), synchronous: the first tile's barrier publishes them.
-  for (int c = threadIdx.x; c < kRows * D / 8; c += kThreads) {
-    const int r = c / (D / 8), col = (c % (D / 8)) * 8;
-    uint4 chunk = make_uint4(0, 0, 0, 0);
-    if (r < rows) {
-      chunk =
-          *reinterpret_cast<const uint4*>(q + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col);
-    }
-    *reinterpret_cast<uint4*>(sQ + r * kStride + col) = chunk;
-  }
-
   auto load_kv = [&](int tile, int stage) {
     const int n0 = tile * kKeys;
     const T* k_tile = k + static_cast<int64_t>(n0) * s.kv_row_stride;
@@ -260,6 +249,14 @@ __device__ __forceinline__ void split_kv_mma_body(const AttentionParams& p, cons
     }
   };
 
+  // Q rows (padding rows zero-filled) travel in the first tile's cp.async group: no synchronous
+  // load ahead of the K/V stream.
+  for (int c = threadIdx.x; c < kRows * D / 8; c += kThreads) {
+    const int r = c / (D / 8), col = (c % (D / 8)) * 8;
+    const bool valid = r < rows;
+    const T* src = valid ? q + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col : q;
+    copy16<true>(sQ + r * kStride + col, src, valid);
+  }
   // Pipeline: tiles t+1 .. t+kStages-1 are in flight while tile t is computed.
 #pragma unroll
   for (int st = 0; st < Tile::kStages - 1; ++st) {
