@@ -200,11 +200,13 @@ TEST(AttentionOp, TestProblemsReachTheVariantsTheyTarget) {
     };
     const size_t split = index("attention/split_kv"), sm80 = index("attention/mma_sm80"),
                  sm75 = index("attention/mma_sm75");
+    const size_t split_mma = index("attention/split_kv_mma");
     int split_cases = 0;
     for (const auto& c : suite->test_cases()) {
       const nlohmann::json p = c->problem_json();
       if (p["num_splits"].get<int>() > 0) {
         EXPECT_TRUE(c->supports(split).ok) << c->label() << ": " << c->supports(split).reason;
+        EXPECT_TRUE(c->supports(split_mma).ok) << c->label() << ": " << c->supports(split_mma).reason;
         ++split_cases;
       }
       EXPECT_TRUE(c->supports(sm80).ok) << c->label();

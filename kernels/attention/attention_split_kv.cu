@@ -23,15 +23,19 @@ constexpr int kThreads = kWarps * 32;
 constexpr int kStages = 2;
 constexpr float kLn2 = 0.69314718055994531f;
 
-// Tile shape per head dim: 16 KB of K+V per stage; query rows per block bounded by registers.
-template <int D>
+// Tile shape per head dim: 16 KB of K+V per stage. Query rows per block: kRowsPerWarp per warp,
+// the smallest of 1, 2, 4, 8 that holds the problem's rows (at most 32, 16 for D 256, bounded by
+// registers): a warp's row loops are unrolled, so rows it does not have would still cost issue
+// slots (sized for 32 rows, GQA-4 decode spent ~8x the instructions it needed).
+template <int D, int kRowsPerWarp_>
 struct SplitTile {
   static constexpr int kKeys = 4096 / D;  // keys per tile
   static constexpr int kKStride = D + 8;  // padded K rows: lanes reading different keys hit different banks
   static constexpr int kKeysPerLane = (kKeys + 31) / 32;
-  static constexpr int kDimsPerLane = D / 32;          // P V: each lane owns a slice of the head dim
-  static constexpr int kMaxRows = D == 256 ? 16 : 32;  // query rows (group x tokens) per block
-  static constexpr int kRowsPerWarp = kMaxRows / kWarps;
+  static constexpr int kDimsPerLane = D / 32;  // P V: each lane owns a slice of the head dim
+  static constexpr int kRowsPerWarp = kRowsPerWarp_;
+  static constexpr int kMaxRows = kRowsPerWarp * kWarps;  // query rows (group x tokens) per block
+  static_assert(kMaxRows <= (D == 256 ? 16 : 32), "rows per block bounded by registers");
   static constexpr size_t kQBytes = sizeof(float) * kMaxRows * D;
   static constexpr size_t kKBytes = 2 * kStages * kKeys * kKStride;
   static constexpr size_t kVBytes = 2 * kStages * kKeys * D;
@@ -51,9 +55,9 @@ __device__ __forceinline__ float warp_max(float v) {
   return v;
 }
 
-template <class T, int D>
+template <class T, int D, int kRowsPerWarp>
 __global__ void __launch_bounds__(kThreads) split_kv_kernel(AttentionParams p, SplitArgs sa) {
-  using Tile = SplitTile<D>;
+  using Tile = SplitTile<D, kRowsPerWarp>;
   constexpr bool kAsync = LLMKB_ATTN_SM80 != 0;
   extern __shared__ __align__(16) unsigned char smem[];
   float* sQ = reinterpret_cast<float*>(smem);
@@ -314,8 +318,8 @@ Support supports(const AttentionProblem& p) {
   return Support::yes();
 }
 
-template <class T, int D>
-void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
+template <class T, int D, int kRowsPerWarp>
+void launch_rows(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
   SplitArgs sa;
   sa.num_splits = choose_splits(problem);
   if (sa.num_splits > 1) {
@@ -324,14 +328,29 @@ void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cud
     sa.partial_o = workspace;
     sa.partial_lse = workspace + slots * D;
   }
-  constexpr size_t smem = SplitTile<D>::kSmemBytes;
-  LLMKB_CUDA_CHECK(
-      cudaFuncSetAttribute(split_kv_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
-  split_kv_kernel<T, D><<<dim3(sa.num_splits, p.kv_heads, p.batch), kThreads, smem, stream>>>(p, sa);
+  constexpr size_t smem = SplitTile<D, kRowsPerWarp>::kSmemBytes;
+  auto kernel = split_kv_kernel<T, D, kRowsPerWarp>;
+  LLMKB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+  kernel<<<dim3(sa.num_splits, p.kv_heads, p.batch), kThreads, smem, stream>>>(p, sa);
   LLMKB_CHECK_LAUNCH();
   if (sa.num_splits > 1) {
     split_kv_merge_kernel<T><<<dim3(p.seqlen_q, p.q_heads, p.batch), 128, 0, stream>>>(p, sa);
     LLMKB_CHECK_LAUNCH();
+  }
+}
+
+// The row bucket: kRowsPerWarp * kWarps >= group x queries (supports() bounds it by max_rows).
+template <class T, int D>
+void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
+  const int64_t rows = problem.group() * problem.max_len_q();
+  if (rows <= kWarps) {
+    launch_rows<T, D, 1>(problem, p, stream);
+  } else if (rows <= 2 * kWarps) {
+    launch_rows<T, D, 2>(problem, p, stream);
+  } else if (rows <= 4 * kWarps || D == 256) {
+    launch_rows<T, D, 4>(problem, p, stream);
+  } else if constexpr (D != 256) {
+    launch_rows<T, D, 8>(problem, p, stream);
   }
 }
 

@@ -193,7 +193,11 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
       }
     }
 
-    // Online softmax: the four lanes of a quad hold one row's columns.
+    // Online softmax: the four lanes of a quad hold one row's columns. O is rescaled only when a
+    // row's maximum moved somewhere in the warp (a warp-uniform branch): after the first few tiles
+    // most tiles skip those D/4 * kMTiles multiplies per thread (skipping a factor of exactly 1).
+    float correction[MT][2];
+    bool rescale = false;
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
@@ -207,22 +211,30 @@ __device__ __forceinline__ void flash_prefill_body(const AttentionParams& p) {
         tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
         const float new_max = fmaxf(row_max[mt][half], tile_max * p.scale_log2);
         const float base = new_max == -INFINITY ? 0.f : new_max;  // nothing visible yet: weights 0, not NaN
-        const float correction = exp2f(row_max[mt][half] - base);
+        correction[mt][half] = fast_exp2(row_max[mt][half] - base);
+        rescale |= correction[mt][half] != 1.f;
         row_max[mt][half] = new_max;
-        row_sum[mt][half] *= correction;
-#pragma unroll
-        for (int j = 0; j < kDTiles; ++j) {
-          o_acc[mt][j][2 * half] *= correction;
-          o_acc[mt][j][2 * half + 1] *= correction;
-        }
+        row_sum[mt][half] *= correction[mt][half];
 #pragma unroll
         for (int j = 0; j < kNTiles; ++j) {
 #pragma unroll
           for (int e = 0; e < 2; ++e) {
-            const float w = exp2f(fmaf(s_acc[mt][j][2 * half + e], p.scale_log2, -base));
+            const float w = fast_exp2(fmaf(s_acc[mt][j][2 * half + e], p.scale_log2, -base));
             s_acc[mt][j][2 * half + e] = w;
             row_sum[mt][half] += w;
           }
+        }
+      }
+    }
+    if (__any_sync(0xffffffffu, rescale)) {
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+        for (int j = 0; j < kDTiles; ++j) {
+          o_acc[mt][j][0] *= correction[mt][0];
+          o_acc[mt][j][1] *= correction[mt][0];
+          o_acc[mt][j][2] *= correction[mt][1];
+          o_acc[mt][j][3] *= correction[mt][1];
         }
       }
     }

@@ -1,0 +1,483 @@
+// attention/split_kv_mma: flash-decoding on tensor cores, built to stream K and V at DRAM speed.
+// One block per (split, KV head, sequence) holds the GQA group's query rows (group x queries <= 16,
+// padded to one m16 tile), so K and V are read once per KV head. Each 64-key tile arrives through a
+// 2-4 stage cp.async pipeline (16 bytes per copy, 8-16 copies per thread per tile) and is shared
+// by the 4 warps, 16 keys each: S = Q K^T and O += P V are m16n8k16 mma.sync with ldmatrix
+// fragments, and every warp keeps its own online softmax, so a tile costs a few dozen instructions
+// per warp and no block-wide reduction; the warps' partial results are merged once, at the end,
+// through shared memory. Splits write normalised fp32 partials and their log2-sum-exp; the last
+// split block of each KV head to finish merges them (no second launch). With one split the block
+// writes the output directly. SM80+.
+#include <algorithm>
+#include <mutex>
+
+#include "kernels/attention/attention_params.cuh"
+#include "kernels/attention/tile_primitives.cuh"
+#include "kernels/common/cuda_check.h"
+#include "kernels/common/device_buffer.h"
+#include "kernels/common/device_math.cuh"
+#include "kernels/common/variant.h"
+
+namespace llmkb {
+namespace {
+
+constexpr int kWarps = 4;
+constexpr int kThreads = kWarps * 32;
+constexpr int kRows = 16;                  // query rows per block: one m16 tile
+constexpr int kWarpKeys = 16;              // keys per warp per tile
+constexpr int kKeys = kWarps * kWarpKeys;  // keys per tile
+
+// Shared memory per head dim: Q tile, then kStages K/V tile pairs; the same bytes hold the warps'
+// partial outputs for the final merge. D 64: 74 KB (3 blocks per SM), D 128: 106 KB (2 blocks),
+// D 256: 140 KB (1 block); each keeps 1-3 tiles (16-64 KB) in flight while one is computed.
+template <int D>
+struct DecodeTile {
+  static constexpr int kStride = D + 8;  // padded rows: ldmatrix and cp.async rows hit 8 bank groups
+  static constexpr int kStages = D == 64 ? 4 : (D == 128 ? 3 : 2);
+  static constexpr int kQElems = kRows * kStride;
+  static constexpr int kKVElems = kKeys * kStride;  // one K (or V) tile
+  static constexpr size_t kPipeBytes = 2 * sizeof(uint16_t) * kStages * kKVElems;
+  static constexpr size_t kMergeBytes = sizeof(float) * kWarps * kRows * (D + 2);
+  static constexpr size_t kSmemBytes = sizeof(uint16_t) * kQElems + std::max(kPipeBytes, kMergeBytes);
+  static_assert(kKeys * D / 8 % kThreads == 0, "tile copies divide evenly over the threads");
+};
+
+struct SplitArgs {
+  int num_splits = 1;
+  float* partial_o = nullptr;    // [split][batch][q_heads][seqlen_q][head_dim], normalised
+  float* partial_lse = nullptr;  // [split][batch][q_heads][seqlen_q], log2 domain
+  int* arrivals = nullptr;       // [batch][kv_heads]: splits finished; 0 between launches
+};
+
+// Split merge, fused: the last block of a (KV head, sequence) to finish (counted with an atomic
+// after a fence, as CUDA's threadFenceReduction sample does) merges every split's partials from L2:
+// O = sum_s w_s O_s with w_s = 2^(lse_s - M) / sum_s 2^(lse_s - M). No second kernel launch.
+template <class T, int D>
+__device__ __forceinline__ void merge_splits_if_last(const AttentionParams& p, const SplitArgs& sa,
+                                                     const SequenceView& s, int rows, int kv_head, int b) {
+  constexpr float kLn2 = 0.69314718055994531f;
+  __shared__ int is_last;
+  __threadfence();  // this thread's partials are visible device-wide before the block is counted
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    int* arrivals = sa.arrivals + static_cast<int64_t>(b) * p.kv_heads + kv_head;
+    is_last = atomicAdd(arrivals, 1) == sa.num_splits - 1;
+    if (is_last) *arrivals = 0;  // ready for the next launch
+  }
+  __syncthreads();
+  if (!is_last) return;
+  __threadfence();
+
+  extern __shared__ __align__(128) unsigned char decode_smem[];
+  float* sWeight = reinterpret_cast<float*>(decode_smem);  // [split][row]; Q and the merge area are done with
+  const int64_t split_stride = static_cast<int64_t>(p.batch) * p.q_heads * p.seqlen_q;
+  auto slot_of = [&](int r) {  // slot of row r in split 0
+    const int head = kv_head * p.group + r / s.len_q;
+    return (static_cast<int64_t>(b) * p.q_heads + head) * p.seqlen_q + r % s.len_q;
+  };
+  for (int idx = threadIdx.x; idx < sa.num_splits * rows; idx += kThreads) {
+    const int sp = idx / rows, r = idx % rows;
+    sWeight[sp * kRows + r] = __ldcg(sa.partial_lse + slot_of(r) + sp * split_stride);  // L2, never a stale L1 line
+  }
+  __syncthreads();
+  if (threadIdx.x < rows) {
+    const int r = threadIdx.x;
+    float m = -INFINITY;
+    for (int sp = 0; sp < sa.num_splits; ++sp) m = fmaxf(m, sWeight[sp * kRows + r]);
+    float total = 0.f;
+    if (m != -INFINITY) {
+      for (int sp = 0; sp < sa.num_splits; ++sp) total += exp2f(sWeight[sp * kRows + r] - m);
+    }
+    const float inv = total > 0.f ? 1.f / total : 0.f;
+    for (int sp = 0; sp < sa.num_splits; ++sp) {
+      sWeight[sp * kRows + r] = m == -INFINITY ? 0.f : exp2f(sWeight[sp * kRows + r] - m) * inv;
+    }
+    if (p.lse) {
+      p.lse[s.lse_offset + (r / s.len_q) * s.lse_head_stride + r % s.len_q] =
+          total > 0.f ? (m + log2f(total)) * kLn2 : -INFINITY;
+    }
+  }
+  __syncthreads();
+  // Thread per (row, 4 dims); the split loop unrolled so that its L2 loads overlap.
+  for (int item = threadIdx.x; item < rows * (D / 4); item += kThreads) {
+    const int r = item / (D / 4), col = (item % (D / 4)) * 4;
+    const float* partial = sa.partial_o + slot_of(r) * D + col;
+    float4 sum = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll 8
+    for (int sp = 0; sp < sa.num_splits; ++sp) {
+      const float w = sWeight[sp * kRows + r];
+      const float4 x = __ldcg(reinterpret_cast<const float4*>(partial + sp * split_stride * D));
+      sum.x += w * x.x;
+      sum.y += w * x.y;
+      sum.z += w * x.z;
+      sum.w += w * x.w;
+    }
+    Vec<T, 4> packed;
+    packed.v[0] = from_float<T>(sum.x);
+    packed.v[1] = from_float<T>(sum.y);
+    packed.v[2] = from_float<T>(sum.z);
+    packed.v[3] = from_float<T>(sum.w);
+    T* o = static_cast<T*>(p.o) + s.q_offset + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col;
+    *reinterpret_cast<Vec<T, 4>*>(o) = packed;
+  }
+}
+
+template <class T, int D>
+__device__ __forceinline__ void split_kv_mma_body(const AttentionParams& p, const SplitArgs& sa) {
+  using Tile = DecodeTile<D>;
+  using Mma = MmaM16N8K16<T>;
+  constexpr float kLn2 = 0.69314718055994531f;
+  constexpr int kStride = Tile::kStride;
+  extern __shared__ __align__(128) unsigned char decode_smem[];
+  T* sQ = reinterpret_cast<T*>(decode_smem);
+  T* sK = sQ + Tile::kQElems;
+  T* sV = sK + Tile::kStages * Tile::kKVElems;
+
+  const int split = blockIdx.x, kv_head = blockIdx.y, b = blockIdx.z;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int g = lane / 4, t4 = lane % 4;
+  const SequenceView s = sequence_view(p, b, kv_head * p.group, kv_head);
+  const int rows = p.group * s.len_q;  // row r: query head kv_head * group + r / len_q, query r % len_q
+  if (rows == 0) return;               // the whole block leaves together
+
+  // This split's key tiles: whole tiles, so only the sequence's last tile is partial.
+  const int tiles = (s.len_kv + kKeys - 1) / kKeys;
+  const int per_split = (tiles + sa.num_splits - 1) / sa.num_splits;
+  const int tile_begin = min(tiles, split * per_split);
+  const int n_tiles = min(tiles, tile_begin + per_split) - tile_begin;
+
+  const T* q = static_cast<const T*>(p.q) + s.q_offset;
+  const T* k = static_cast<const T*>(p.k) + s.kv_offset;
+  const T* v = static_cast<const T*>(p.v) + s.kv_offset;
+
+  auto load_kv = [&](int tile, int stage) {
+    const int n0 = tile * kKeys;
+    const T* k_tile = k + static_cast<int64_t>(n0) * s.kv_row_stride;
+    const T* v_tile = v + static_cast<int64_t>(n0) * s.kv_row_stride;
+    T* k_stage = sK + stage * Tile::kKVElems;
+    T* v_stage = sV + stage * Tile::kKVElems;
+    constexpr int kChunksPerRow = D / 8;
+#pragma unroll
+    for (int n = 0; n < kKeys * kChunksPerRow / kThreads; ++n) {
+      const int c = n * kThreads + static_cast<int>(threadIdx.x);
+      const int row = c / kChunksPerRow, col = (c % kChunksPerRow) * 8;
+      const bool valid = n0 + row < s.len_kv;  // past the sequence: zero-filled, nothing read
+      const int64_t src = static_cast<int64_t>(valid ? row : 0) * s.kv_row_stride + col;
+      copy16<true>(k_stage + row * kStride + col, k_tile + src, valid);
+      copy16<true>(v_stage + row * kStride + col, v_tile + src, valid);
+    }
+  };
+
+  // Keys visible to this thread's rows g and g + 8 (padding rows see none).
+  int visible[2];
+#pragma unroll
+  for (int half = 0; half < 2; ++half) {
+    const int r = g + 8 * half;
+    visible[half] = r < rows ? s.visible_keys(r % s.len_q, p.causal) : 0;
+  }
+
+  float o_acc[D / 8][4];
+  float row_max[2] = {-INFINITY, -INFINITY};  // log2 domain, this warp's keys only
+  float row_sum[2] = {0.f, 0.f};              // this thread's columns; summed over the quad at the end
+#pragma unroll
+  for (int j = 0; j < D / 8; ++j) o_acc[j][0] = o_acc[j][1] = o_acc[j][2] = o_acc[j][3] = 0.f;
+
+  auto compute_tile = [&](int tile, int stage) {
+    const T* kb = sK + stage * Tile::kKVElems + warp * kWarpKeys * kStride;
+    const T* vb = sV + stage * Tile::kKVElems + warp * kWarpKeys * kStride;
+    const int key0 = tile * kKeys + warp * kWarpKeys;
+
+    // S = Q K^T: 16 rows x this warp's 16 keys.
+    float s_acc[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      uint32_t a[4], bk[4];
+      ldmatrix_x4(a, sQ + (lane % 16) * kStride + kk * 16 + (lane / 16) * 8);
+      ldmatrix_x4(bk, kb + ((lane / 16) * 8 + lane % 8) * kStride + kk * 16 + ((lane / 8) % 2) * 8);
+      Mma::run(s_acc[0], a, bk[0], bk[1]);
+      Mma::run(s_acc[1], a, bk[2], bk[3]);
+    }
+
+    // Scale into the log2 domain, mask, online softmax (a quad of lanes holds a row's 16 keys).
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      float tile_max = -INFINITY;
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          float& x = s_acc[j][2 * half + e];
+          x = key0 + j * 8 + 2 * t4 + e < visible[half] ? x * p.scale_log2 : -INFINITY;
+          tile_max = fmaxf(tile_max, x);
+        }
+      }
+      tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+      tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+      const float new_max = fmaxf(row_max[half], tile_max);
+      const float base = new_max == -INFINITY ? 0.f : new_max;  // nothing visible yet: weights 0, not NaN
+      const float correction = fast_exp2(row_max[half] - base);
+      row_max[half] = new_max;
+      row_sum[half] *= correction;
+#pragma unroll
+      for (int j = 0; j < D / 8; ++j) {
+        o_acc[j][2 * half] *= correction;
+        o_acc[j][2 * half + 1] *= correction;
+      }
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const float w = fast_exp2(s_acc[j][2 * half + e] - base);
+          s_acc[j][2 * half + e] = w;
+          row_sum[half] += w;
+        }
+      }
+    }
+
+    // O += P V: the two S accumulator tiles are exactly the A fragment of the warp's 16 keys.
+    uint32_t a[4];
+    a[0] = pack2<T>(s_acc[0][0], s_acc[0][1]);
+    a[1] = pack2<T>(s_acc[0][2], s_acc[0][3]);
+    a[2] = pack2<T>(s_acc[1][0], s_acc[1][1]);
+    a[3] = pack2<T>(s_acc[1][2], s_acc[1][3]);
+#pragma unroll
+    for (int dd = 0; dd < D / 16; ++dd) {
+      uint32_t bv[4];  // (keys 0..7, dims dd*16 + 0..7), (keys 8..15, same), (keys 0..7, +8..15), (keys 8..15, same)
+      ldmatrix_x4_trans(bv, vb + (((lane / 8) % 2) * 8 + lane % 8) * kStride + dd * 16 + (lane / 16) * 8);
+      Mma::run(o_acc[2 * dd], a, bv[0], bv[1]);
+      Mma::run(o_acc[2 * dd + 1], a, bv[2], bv[3]);
+    }
+  };
+
+  // Q rows (padding rows zero-filled) travel in the first tile's cp.async group: no synchronous
+  // load ahead of the K/V stream.
+  for (int c = threadIdx.x; c < kRows * D / 8; c += kThreads) {
+    const int r = c / (D / 8), col = (c % (D / 8)) * 8;
+    const bool valid = r < rows;
+    const T* src = valid ? q + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col : q;
+    copy16<true>(sQ + r * kStride + col, src, valid);
+  }
+  // Pipeline: tiles t+1 .. t+kStages-1 are in flight while tile t is computed.
+#pragma unroll
+  for (int st = 0; st < Tile::kStages - 1; ++st) {
+    if (st < n_tiles) load_kv(tile_begin + st, st);
+    cp_async_commit<true>();  // one group per stage, empty or not, so the wait count holds
+  }
+  for (int t = 0; t < n_tiles; ++t) {
+    cp_async_wait<true, Tile::kStages - 2>();
+    __syncthreads();  // tile t complete for every thread (and Q); the buffer of tile t - 1 is free
+    const int next = t + Tile::kStages - 1;
+    if (next < n_tiles) load_kv(tile_begin + next, next % Tile::kStages);
+    cp_async_commit<true>();
+    compute_tile(tile_begin + t, t % Tile::kStages);
+  }
+  cp_async_wait<true, 0>();
+  __syncthreads();  // every warp is done with the K/V buffers: they now hold the merge
+
+  // Each warp's unnormalised O and row statistics to shared memory.
+  float* sO = reinterpret_cast<float*>(sK);  // [warp][row][D]
+  float* sMax = sO + kWarps * kRows * D;     // [warp][row]
+  float* sSum = sMax + kWarps * kRows;       // [warp][row]
+#pragma unroll
+  for (int half = 0; half < 2; ++half) {
+    float total = row_sum[half];
+    total += __shfl_xor_sync(0xffffffffu, total, 1);
+    total += __shfl_xor_sync(0xffffffffu, total, 2);
+    const int r = g + 8 * half;
+    float* o_row = sO + (warp * kRows + r) * D;
+#pragma unroll
+    for (int j = 0; j < D / 8; ++j) {
+      *reinterpret_cast<float2*>(o_row + j * 8 + 2 * t4) = make_float2(o_acc[j][2 * half], o_acc[j][2 * half + 1]);
+    }
+    if (t4 == 0) {
+      sMax[warp * kRows + r] = row_max[half];
+      sSum[warp * kRows + r] = total;
+    }
+  }
+  __syncthreads();
+
+  // Merge the warps: thread per (row, 8 dims); O = sum_w 2^(m_w - M) O_w / sum_w 2^(m_w - M) l_w.
+  for (int item = threadIdx.x; item < rows * (D / 8); item += kThreads) {
+    const int r = item / (D / 8), col = (item % (D / 8)) * 8;
+    float m = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) m = fmaxf(m, sMax[w * kRows + r]);
+    float weight[kWarps], total = 0.f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      weight[w] = m == -INFINITY ? 0.f : exp2f(sMax[w * kRows + r] - m);
+      total += weight[w] * sSum[w * kRows + r];
+    }
+    const float inv = total > 0.f ? 1.f / total : 0.f;  // no visible key: 0
+    float out[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e) out[e] = 0.f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      const float4 lo = *reinterpret_cast<const float4*>(sO + (w * kRows + r) * D + col);
+      const float4 hi = *reinterpret_cast<const float4*>(sO + (w * kRows + r) * D + col + 4);
+      const float c = weight[w] * inv;
+      out[0] += c * lo.x;
+      out[1] += c * lo.y;
+      out[2] += c * lo.z;
+      out[3] += c * lo.w;
+      out[4] += c * hi.x;
+      out[5] += c * hi.y;
+      out[6] += c * hi.z;
+      out[7] += c * hi.w;
+    }
+    const float lse2 = total > 0.f ? m + log2f(total) : -INFINITY;
+    const int head_in_group = r / s.len_q, i = r % s.len_q;
+    if (sa.num_splits == 1) {
+      Vec<T, 8> packed;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) packed.v[e] = from_float<T>(out[e]);
+      T* o = static_cast<T*>(p.o) + s.q_offset + head_in_group * s.q_head_stride + i * s.q_row_stride + col;
+      *reinterpret_cast<Vec<T, 8>*>(o) = packed;
+      if (p.lse && col == 0) p.lse[s.lse_offset + head_in_group * s.lse_head_stride + i] = lse2 * kLn2;
+    } else {
+      const int head = kv_head * p.group + head_in_group;
+      const int64_t slot = ((static_cast<int64_t>(split) * p.batch + b) * p.q_heads + head) * p.seqlen_q + i;
+      float* o = sa.partial_o + slot * D + col;
+      *reinterpret_cast<float4*>(o) = make_float4(out[0], out[1], out[2], out[3]);
+      *reinterpret_cast<float4*>(o + 4) = make_float4(out[4], out[5], out[6], out[7]);
+      if (col == 0) sa.partial_lse[slot] = lse2;
+    }
+  }
+  if (sa.num_splits > 1) merge_splits_if_last<T, D>(p, sa, s, rows, kv_head, b);
+}
+
+template <class T, int D>
+__global__ void __launch_bounds__(kThreads) split_kv_mma_kernel(AttentionParams p, SplitArgs sa) {
+#if LLMKB_ATTN_SM80
+  split_kv_mma_body<T, D>(p, sa);
+#else
+  __trap();  // SM80 code in the SM75 build: never launched there (min_sm)
+#endif
+}
+
+// Scratch for the partial results, grown on demand and kept for the process (used in stream order).
+float* split_workspace(size_t bytes) {
+  static std::mutex mutex;
+  static DeviceBuffer buffer;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (buffer.size() < bytes) {
+    buffer = DeviceBuffer();  // free first: the old and new buffers need not fit together
+    buffer = DeviceBuffer(bytes);
+  }
+  return buffer.as<float>();
+}
+
+// Arrival counters, one per (KV head, sequence), grown on demand and zeroed when allocated; every
+// launch leaves them at zero again (the last block of each pair resets its own).
+int* arrival_counters(size_t count, cudaStream_t stream) {
+  static std::mutex mutex;
+  static DeviceBuffer buffer;
+  std::lock_guard<std::mutex> lock(mutex);
+  const size_t bytes = count * sizeof(int);
+  if (buffer.size() < bytes) {
+    buffer = DeviceBuffer();
+    buffer = DeviceBuffer(bytes);
+    LLMKB_CUDA_CHECK(cudaMemsetAsync(buffer.get(), 0, bytes, stream));
+  }
+  return buffer.as<int>();
+}
+
+// Blocks of split_kv_mma_kernel<T, D> resident at once on the current device (queried once).
+template <class T, int D>
+int resident_blocks() {
+  static std::once_flag once;
+  static int blocks = 0;
+  std::call_once(once, [] {
+    int device = 0, sms = 0, per_sm = 0;
+    LLMKB_CUDA_CHECK(cudaGetDevice(&device));
+    LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+    LLMKB_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, split_kv_mma_kernel<T, D>, kThreads,
+                                                                   DecodeTile<D>::kSmemBytes));
+    blocks = std::max(1, sms * per_sm);
+  });
+  return blocks;
+}
+
+// Splits so that the (split, KV head, sequence) blocks fill the GPU once without a second wave, each
+// at least four tiles long; no split left empty. Enough (KV head, sequence) pairs already: one split, no merge.
+int choose_splits(const AttentionProblem& p, int resident) {
+  if (p.num_splits > 0) return p.num_splits;
+  const int64_t pairs = p.batch * p.kv_heads;
+  if (pairs >= resident) return 1;
+  const int64_t tiles = (p.max_len_kv() + kKeys - 1) / kKeys;
+  const int64_t wanted = resident / pairs;  // rounded down: a second, mostly empty wave would cost a whole block time
+  const int64_t splits = std::clamp<int64_t>(std::min(wanted, tiles / 4), 1, AttentionOp::kMaxSplits);
+  const int64_t per_split = (tiles + splits - 1) / splits;
+  return static_cast<int>(std::max<int64_t>(1, (tiles + per_split - 1) / per_split));
+}
+
+Support supports(const AttentionProblem& p) {
+  const std::string bad = attention_size_limit(p);
+  if (!bad.empty()) return Support::no(bad);
+  if (p.dtype != DType::f16 && p.dtype != DType::bf16) return Support::no("fp16 and bf16 only");
+  if (p.head_dim != 64 && p.head_dim != 128 && p.head_dim != 256) return Support::no("head_dim must be 64, 128 or 256");
+  if (p.group() * p.max_len_q() > kRows) {
+    return Support::no("query heads per KV head x queries exceeds " + std::to_string(kRows) + " rows");
+  }
+  if (p.kv_heads > 65535) return Support::no("kv_heads over 65535");
+  return Support::yes();
+}
+
+template <class T, int D>
+void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
+  constexpr size_t smem = DecodeTile<D>::kSmemBytes;
+  LLMKB_CUDA_CHECK(cudaFuncSetAttribute(split_kv_mma_kernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                        static_cast<int>(smem)));
+  SplitArgs sa;
+  sa.num_splits = choose_splits(problem, resident_blocks<T, D>());
+  if (sa.num_splits > 1) {
+    const size_t slots = static_cast<size_t>(sa.num_splits) * p.batch * p.q_heads * p.seqlen_q;
+    float* workspace = split_workspace(slots * (D + 1) * sizeof(float));
+    sa.partial_o = workspace;
+    sa.partial_lse = workspace + slots * D;
+    sa.arrivals = arrival_counters(static_cast<size_t>(p.batch) * p.kv_heads, stream);
+  }
+  split_kv_mma_kernel<T, D><<<dim3(sa.num_splits, p.kv_heads, p.batch), kThreads, smem, stream>>>(p, sa);
+  LLMKB_CHECK_LAUNCH();
+}
+
+template <class T>
+void launch_dtype(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
+  switch (problem.head_dim) {
+    case 64:
+      launch_typed<T, 64>(problem, p, stream);
+      break;
+    case 128:
+      launch_typed<T, 128>(problem, p, stream);
+      break;
+    default:
+      launch_typed<T, 256>(problem, p, stream);
+      break;
+  }
+}
+
+void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStream_t stream) {
+  const Support s = supports(problem);
+  if (!s.ok) throw std::invalid_argument("attention/split_kv_mma: " + s.reason);
+  const AttentionParams p = make_attention_params(problem, args);
+  if (p.seqlen_q == 0) return;
+  if (problem.dtype == DType::f16) {
+    launch_dtype<__half>(problem, p, stream);
+  } else {
+    launch_dtype<__nv_bfloat16>(problem, p, stream);
+  }
+}
+
+}  // namespace
+
+Variant<AttentionOp> attention_split_kv_mma() {
+  return {"attention/split_kv_mma",
+          "flash-decoding on m16n8k16 mma: GQA rows padded to 16, 64-key tiles over 4 warps, 2-4 stage cp.async",
+          80,
+          false,
+          supports,
+          launch};
+}
+
+}  // namespace llmkb
