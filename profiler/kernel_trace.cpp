@@ -30,7 +30,7 @@ void CUPTIAPI buffer_completed(CUcontext context, uint32_t stream_id, uint8_t* b
 
 uint64_t now_ns() {
   uint64_t t = 0;
-  cuptiGetTimestamp(&t);
+  LLMKB_CUPTI_CHECK(cuptiGetTimestamp(&t));
   return t;
 }
 
@@ -40,8 +40,14 @@ void enable_kinds() {
 }
 
 void disable_kinds() {
-  cuptiActivityDisable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
-  cuptiActivityDisable(CUPTI_ACTIVITY_KIND_RUNTIME);
+  LLMKB_CUPTI_CHECK(cuptiActivityDisable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL));
+  LLMKB_CUPTI_CHECK(cuptiActivityDisable(CUPTI_ACTIVITY_KIND_RUNTIME));
+}
+
+// Cleanup on an error path or in a destructor: nothing can be reported from there.
+void disable_kinds_quietly() noexcept {
+  (void)cuptiActivityDisable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+  (void)cuptiActivityDisable(CUPTI_ACTIVITY_KIND_RUNTIME);
 }
 
 }  // namespace
@@ -53,7 +59,7 @@ KernelTrace::KernelTrace() {
   try {
     enable_kinds();
   } catch (...) {
-    disable_kinds();
+    disable_kinds_quietly();
     g_trace = nullptr;
     throw;
   }
@@ -62,13 +68,13 @@ KernelTrace::KernelTrace() {
 }
 
 KernelTrace::~KernelTrace() {
-  if (enabled_) disable_kinds();
-  cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+  if (enabled_) disable_kinds_quietly();
+  (void)cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);  // destructor: nothing to report to
   g_trace = nullptr;
 }
 
 void KernelTrace::pause() {
-  cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+  LLMKB_CUPTI_CHECK(cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED));
   disable_kinds();
   enabled_ = false;
   std::lock_guard<std::mutex> lock(mutex_);
@@ -91,8 +97,8 @@ void KernelTrace::begin_capture() {
 }
 
 std::vector<LaunchRecord> KernelTrace::end_capture() {
-  cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
-  cuptiActivityDisable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+  LLMKB_CUPTI_CHECK(cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED));
+  LLMKB_CUPTI_CHECK(cuptiActivityDisable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL));
   std::lock_guard<std::mutex> lock(mutex_);
   if (captures_.empty()) return {};
   Window& window = captures_.back();
@@ -159,7 +165,7 @@ void KernelTrace::consume(uint8_t* buffer, size_t valid_bytes, uint32_t stream_i
 }
 
 nlohmann::json KernelTrace::summary() {
-  cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+  LLMKB_CUPTI_CHECK(cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED));
   std::lock_guard<std::mutex> lock(mutex_);
   const uint64_t end = now_ns();
   uint64_t paused_ns = 0;

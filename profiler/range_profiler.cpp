@@ -25,7 +25,7 @@ class EnabledRangeProfiler {
   ~EnabledRangeProfiler() {
     CUpti_RangeProfiler_Disable_Params params{CUpti_RangeProfiler_Disable_Params_STRUCT_SIZE};
     params.pRangeProfilerObject = object_;
-    cuptiRangeProfilerDisable(&params);
+    (void)cuptiRangeProfilerDisable(&params);  // destructor: nothing to report to
   }
   EnabledRangeProfiler(const EnabledRangeProfiler&) = delete;
   EnabledRangeProfiler& operator=(const EnabledRangeProfiler&) = delete;
