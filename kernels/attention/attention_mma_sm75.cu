@@ -29,17 +29,11 @@ void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStre
   const Support s = supports(problem);
   if (!s.ok) throw std::invalid_argument("attention/mma_sm75: " + s.reason);
   const AttentionParams p = make_attention_params(problem, args);
-  switch (problem.head_dim) {
-    case 64:
-      launch_flash_prefill<__half, Sm75TileD64, MmaM16N8K8x2>(p, stream);
-      break;
-    case 128:
-      launch_flash_prefill<__half, Sm75TileD128, MmaM16N8K8x2>(p, stream);
-      break;
-    default:
-      launch_flash_prefill<__half, Sm75TileD256, MmaM16N8K8x2>(p, stream);
-      break;
-  }
+  dispatch_head_dim(problem.head_dim, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    using Tile = std::conditional_t<D == 64, Sm75TileD64, std::conditional_t<D == 128, Sm75TileD128, Sm75TileD256>>;
+    launch_flash_prefill<__half, Tile, MmaM16N8K8x2>(p, stream);
+  });
 }
 
 }  // namespace

@@ -24,17 +24,11 @@ Support supports(const AttentionProblem& p) {
 
 template <class T>
 void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
-  switch (problem.head_dim) {
-    case 64:
-      launch_flash_prefill<T, Sm80TileD64, MmaM16N8K16<T>>(p, stream);
-      break;
-    case 128:
-      launch_flash_prefill<T, Sm80TileD128, MmaM16N8K16<T>>(p, stream);
-      break;
-    default:
-      launch_flash_prefill<T, Sm80TileD256, MmaM16N8K16<T>>(p, stream);
-      break;
-  }
+  dispatch_head_dim(problem.head_dim, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    using Tile = std::conditional_t<D == 64, Sm80TileD64, std::conditional_t<D == 128, Sm80TileD128, Sm80TileD256>>;
+    launch_flash_prefill<T, Tile, MmaM16N8K16<T>>(p, stream);
+  });
 }
 
 void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStream_t stream) {

@@ -1,6 +1,7 @@
 // What every attention kernel receives: pointers, sizes and the layout of one sequence, dense or
 // varlen, resolved on the device by sequence_view(). Built on the host by make_attention_params().
 #pragma once
+#include <type_traits>
 #include <cuda_runtime_api.h>
 
 #include <cmath>
@@ -69,6 +70,17 @@ __device__ __forceinline__ SequenceView sequence_view(const AttentionParams& p, 
   }
   s.diagonal_offset = s.len_kv - s.len_q;
   return s;
+}
+
+// Calls f(std::integral_constant<int, D>{}) with D the compile-time head dim (64, 128, or 256 for
+// anything else: supports() has already limited head_dim to these three).
+template <class F>
+void dispatch_head_dim(int64_t head_dim, F&& f) {
+  switch (head_dim) {
+    case 64: f(std::integral_constant<int, 64>{}); return;
+    case 128: f(std::integral_constant<int, 128>{}); return;
+    default: f(std::integral_constant<int, 256>{}); return;
+  }
 }
 
 inline AttentionParams make_attention_params(const AttentionProblem& p, const AttentionArgs& a) {

@@ -362,17 +362,7 @@ void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStre
   dispatch_float_dtype(problem.dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (sizeof(T) == 2) {
-      switch (problem.head_dim) {
-        case 64:
-          launch_typed<T, 64>(problem, p, stream);
-          break;
-        case 128:
-          launch_typed<T, 128>(problem, p, stream);
-          break;
-        default:
-          launch_typed<T, 256>(problem, p, stream);
-          break;
-      }
+      dispatch_head_dim(problem.head_dim, [&](auto d) { launch_typed<T, decltype(d)::value>(problem, p, stream); });
     } else {
       throw std::invalid_argument("attention/split_kv: fp16 and bf16 only");
     }

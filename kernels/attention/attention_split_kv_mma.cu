@@ -444,17 +444,7 @@ void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cud
 
 template <class T>
 void launch_dtype(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
-  switch (problem.head_dim) {
-    case 64:
-      launch_typed<T, 64>(problem, p, stream);
-      break;
-    case 128:
-      launch_typed<T, 128>(problem, p, stream);
-      break;
-    default:
-      launch_typed<T, 256>(problem, p, stream);
-      break;
-  }
+  dispatch_head_dim(problem.head_dim, [&](auto d) { launch_typed<T, decltype(d)::value>(problem, p, stream); });
 }
 
 void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStream_t stream) {

@@ -42,6 +42,18 @@ struct Params {
 
 // ---- host side ----
 
+// The fields every launcher sets the same way; the split-K plan fills the rest.
+inline Params make_params(const MulMatVecProblem& p, const MulMatVecArgs& a, int64_t w_row_bytes) {
+  Params params;
+  params.w = a.w;
+  params.x = a.x;
+  params.y = a.y;
+  params.rows = p.rows;
+  params.cols = p.cols;
+  params.w_row_bytes = w_row_bytes;
+  return params;
+}
+
 inline int current_sm_count() {
   int device = 0, sms = 0;
   LLMKB_CUDA_CHECK(cudaGetDevice(&device));

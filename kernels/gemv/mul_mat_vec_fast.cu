@@ -103,13 +103,7 @@ template <class TW, class TX>
 void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   constexpr int kVec = kVec16<TW>;
   const bool vector_weights = p.cols % kVec == 0 && aligned16(a.w);
-  Params params;
-  params.w = a.w;
-  params.x = a.x;
-  params.y = a.y;
-  params.rows = p.rows;
-  params.cols = p.cols;
-  params.w_row_bytes = p.cols * static_cast<int64_t>(sizeof(TW));
+  Params params = gemv::make_params(p, a, p.cols * static_cast<int64_t>(sizeof(TW)));
   const int64_t step = 32 * (vector_weights ? kVec : 1);
   gemv::dispatch_batch(p.batch, [&](auto batch) {
     constexpr int B = decltype(batch)::value;

@@ -181,13 +181,7 @@ template <class T>
 void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   gemv::dispatch_batch(p.batch, [&](auto batch) {
     constexpr int B = decltype(batch)::value;
-    Params params;
-    params.w = a.w;
-    params.x = a.x;
-    params.y = a.y;
-    params.rows = p.rows;
-    params.cols = p.cols;
-    params.w_row_bytes = p.cols * 2;
+    Params params = gemv::make_params(p, a, p.cols * 2);
     const int64_t row_tiles = gemv::ceil_div(p.rows, gemv::kRowsPerBlock);
     const int64_t resident = static_cast<int64_t>(gemv::resident_blocks_per_sm(
                                  reinterpret_cast<const void*>(mul_mat_vec_mma_kernel<T, B>), kThreads, 0)) *

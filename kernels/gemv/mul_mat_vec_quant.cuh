@@ -187,13 +187,7 @@ void launch_quant(const char* name, const MulMatVecProblem& p, const MulMatVecAr
   const Support s = quant_kernel_supports(p, F);
   if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
   if (!aligned16(a.w)) throw std::invalid_argument(std::string(name) + ": weights not 16-byte aligned");
-  Params params;
-  params.w = a.w;
-  params.x = a.x;
-  params.y = a.y;
-  params.rows = p.rows;
-  params.cols = p.cols;
-  params.w_row_bytes = weight_row_bytes(p.weight, p.cols);
+  Params params = gemv::make_params(p, a, weight_row_bytes(p.weight, p.cols));
   const int64_t x_bytes = static_cast<int64_t>(dtype_size(p.activation));
   // Slices of whole steps (32 blocks), at least one iteration of loads.
   const int64_t min_steps = QuantFormat<F>::kStepsInFlight;
