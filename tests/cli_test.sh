@@ -5,16 +5,7 @@ llmkb="$1"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
-expect() {  # expect CODE PATTERN -- command...
-  local code="$1" pattern="$2"; shift 3
-  "$@" >"$tmp/out" 2>&1
-  local got=$?
-  if [ "$got" -ne "$code" ] || ! grep -q -- "$pattern" "$tmp/out"; then
-    echo "FAIL: '$*' exited $got (want $code), output should contain '$pattern':"; sed 's/^/    /' "$tmp/out"; fail=1
-  else
-    echo "ok: $* -> $got"
-  fi
-}
+source "$(dirname "$0")/expect.sh"
 expect 0 "rmsnorm/vec8" -- "$llmkb" list
 expect 2 "unknown command" -- "$llmkb" frobnicate
 expect 2 "unknown model preset 'llama-9000'" -- "$llmkb" bench --model llama-9000

@@ -9,22 +9,7 @@ trap 'rm -rf "$tmp"' EXIT
 changed=$("$fixtures" "$tmp") || { echo "FAIL: could not write the fixtures"; exit 1; }
 echo "scenarios change: $changed"
 fail=0
-# expect CODE 'FIXED STRING' ['FIXED STRING'...] -- command...
-expect() {
-  local code="$1"; shift
-  local patterns=()
-  while [ "$1" != "--" ]; do patterns+=("$1"); shift; done
-  shift
-  "$@" >"$tmp/out" 2>&1
-  local got=$? ok=1
-  [ "$got" -eq "$code" ] || ok=0
-  for p in "${patterns[@]}"; do grep -qF -- "$p" "$tmp/out" || { ok=0; echo "  missing: '$p'"; }; done
-  if [ $ok -eq 1 ]; then
-    echo "ok: ${*:2} -> $got"
-  else
-    echo "FAIL: '$*' exited $got (want $code):"; head -40 "$tmp/out" | sed 's/^/    /'; fail=1
-  fi
-}
+source "$(dirname "$0")/expect.sh"
 c=("$llmkb" compare)
 b="$tmp/baseline.json"
 expect 0 "PASS: no regression" -- "${c[@]}" "$b" "$tmp/identical.json"

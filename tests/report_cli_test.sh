@@ -11,16 +11,7 @@ nocounters="$data/synthetic/results_synthetic_h100_nocounters.json"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
-expect() {  # expect CODE PATTERN -- command...
-  local code="$1" pattern="$2"; shift 3
-  "$@" >"$tmp/out" 2>&1
-  local got=$?
-  if [ "$got" -ne "$code" ] || ! grep -q -- "$pattern" "$tmp/out"; then
-    echo "FAIL: '$*' exited $got (want $code), output should contain '$pattern':"; sed 's/^/    /' "$tmp/out" | head -20; fail=1
-  else
-    echo "ok: $* -> $got"
-  fi
-}
+source "$(dirname "$0")/expect.sh"
 
 expect 0 "Exit codes" -- "$llmkb" report --help
 expect 2 "--input and --out are required" -- "$llmkb" report
