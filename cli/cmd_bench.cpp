@@ -15,7 +15,7 @@ const char* kBenchHelp = R"(usage: llmkb bench [options] [Google Benchmark flags
   --model a,b         only these model presets (default: all)
   --warm              do not flush L2 before each timed launch (default: cold)
   --profile           after each case's timing, collect hardware counters per kernel (CUPTI range
-                      profiler, kernel replay) and trace every kernel over the run (CUPTI activity
+                      profiler, user replay) and trace every kernel over the run (CUPTI activity
                       API); both go into the results file. See `llmkb metrics --chip NAME`.
   --metrics a,b       extra Perfworks metrics for --profile (checked against the GPU's chip first)
 

@@ -1,6 +1,6 @@
 // Counters per kernel through the CUPTI range profiler (CUDA 12.6+ API): auto ranges (each kernel
 // launch its own range) and user replay (each pass one launch of the case, in-place inputs restored
-// and L2 flushed by the caller before it, so in-place kernels give the same counters each pass).
+// before it and L2 flushed inside it, so in-place kernels give the same counters each pass).
 #pragma once
 #include <cuda.h>
 #include <cuda_runtime_api.h>
@@ -23,6 +23,8 @@ struct RangeValues {
 struct RangeResult {
   std::vector<RangeValues> ranges;  // launch order
   size_t dropped_ranges = 0;        // launches beyond max_ranges
+  // Wall time of each step (enable, configure, passes, decode, disable), for the overhead figures.
+  std::map<std::string, double> step_ms;
 };
 
 class RangeProfiler {
@@ -31,11 +33,18 @@ class RangeProfiler {
   RangeProfiler(CUcontext context, const ChipCatalog& catalog, std::vector<uint8_t> config_image,
                 std::vector<std::string> metrics, size_t max_ranges);
 
-  // Enables the range profiler, runs `launch` (the kernels of one case, on `stream`) under it with
-  // user replay (kernel replay where the driver refuses it), decodes and evaluates every range, and disables the profiler again so the timed
-  // loops of other cases run without it. `restore` puts in-place inputs back, should CUPTI need the
-  // launch sequence again. Throws CuptiError.
-  RangeResult profile(const std::function<void()>& restore, const std::function<void()>& launch, cudaStream_t stream);
+  // What one replay pass runs. `restore` (before the pass starts) puts in-place inputs back;
+  // `flush`, if set, launches exactly one kernel inside the pass, right before the case's kernels,
+  // and its range is dropped from the result; `launch` enqueues the case's kernels on the stream.
+  struct Pass {
+    std::function<void()> restore;
+    std::function<void()> flush;
+    std::function<void()> launch;
+  };
+  // Enables the range profiler, runs the pass under it with user replay (kernel replay where the
+  // driver refuses it) until every metric is collected, decodes and evaluates every range, and
+  // disables the profiler again so the timed loops of other cases run without it. Throws CuptiError.
+  RangeResult profile(const Pass& pass, cudaStream_t stream);
   // "user" or "kernel": the replay mode the last profile() ran with.
   const std::string& last_replay() const { return last_replay_; }
 

@@ -1,6 +1,6 @@
 // `llmkb bench --profile`'s collector on the GPU: every registered variant on its first supported
-// test problem is profiled, then its output is checked WITHOUT launching again: kernel replay must
-// leave in-place tensors as one launch would (CUPTI restores them between passes).
+// test problem is profiled, then its output is checked WITHOUT launching again: the replay passes
+// must leave in-place tensors as one launch would (llmkb restores them before every pass).
 #include <gtest/gtest.h>
 
 #include <memory>
