@@ -49,7 +49,7 @@ RangeProfiler::RangeProfiler(CUcontext context, const ChipCatalog& catalog, std:
       max_ranges_(max_ranges) {}
 
 RangeResult RangeProfiler::profile(const Pass& pass, cudaStream_t stream) {
-  const size_t flush_ranges = pass.flush ? 1 : 0;
+  const size_t flush_ranges = pass.flush ? pass.flush_kernels : 0;
   const size_t ranges_per_pass = max_ranges_ + flush_ranges;
   RangeResult result;
   auto step_start = std::chrono::steady_clock::now();
@@ -140,10 +140,10 @@ RangeResult RangeProfiler::profile(const Pass& pass, cudaStream_t stream) {
   info.counterDataImageSize = counter_data.size();
   LLMKB_CUPTI_CHECK(cuptiRangeProfilerGetCounterDataInfo(&info));
   if (info.numTotalRanges < flush_ranges)
-    throw std::runtime_error("CUPTI recorded no range for the L2 flush kernel that starts every pass");
+    throw std::runtime_error("CUPTI recorded fewer ranges than the L2 flush kernels that start every pass");
 
   std::vector<double> values(names.size());
-  for (size_t range = flush_ranges; range < info.numTotalRanges; ++range) {  // the flush's range first
+  for (size_t range = flush_ranges; range < info.numTotalRanges; ++range) {  // the flush's ranges first
     CUpti_RangeProfiler_CounterData_GetRangeInfo_Params range_info{
         CUpti_RangeProfiler_CounterData_GetRangeInfo_Params_STRUCT_SIZE};
     range_info.pCounterDataImage = counter_data.data();

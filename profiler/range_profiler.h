@@ -34,11 +34,12 @@ class RangeProfiler {
                 std::vector<std::string> metrics, size_t max_ranges);
 
   // What one replay pass runs. `restore` (before the pass starts) puts in-place inputs back;
-  // `flush`, if set, launches exactly one kernel inside the pass, right before the case's kernels,
-  // and its range is dropped from the result; `launch` enqueues the case's kernels on the stream.
+  // `flush`, if set, launches `flush_kernels` kernels inside the pass, right before the case's
+  // kernels, and their ranges are dropped from the result; `launch` enqueues the case's kernels.
   struct Pass {
     std::function<void()> restore;
     std::function<void()> flush;
+    size_t flush_kernels = 0;
     std::function<void()> launch;
   };
   // Enables the range profiler, runs the pass under it with user replay (kernel replay where the

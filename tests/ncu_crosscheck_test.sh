@@ -26,16 +26,20 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ "$kernel" = "regex:rmsnorm_vec_kernel" ] || { echo "unexpected --kernel-name $kernel"; exit 5; }
+# Every second call takes FAKE_NCU_ALT when it is set (ncu's run-to-run spread, for --repeat).
+calls=$(( $(cat "$(dirname "$0")/calls" 2>/dev/null || echo 0) + 1 )); echo $calls >"$(dirname "$0")/calls"
+values=$FAKE_NCU; [ $((calls % 2)) -eq 0 ] && [ -n "${FAKE_NCU_ALT:-}" ] && values=$FAKE_NCU_ALT
 {
   echo '==PROF== Connected to process'
   printf '"ID","Kernel Name"'; IFS=, read -ra names <<<"$metrics"; for m in "${names[@]}"; do printf ',"%s"' "$m"; done; echo
   printf '"",""'; for m in "${names[@]}"; do printf ',"x"'; done; echo
   for i in $(seq 0 $((count - 1))); do
     printf '"%d","rmsnorm_vec_kernel"' "$i"
-    for m in "${names[@]}"; do printf ',"%s"' "$(python3 -c "import json,os;print(json.loads(os.environ['FAKE_NCU'])['$m'])")"; done; echo
+    for m in "${names[@]}"; do printf ',"%s"' "$(python3 -c "import json,os;print(json.loads(os.environ['VALUES'])['$m'])")"; done; echo
   done
 } >"$log"
 SH
+sed -i 's/^{$/export VALUES="$values"; {/' "$tmp/ncu"
 chmod +x "$tmp/ncu"
 fail=0
 run() {  # run WANT_CODE VALUES_JSON
@@ -49,5 +53,18 @@ run 1 '{"gpu__time_duration.sum": "1,050", "dram__bytes_read.sum": "1,048,576", 
 run 1 '{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "51.5"}'
 run 1 '{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "n/a", "lts__t_sector_hit_rate.pct": "50"}'
 grep -q "FAIL\|MISSING" "$tmp/out" || { echo "FAIL: the table does not mark the missing metric"; fail=1; }
+# --repeat 2: ncu itself gives 1,050 then 950 us; ours (1,000) is 5 % from the lower run but inside
+# ncu's spread: still a failure, marked as inside the spread.
+rm -f "$tmp/calls"
+FAKE_NCU='{"gpu__time_duration.sum": "1,050", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}' \
+FAKE_NCU_ALT='{"gpu__time_duration.sum": "950", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}' \
+  python3 "$script" --results "$tmp/results.json" --ncu "$tmp/ncu" --llmkb /bin/true --repeat 2 \
+  --workdir "$tmp/work" >"$tmp/out" 2>&1
+got=$?
+if [ $got -ne 1 ] || ! grep -q "within ncu's own spread" "$tmp/out" || ! grep -q "1 of them within ncu's own run-to-run spread over 2 runs" "$tmp/out"; then
+  echo "FAIL: --repeat 2 (exit $got)"; cat "$tmp/out"; fail=1
+else
+  echo "ok: --repeat 2 marks a difference inside ncu's own spread"
+fi
 cat "$tmp/out" | tail -6
 exit $fail
