@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "kernels/attention/attention_op.h"
 #include "kernels/harness/case.h"
@@ -187,7 +188,8 @@ TEST(AttentionOp, RejectsMalformedProblems) {
 namespace llmkb {
 
 // The problems written for a variant must reach it: every forced split count and every decode
-// shape runs on attention/split_kv, every prefill shape on the tensor-core variants.
+// shape runs on the split-KV variants (attention/split_kv, its tuning candidates, and
+// attention/split_kv_simt), every prefill shape on the tensor-core variants.
 TEST(AttentionOp, TestProblemsReachTheVariantsTheyTarget) {
   for (const auto& suite : op_suites()) {
     if (suite->op() != "attention") continue;
@@ -198,15 +200,22 @@ TEST(AttentionOp, TestProblemsReachTheVariantsTheyTarget) {
       ADD_FAILURE() << name << " is not registered";
       return size_t{0};
     };
-    const size_t split = index("attention/split_kv"), sm80 = index("attention/mma_sm80"),
-                 sm75 = index("attention/mma_sm75");
-    const size_t split_mma = index("attention/split_kv_mma");
+    const size_t sm80 = index("attention/mma_sm80"), sm75 = index("attention/mma_sm75");
+    std::vector<size_t> split_variants;
+    for (size_t v = 0; v < suite->variants().size(); ++v) {
+      if (suite->variants()[v].name.rfind("attention/split_kv", 0) == 0) split_variants.push_back(v);
+    }
+    EXPECT_GE(split_variants.size(), 2u);
+    index("attention/split_kv");
+    index("attention/split_kv_simt");
     int split_cases = 0;
     for (const auto& c : suite->test_cases()) {
       const nlohmann::json p = c->problem_json();
       if (p["num_splits"].get<int>() > 0) {
-        EXPECT_TRUE(c->supports(split).ok) << c->label() << ": " << c->supports(split).reason;
-        EXPECT_TRUE(c->supports(split_mma).ok) << c->label() << ": " << c->supports(split_mma).reason;
+        for (size_t v : split_variants) {
+          EXPECT_TRUE(c->supports(v).ok) << suite->variants()[v].name << " " << c->label() << ": "
+                                         << c->supports(v).reason;
+        }
         ++split_cases;
       }
       EXPECT_TRUE(c->supports(sm80).ok) << c->label();

@@ -1,11 +1,18 @@
-// attention/split_kv: flash-decoding. The keys of a sequence are cut into splits, one block per
-// (split, KV head, sequence); the block holds every query row that reads its KV head (the heads of
-// the GQA group x the few query tokens), so K and V are read from DRAM once. Scores and P V on CUDA
-// cores in fp32 (decode is bandwidth bound), K/V tiles double-buffered in shared memory (cp.async on
-// SM80+). Each split writes its normalised partial output and log-sum-exp; a second kernel merges
-// the splits weighted by exp(lse). With one split the first kernel writes the output directly.
+// attention/split_kv: flash-decoding on tensor cores, built to stream K and V at DRAM speed.
+// One block per (split, KV head, sequence) holds the GQA group's query rows (group x queries <= 16,
+// padded to one m16 tile), so K and V are read once per KV head. Each key tile (16 keys per warp)
+// arrives through a multi-stage cp.async pipeline (16 bytes per copy) and is shared by the warps:
+// S = Q K^T and O += P V are m16n8k16 mma.sync with ldmatrix fragments, and every warp keeps its own
+// online softmax, so a tile costs a few dozen instructions per warp and no block-wide reduction; the
+// warps' partial results are merged once, at the end, through shared memory. Splits write normalised
+// fp32 partials and their log2-sum-exp; the last split block of each KV head to finish merges them
+// (no second launch), warp-parallel over the splits. With one split the block writes the output
+// directly. SM80+.
+//
+// Warps per block and pipeline stages are a compile-time configuration (DecodeConfig). The default
+// is attention/split_kv; attention/split_kv_c1 and _c2 are tuning candidates for the long-KV,
+// small-batch case (to be measured on the GPU and pruned).
 #include <algorithm>
-#include <limits>
 #include <mutex>
 
 #include "kernels/attention/attention_params.cuh"
@@ -18,252 +25,408 @@
 namespace llmkb {
 namespace {
 
-constexpr int kWarps = 4;
-constexpr int kThreads = kWarps * 32;
-constexpr int kStages = 2;
-constexpr float kLn2 = 0.69314718055994531f;
+constexpr int kRows = 16;      // query rows per block: one m16 tile
+constexpr int kWarpKeys = 16;  // keys per warp per tile
+constexpr int kMaxSplits = AttentionOp::kMaxSplits;
 
-// Tile shape per head dim: 16 KB of K+V per stage. Query rows per block: kRowsPerWarp per warp,
-// the smallest of 1, 2, 4, 8 that holds the problem's rows (at most 32, 16 for D 256, bounded by
-// registers): a warp's row loops are unrolled, so rows it does not have would still cost issue
-// slots (sized for 32 rows, GQA-4 decode spent ~8x the instructions it needed).
-template <int D, int kRowsPerWarp_>
-struct SplitTile {
-  static constexpr int kKeys = 4096 / D;  // keys per tile
-  static constexpr int kKStride = D + 8;  // padded K rows: lanes reading different keys hit different banks
-  static constexpr int kKeysPerLane = (kKeys + 31) / 32;
-  static constexpr int kDimsPerLane = D / 32;  // P V: each lane owns a slice of the head dim
-  static constexpr int kRowsPerWarp = kRowsPerWarp_;
-  static constexpr int kMaxRows = kRowsPerWarp * kWarps;  // query rows (group x tokens) per block
-  static_assert(kMaxRows <= (D == 256 ? 16 : 32), "rows per block bounded by registers");
-  static constexpr size_t kQBytes = sizeof(float) * kMaxRows * D;
-  static constexpr size_t kKBytes = 2 * kStages * kKeys * kKStride;
-  static constexpr size_t kVBytes = 2 * kStages * kKeys * D;
-  static constexpr size_t kPBytes = sizeof(float) * kWarps * kRowsPerWarp * kKeys;
-  static constexpr size_t kSmemBytes = kQBytes + kKBytes + kVBytes + kPBytes;
+// Warps per block and pipeline stages, per head dim: (W64, S64) for D 64, and so on.
+template <int W64, int S64, int W128, int S128, int W256, int S256>
+struct DecodeConfig {
+  static constexpr int warps(int d) { return d == 64 ? W64 : (d == 128 ? W128 : W256); }
+  static constexpr int stages(int d) { return d == 64 ? S64 : (d == 128 ? S128 : S256); }
+};
+
+// attention/split_kv: 64-key tiles over 4 warps. D 64: 4 stages, 74 KB (3 blocks per SM); D 128:
+// 3 stages, 106 KB (2 blocks); D 256: 2 stages, 140 KB (1 block). Each block keeps 1-3 tiles
+// (16-64 KB) in flight while one is computed.
+using DefaultConfig = DecodeConfig<4, 4, 4, 3, 4, 2>;
+// Candidate c1: the same tiles, a deeper pipeline, one block per SM at D 128 and 256 (D 128: 6
+// stages, 208 KB, 5 tiles = 160 KB in flight; D 256: 3 stages). Fewer, longer splits.
+using DeepConfig = DecodeConfig<4, 5, 4, 6, 4, 3>;
+// Candidate c2: 128-key tiles over 8 warps, 3 stages, one block per SM at D 128 (208 KB, 2 tiles =
+// 128 KB in flight): the default's bytes in flight per SM in half the blocks, so half the splits to
+// merge. D 256 keeps 4 warps (a 128-key D 256 stage pair would not fit twice).
+using WideConfig = DecodeConfig<8, 3, 8, 3, 4, 2>;
+
+// Shared memory: Q tile, then kStages K/V tile pairs; the same bytes hold the warps' partial outputs
+// for the block's final merge, and the split weights for the split merge.
+template <class Config, int D>
+struct DecodeTile {
+  static constexpr int kWarps = Config::warps(D);
+  static constexpr int kThreads = kWarps * 32;
+  static constexpr int kKeys = kWarps * kWarpKeys;  // keys per tile
+  static constexpr int kStages = Config::stages(D);
+  static constexpr int kStride = D + 8;  // padded rows: ldmatrix and cp.async rows hit 8 bank groups
+  static constexpr int kQElems = kRows * kStride;
+  static constexpr int kKVElems = kKeys * kStride;  // one K (or V) tile
+  static constexpr size_t kPipeBytes = 2 * sizeof(uint16_t) * kStages * kKVElems;
+  static constexpr size_t kMergeBytes = sizeof(float) * kWarps * kRows * (D + 2);
+  static constexpr size_t kSplitMergeBytes = sizeof(float) * kMaxSplits * kRows + sizeof(float4) * kThreads;
+  static constexpr size_t kSmemBytes =
+      sizeof(uint16_t) * kQElems + std::max(kPipeBytes, std::max(kMergeBytes, kSplitMergeBytes));
+  static_assert(kStages >= 2, "the pipeline needs a tile in flight while one is computed");
+  static_assert(kSmemBytes <= 227 * 1024, "over the SM90 shared memory per block");
+  static_assert(kKeys * D / 8 % kThreads == 0, "tile copies divide evenly over the threads");
+  static_assert(kThreads % 32 == 0 && (kThreads & (kThreads - 1)) == 0, "a power-of-two block");
 };
 
 struct SplitArgs {
   int num_splits = 1;
   float* partial_o = nullptr;    // [split][batch][q_heads][seqlen_q][head_dim], normalised
   float* partial_lse = nullptr;  // [split][batch][q_heads][seqlen_q], log2 domain
+  int* arrivals = nullptr;       // [batch][kv_heads]: splits finished; 0 between launches
 };
 
-__device__ __forceinline__ float warp_max(float v) {
+// Split merge, fused: the last block of a (KV head, sequence) to finish (counted with an atomic
+// after a fence, as CUDA's threadFenceReduction sample does) merges every split's partials from L2:
+// O = sum_s w_s O_s with w_s = 2^(lse_s - M) / sum_s 2^(lse_s - M). No second kernel launch. The
+// merge is the kernel's tail (every split finishes at about the same time), so it is kept short: a
+// warp per row computes the weights with its lanes over the splits (two shuffle reductions, no
+// serial loop over splits), and the weighted sum has 16 loads in flight per thread, with the splits
+// also spread over thread groups when there are fewer (row, 4 dims) items than threads.
+template <class Config, class T, int D>
+__device__ __forceinline__ void merge_splits_if_last(const AttentionParams& p, const SplitArgs& sa,
+                                                     const SequenceView& s, int rows, int kv_head, int b) {
+  using Tile = DecodeTile<Config, D>;
+  constexpr int kThreads = Tile::kThreads;
+  constexpr float kLn2 = 0.69314718055994531f;
+  __shared__ int is_last;
+  __threadfence();  // this thread's partials are visible device-wide before the block is counted
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    int* arrivals = sa.arrivals + static_cast<int64_t>(b) * p.kv_heads + kv_head;
+    is_last = atomicAdd(arrivals, 1) == sa.num_splits - 1;
+    if (is_last) *arrivals = 0;  // ready for the next launch
+  }
+  __syncthreads();
+  if (!is_last) return;
+  __threadfence();
+
+  extern __shared__ __align__(128) unsigned char decode_smem[];
+  float* sWeight = reinterpret_cast<float*>(decode_smem);  // [split][row]; Q and the merge area are done with
+  float4* sPartial = reinterpret_cast<float4*>(sWeight + kMaxSplits * kRows);  // [thread]
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int64_t split_stride = static_cast<int64_t>(p.batch) * p.q_heads * p.seqlen_q;
+  auto slot_of = [&](int r) {  // slot of row r in split 0
+    const int head = kv_head * p.group + r / s.len_q;
+    return (static_cast<int64_t>(b) * p.q_heads + head) * p.seqlen_q + r % s.len_q;
+  };
+  // Weights: warp per row, lane per split (kMaxSplits / 32 each), L2 loads (never a stale L1 line).
+  constexpr int kPerLane = kMaxSplits / 32;
+  static_assert(kMaxSplits % 32 == 0, "splits spread evenly over the lanes");
+  for (int r = warp; r < rows; r += Tile::kWarps) {
+    float lse[kPerLane];
+    float m = -INFINITY;
 #pragma unroll
-  for (int offset = 16; offset > 0; offset >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
-  return v;
+    for (int i = 0; i < kPerLane; ++i) {
+      const int sp = lane + 32 * i;
+      lse[i] = sp < sa.num_splits ? __ldcg(sa.partial_lse + slot_of(r) + sp * split_stride) : -INFINITY;
+      m = fmaxf(m, lse[i]);
+    }
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, offset));
+    float e[kPerLane], total = 0.f;
+#pragma unroll
+    for (int i = 0; i < kPerLane; ++i) {
+      e[i] = m == -INFINITY ? 0.f : exp2f(lse[i] - m);  // empty splits (lse -inf) weigh 0
+      total += e[i];
+    }
+    total = warp_sum(total);
+    const float inv = total > 0.f ? 1.f / total : 0.f;
+#pragma unroll
+    for (int i = 0; i < kPerLane; ++i) {
+      const int sp = lane + 32 * i;
+      if (sp < sa.num_splits) sWeight[sp * kRows + r] = e[i] * inv;
+    }
+    if (p.lse && lane == 0) {
+      p.lse[s.lse_offset + (r / s.len_q) * s.lse_head_stride + r % s.len_q] =
+          total > 0.f ? (m + log2f(total)) * kLn2 : -INFINITY;
+    }
+  }
+  __syncthreads();
+  // Thread per (row, 4 dims) and split group: with fewer items than threads, `groups` thread groups
+  // take every groups-th split and group 0 adds their sums. Block-uniform trip count (barriers inside).
+  const int items = rows * (D / 4);
+  int groups = 1;
+  while (groups * 2 * items <= kThreads && groups * 2 <= sa.num_splits) groups *= 2;
+  const int group_threads = kThreads / groups;
+  const int group = threadIdx.x / group_threads, local = threadIdx.x % group_threads;
+  for (int item0 = 0; item0 < items; item0 += group_threads) {
+    const int item = item0 + local;
+    const bool active = item < items;
+    const int r = active ? item / (D / 4) : 0, col = active ? (item % (D / 4)) * 4 : 0;
+    float4 sum = make_float4(0.f, 0.f, 0.f, 0.f);
+    if (active) {
+      const float* partial = sa.partial_o + slot_of(r) * D + col;
+#pragma unroll 16
+      for (int sp = group; sp < sa.num_splits; sp += groups) {
+        const float w = sWeight[sp * kRows + r];
+        const float4 x = __ldcg(reinterpret_cast<const float4*>(partial + sp * split_stride * D));
+        sum.x += w * x.x;
+        sum.y += w * x.y;
+        sum.z += w * x.z;
+        sum.w += w * x.w;
+      }
+    }
+    if (groups > 1) {
+      sPartial[threadIdx.x] = sum;
+      __syncthreads();
+      if (group == 0) {
+        for (int g = 1; g < groups; ++g) {
+          const float4 x = sPartial[g * group_threads + local];
+          sum.x += x.x;
+          sum.y += x.y;
+          sum.z += x.z;
+          sum.w += x.w;
+        }
+      }
+      __syncthreads();
+    }
+    if (active && group == 0) {
+      Vec<T, 4> packed;
+      packed.v[0] = from_float<T>(sum.x);
+      packed.v[1] = from_float<T>(sum.y);
+      packed.v[2] = from_float<T>(sum.z);
+      packed.v[3] = from_float<T>(sum.w);
+      T* o = static_cast<T*>(p.o) + s.q_offset + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col;
+      *reinterpret_cast<Vec<T, 4>*>(o) = packed;
+    }
+  }
 }
 
-template <class T, int D, int kRowsPerWarp>
-__global__ void __launch_bounds__(kThreads) split_kv_kernel(AttentionParams p, SplitArgs sa) {
-  using Tile = SplitTile<D, kRowsPerWarp>;
-  constexpr bool kAsync = LLMKB_ATTN_SM80 != 0;
-  extern __shared__ __align__(16) unsigned char smem[];
-  float* sQ = reinterpret_cast<float*>(smem);
-  T* sK = reinterpret_cast<T*>(smem + Tile::kQBytes);
-  T* sV = reinterpret_cast<T*>(smem + Tile::kQBytes + Tile::kKBytes);
-  float* sP = reinterpret_cast<float*>(smem + Tile::kQBytes + Tile::kKBytes + Tile::kVBytes);
+template <class Config, class T, int D>
+__device__ __forceinline__ void split_kv_body(const AttentionParams& p, const SplitArgs& sa) {
+  using Tile = DecodeTile<Config, D>;
+  constexpr int kWarps = Tile::kWarps, kThreads = Tile::kThreads, kKeys = Tile::kKeys;
+  using Mma = MmaM16N8K16<T>;
+  constexpr float kLn2 = 0.69314718055994531f;
+  constexpr int kStride = Tile::kStride;
+  extern __shared__ __align__(128) unsigned char decode_smem[];
+  T* sQ = reinterpret_cast<T*>(decode_smem);
+  T* sK = sQ + Tile::kQElems;
+  T* sV = sK + Tile::kStages * Tile::kKVElems;
 
   const int split = blockIdx.x, kv_head = blockIdx.y, b = blockIdx.z;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int g = lane / 4, t4 = lane % 4;
   const SequenceView s = sequence_view(p, b, kv_head * p.group, kv_head);
-  const int rows = p.group * s.len_q;  // row r: head kv_head * group + r / len_q, query r % len_q
-  if (rows == 0) return;
+  const int rows = p.group * s.len_q;  // row r: query head kv_head * group + r / len_q, query r % len_q
+  if (rows == 0) return;               // the whole block leaves together
 
-  const int tiles = (s.len_kv + Tile::kKeys - 1) / Tile::kKeys;
-  const int tiles_per_split = (tiles + sa.num_splits - 1) / sa.num_splits;
-  const int tile_begin = min(tiles, split * tiles_per_split);
-  const int tile_end = min(tiles, tile_begin + tiles_per_split);
-  const int key_end = min(s.len_kv, tile_end * Tile::kKeys);
+  // This split's key tiles: whole tiles, so only the sequence's last tile is partial.
+  const int tiles = (s.len_kv + kKeys - 1) / kKeys;
+  const int per_split = (tiles + sa.num_splits - 1) / sa.num_splits;
+  const int tile_begin = min(tiles, split * per_split);
+  const int n_tiles = min(tiles, tile_begin + per_split) - tile_begin;
 
   const T* q = static_cast<const T*>(p.q) + s.q_offset;
   const T* k = static_cast<const T*>(p.k) + s.kv_offset;
   const T* v = static_cast<const T*>(p.v) + s.kv_offset;
 
-  // Q rows, pre-scaled into the log2 domain, as fp32.
-  for (int idx = threadIdx.x; idx < rows * D; idx += kThreads) {
-    const int r = idx / D, d = idx % D;
-    const int head = r / s.len_q, i = r % s.len_q;
-    sQ[idx] = to_float(q[head * s.q_head_stride + i * s.q_row_stride + d]) * p.scale_log2;
-  }
-
-  auto load_tile = [&](int tile, int stage) {
-    const int n0 = tile * Tile::kKeys;
-    T* k_stage = sK + stage * Tile::kKeys * Tile::kKStride;
-    T* v_stage = sV + stage * Tile::kKeys * D;
-    for (int idx = threadIdx.x; idx < Tile::kKeys * D / 8; idx += kThreads) {
-      const int row = idx / (D / 8), c = (idx % (D / 8)) * 8;
-      const bool valid = n0 + row < key_end;  // rows past the split are zero-filled, never read from DRAM
-      const int64_t src = static_cast<int64_t>(valid ? n0 + row : n0) * s.kv_row_stride + c;
-      copy16<kAsync>(k_stage + row * Tile::kKStride + c, k + src, valid);
-      copy16<kAsync>(v_stage + row * D + c, v + src, valid);
+  auto load_kv = [&](int tile, int stage) {
+    const int n0 = tile * kKeys;
+    const T* k_tile = k + static_cast<int64_t>(n0) * s.kv_row_stride;
+    const T* v_tile = v + static_cast<int64_t>(n0) * s.kv_row_stride;
+    T* k_stage = sK + stage * Tile::kKVElems;
+    T* v_stage = sV + stage * Tile::kKVElems;
+    constexpr int kChunksPerRow = D / 8;
+#pragma unroll
+    for (int n = 0; n < kKeys * kChunksPerRow / kThreads; ++n) {
+      const int c = n * kThreads + static_cast<int>(threadIdx.x);
+      const int row = c / kChunksPerRow, col = (c % kChunksPerRow) * 8;
+      const bool valid = n0 + row < s.len_kv;  // past the sequence: zero-filled, nothing read
+      const int64_t src = static_cast<int64_t>(valid ? row : 0) * s.kv_row_stride + col;
+      copy16<true>(k_stage + row * kStride + col, k_tile + src, valid);
+      copy16<true>(v_stage + row * kStride + col, v_tile + src, valid);
     }
   };
 
-  float row_max[Tile::kRowsPerWarp], row_sum[Tile::kRowsPerWarp], acc[Tile::kRowsPerWarp][Tile::kDimsPerLane];
-  int visible[Tile::kRowsPerWarp];
+  // Keys visible to this thread's rows g and g + 8 (padding rows see none).
+  int visible[2];
 #pragma unroll
-  for (int rr = 0; rr < Tile::kRowsPerWarp; ++rr) {
-    row_max[rr] = -INFINITY;
-    row_sum[rr] = 0.f;
-    const int r = warp + kWarps * rr;
-    visible[rr] = r < rows ? min(key_end, s.visible_keys(r % s.len_q, p.causal)) : 0;
-#pragma unroll
-    for (int e = 0; e < Tile::kDimsPerLane; ++e) acc[rr][e] = 0.f;
+  for (int half = 0; half < 2; ++half) {
+    const int r = g + 8 * half;
+    visible[half] = r < rows ? s.visible_keys(r % s.len_q, p.causal) : 0;
   }
 
-  if (tile_begin < tile_end) load_tile(tile_begin, 0);
-  cp_async_commit<kAsync>();
-  for (int tile = tile_begin; tile < tile_end; ++tile) {
-    cp_async_wait<kAsync, 0>();
-    __syncthreads();  // tile ready; every warp is done with the other stage
-    const int stage = (tile - tile_begin) % kStages;
-    if (tile + 1 < tile_end) load_tile(tile + 1, (stage + 1) % kStages);
-    cp_async_commit<kAsync>();
+  float o_acc[D / 8][4];
+  float row_max[2] = {-INFINITY, -INFINITY};  // log2 domain, this warp's keys only
+  float row_sum[2] = {0.f, 0.f};              // this thread's columns; summed over the quad at the end
+#pragma unroll
+  for (int j = 0; j < D / 8; ++j) o_acc[j][0] = o_acc[j][1] = o_acc[j][2] = o_acc[j][3] = 0.f;
 
-    const int n0 = tile * Tile::kKeys;
-    const T* k_stage = sK + stage * Tile::kKeys * Tile::kKStride;
-    const T* v_stage = sV + stage * Tile::kKeys * D;
+  auto compute_tile = [&](int tile, int stage) {
+    const T* kb = sK + stage * Tile::kKVElems + warp * kWarpKeys * kStride;
+    const T* vb = sV + stage * Tile::kKVElems + warp * kWarpKeys * kStride;
+    const int key0 = tile * kKeys + warp * kWarpKeys;
 
-    // Scores: lane owns keys lane, lane + 32, ...; the warp's rows share each K chunk it reads.
-    float score[Tile::kKeysPerLane][Tile::kRowsPerWarp];
+    // S = Q K^T: 16 rows x this warp's 16 keys.
+    float s_acc[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
 #pragma unroll
-    for (int kk = 0; kk < Tile::kKeysPerLane; ++kk) {
-#pragma unroll
-      for (int rr = 0; rr < Tile::kRowsPerWarp; ++rr) score[kk][rr] = 0.f;
-      const int key = lane + 32 * kk;
-      if (key < Tile::kKeys) {
-#pragma unroll 4
-        for (int c = 0; c < D; c += 8) {
-          float kf[8];
-          unpack8<T>(*reinterpret_cast<const uint4*>(k_stage + key * Tile::kKStride + c), kf);
-#pragma unroll
-          for (int rr = 0; rr < Tile::kRowsPerWarp; ++rr) {
-            const int r = warp + kWarps * rr;
-            if (r < rows) {
-              const float4 q0 = *reinterpret_cast<const float4*>(sQ + r * D + c);
-              const float4 q1 = *reinterpret_cast<const float4*>(sQ + r * D + c + 4);
-              score[kk][rr] += q0.x * kf[0] + q0.y * kf[1] + q0.z * kf[2] + q0.w * kf[3] + q1.x * kf[4] + q1.y * kf[5] +
-                               q1.z * kf[6] + q1.w * kf[7];
-            }
-          }
-        }
-      }
-#pragma unroll
-      for (int rr = 0; rr < Tile::kRowsPerWarp; ++rr) {
-        if (key >= Tile::kKeys || n0 + key >= visible[rr]) score[kk][rr] = -INFINITY;
-      }
+    for (int kk = 0; kk < D / 16; ++kk) {
+      uint32_t a[4], bk[4];
+      ldmatrix_x4(a, sQ + (lane % 16) * kStride + kk * 16 + (lane / 16) * 8);
+      ldmatrix_x4(bk, kb + ((lane / 16) * 8 + lane % 8) * kStride + kk * 16 + ((lane / 8) % 2) * 8);
+      Mma::run(s_acc[0], a, bk[0], bk[1]);
+      Mma::run(s_acc[1], a, bk[2], bk[3]);
     }
 
-    // Online softmax per row (rows are warp-uniform, so the shuffles are too).
-    float* p_warp = sP + warp * Tile::kRowsPerWarp * Tile::kKeys;
+    // Scale into the log2 domain, mask, online softmax (a quad of lanes holds a row's 16 keys).
 #pragma unroll
-    for (int rr = 0; rr < Tile::kRowsPerWarp; ++rr) {
-      if (warp + kWarps * rr >= rows) continue;
+    for (int half = 0; half < 2; ++half) {
       float tile_max = -INFINITY;
 #pragma unroll
-      for (int kk = 0; kk < Tile::kKeysPerLane; ++kk) tile_max = fmaxf(tile_max, score[kk][rr]);
-      tile_max = warp_max(tile_max);
-      const float new_max = fmaxf(row_max[rr], tile_max);
-      const float base = new_max == -INFINITY ? 0.f : new_max;  // nothing visible yet: keep weights 0, not NaN
-      const float correction = exp2f(row_max[rr] - base);
-      float tile_sum = 0.f;
+      for (int j = 0; j < 2; ++j) {
 #pragma unroll
-      for (int kk = 0; kk < Tile::kKeysPerLane; ++kk) {
-        const float w = exp2f(score[kk][rr] - base);
-        tile_sum += w;
-        const int key = lane + 32 * kk;
-        if (key < Tile::kKeys) p_warp[rr * Tile::kKeys + key] = w;
+        for (int e = 0; e < 2; ++e) {
+          float& x = s_acc[j][2 * half + e];
+          x = key0 + j * 8 + 2 * t4 + e < visible[half] ? x * p.scale_log2 : -INFINITY;
+          tile_max = fmaxf(tile_max, x);
+        }
       }
-      row_sum[rr] = row_sum[rr] * correction + warp_sum(tile_sum);
-      row_max[rr] = new_max;
+      tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+      tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+      const float new_max = fmaxf(row_max[half], tile_max);
+      const float base = new_max == -INFINITY ? 0.f : new_max;  // nothing visible yet: weights 0, not NaN
+      const float correction = fast_exp2(row_max[half] - base);
+      row_max[half] = new_max;
+      row_sum[half] *= correction;
 #pragma unroll
-      for (int e = 0; e < Tile::kDimsPerLane; ++e) acc[rr][e] *= correction;
-    }
-    __syncwarp();
-
-    // P V: lane owns dims lane * kDimsPerLane .. + kDimsPerLane; weights broadcast from shared memory.
-    using VSlice = Vec<T, Tile::kDimsPerLane>;
-#pragma unroll 4
-    for (int key = 0; key < Tile::kKeys; ++key) {
-      const VSlice slice = *reinterpret_cast<const VSlice*>(v_stage + key * D + lane * Tile::kDimsPerLane);
-      float vf[Tile::kDimsPerLane];
+      for (int j = 0; j < D / 8; ++j) {
+        o_acc[j][2 * half] *= correction;
+        o_acc[j][2 * half + 1] *= correction;
+      }
 #pragma unroll
-      for (int e = 0; e < Tile::kDimsPerLane; ++e) vf[e] = to_float(slice.v[e]);
+      for (int j = 0; j < 2; ++j) {
 #pragma unroll
-      for (int rr = 0; rr < Tile::kRowsPerWarp; ++rr) {
-        if (warp + kWarps * rr < rows) {
-          const float w = p_warp[rr * Tile::kKeys + key];
-#pragma unroll
-          for (int e = 0; e < Tile::kDimsPerLane; ++e) acc[rr][e] += w * vf[e];
+        for (int e = 0; e < 2; ++e) {
+          const float w = fast_exp2(s_acc[j][2 * half + e] - base);
+          s_acc[j][2 * half + e] = w;
+          row_sum[half] += w;
         }
       }
     }
-    __syncwarp();
-  }
-  cp_async_wait<kAsync, 0>();
 
+    // O += P V: the two S accumulator tiles are exactly the A fragment of the warp's 16 keys.
+    uint32_t a[4];
+    a[0] = pack2<T>(s_acc[0][0], s_acc[0][1]);
+    a[1] = pack2<T>(s_acc[0][2], s_acc[0][3]);
+    a[2] = pack2<T>(s_acc[1][0], s_acc[1][1]);
+    a[3] = pack2<T>(s_acc[1][2], s_acc[1][3]);
 #pragma unroll
-  for (int rr = 0; rr < Tile::kRowsPerWarp; ++rr) {
-    const int r = warp + kWarps * rr;
-    if (r >= rows) continue;
+    for (int dd = 0; dd < D / 16; ++dd) {
+      uint32_t bv[4];  // (keys 0..7, dims dd*16 + 0..7), (keys 8..15, same), (keys 0..7, +8..15), (keys 8..15, same)
+      ldmatrix_x4_trans(bv, vb + (((lane / 8) % 2) * 8 + lane % 8) * kStride + dd * 16 + (lane / 16) * 8);
+      Mma::run(o_acc[2 * dd], a, bv[0], bv[1]);
+      Mma::run(o_acc[2 * dd + 1], a, bv[2], bv[3]);
+    }
+  };
+
+  // Q rows (padding rows zero-filled) travel in the first tile's cp.async group: no synchronous
+  // load ahead of the K/V stream.
+  for (int c = threadIdx.x; c < kRows * D / 8; c += kThreads) {
+    const int r = c / (D / 8), col = (c % (D / 8)) * 8;
+    const bool valid = r < rows;
+    const T* src = valid ? q + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col : q;
+    copy16<true>(sQ + r * kStride + col, src, valid);
+  }
+  // Pipeline: tiles t+1 .. t+kStages-1 are in flight while tile t is computed.
+#pragma unroll
+  for (int st = 0; st < Tile::kStages - 1; ++st) {
+    if (st < n_tiles) load_kv(tile_begin + st, st);
+    cp_async_commit<true>();  // one group per stage, empty or not, so the wait count holds
+  }
+  for (int t = 0; t < n_tiles; ++t) {
+    cp_async_wait<true, Tile::kStages - 2>();
+    __syncthreads();  // tile t complete for every thread (and Q); the buffer of tile t - 1 is free
+    const int next = t + Tile::kStages - 1;
+    if (next < n_tiles) load_kv(tile_begin + next, next % Tile::kStages);
+    cp_async_commit<true>();
+    compute_tile(tile_begin + t, t % Tile::kStages);
+  }
+  cp_async_wait<true, 0>();
+  __syncthreads();  // every warp is done with the K/V buffers: they now hold the merge
+
+  // Each warp's unnormalised O and row statistics to shared memory.
+  float* sO = reinterpret_cast<float*>(sK);  // [warp][row][D]
+  float* sMax = sO + kWarps * kRows * D;     // [warp][row]
+  float* sSum = sMax + kWarps * kRows;       // [warp][row]
+#pragma unroll
+  for (int half = 0; half < 2; ++half) {
+    float total = row_sum[half];
+    total += __shfl_xor_sync(0xffffffffu, total, 1);
+    total += __shfl_xor_sync(0xffffffffu, total, 2);
+    const int r = g + 8 * half;
+    float* o_row = sO + (warp * kRows + r) * D;
+#pragma unroll
+    for (int j = 0; j < D / 8; ++j) {
+      *reinterpret_cast<float2*>(o_row + j * 8 + 2 * t4) = make_float2(o_acc[j][2 * half], o_acc[j][2 * half + 1]);
+    }
+    if (t4 == 0) {
+      sMax[warp * kRows + r] = row_max[half];
+      sSum[warp * kRows + r] = total;
+    }
+  }
+  __syncthreads();
+
+  // Merge the warps: thread per (row, 8 dims); O = sum_w 2^(m_w - M) O_w / sum_w 2^(m_w - M) l_w.
+  for (int item = threadIdx.x; item < rows * (D / 8); item += kThreads) {
+    const int r = item / (D / 8), col = (item % (D / 8)) * 8;
+    float m = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) m = fmaxf(m, sMax[w * kRows + r]);
+    float weight[kWarps], total = 0.f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      weight[w] = m == -INFINITY ? 0.f : exp2f(sMax[w * kRows + r] - m);
+      total += weight[w] * sSum[w * kRows + r];
+    }
+    const float inv = total > 0.f ? 1.f / total : 0.f;  // no visible key: 0
+    float out[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e) out[e] = 0.f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      const float4 lo = *reinterpret_cast<const float4*>(sO + (w * kRows + r) * D + col);
+      const float4 hi = *reinterpret_cast<const float4*>(sO + (w * kRows + r) * D + col + 4);
+      const float c = weight[w] * inv;
+      out[0] += c * lo.x;
+      out[1] += c * lo.y;
+      out[2] += c * lo.z;
+      out[3] += c * lo.w;
+      out[4] += c * hi.x;
+      out[5] += c * hi.y;
+      out[6] += c * hi.z;
+      out[7] += c * hi.w;
+    }
+    const float lse2 = total > 0.f ? m + log2f(total) : -INFINITY;
     const int head_in_group = r / s.len_q, i = r % s.len_q;
-    const float inv_sum = row_sum[rr] > 0.f ? 1.f / row_sum[rr] : 0.f;  // no visible key: 0
-    const float lse2 = row_sum[rr] > 0.f ? row_max[rr] + log2f(row_sum[rr]) : -INFINITY;
     if (sa.num_splits == 1) {
-      Vec<T, Tile::kDimsPerLane> out;
+      Vec<T, 8> packed;
 #pragma unroll
-      for (int e = 0; e < Tile::kDimsPerLane; ++e) out.v[e] = from_float<T>(acc[rr][e] * inv_sum);
-      T* o = static_cast<T*>(p.o) + s.q_offset + head_in_group * s.q_head_stride + i * s.q_row_stride;
-      *reinterpret_cast<Vec<T, Tile::kDimsPerLane>*>(o + lane * Tile::kDimsPerLane) = out;
-      if (p.lse && lane == 0) p.lse[s.lse_offset + head_in_group * s.lse_head_stride + i] = lse2 * kLn2;
+      for (int e = 0; e < 8; ++e) packed.v[e] = from_float<T>(out[e]);
+      T* o = static_cast<T*>(p.o) + s.q_offset + head_in_group * s.q_head_stride + i * s.q_row_stride + col;
+      *reinterpret_cast<Vec<T, 8>*>(o) = packed;
+      if (p.lse && col == 0) p.lse[s.lse_offset + head_in_group * s.lse_head_stride + i] = lse2 * kLn2;
     } else {
       const int head = kv_head * p.group + head_in_group;
       const int64_t slot = ((static_cast<int64_t>(split) * p.batch + b) * p.q_heads + head) * p.seqlen_q + i;
-      float* o = sa.partial_o + slot * D + lane * Tile::kDimsPerLane;
-#pragma unroll
-      for (int e = 0; e < Tile::kDimsPerLane; ++e) o[e] = acc[rr][e] * inv_sum;
-      if (lane == 0) sa.partial_lse[slot] = lse2;
+      float* o = sa.partial_o + slot * D + col;
+      *reinterpret_cast<float4*>(o) = make_float4(out[0], out[1], out[2], out[3]);
+      *reinterpret_cast<float4*>(o + 4) = make_float4(out[4], out[5], out[6], out[7]);
+      if (col == 0) sa.partial_lse[slot] = lse2;
     }
   }
+  if (sa.num_splits > 1) merge_splits_if_last<Config, T, D>(p, sa, s, rows, kv_head, b);
 }
 
-// One block per query row: O = sum_s w_s O_s / sum_s w_s with w_s = 2^(lse_s - max lse).
-template <class T>
-__global__ void split_kv_merge_kernel(AttentionParams p, SplitArgs sa) {
-  const int i = blockIdx.x, head = blockIdx.y, b = blockIdx.z;
-  const SequenceView s = sequence_view(p, b, head, head / p.group);
-  if (i >= s.len_q) return;
-  const int64_t split_stride = static_cast<int64_t>(p.batch) * p.q_heads * p.seqlen_q;
-  const int64_t slot = (static_cast<int64_t>(b) * p.q_heads + head) * p.seqlen_q + i;
-  __shared__ float weight[AttentionOp::kMaxSplits];
-  __shared__ float max_lse, inv_total;
-  if (threadIdx.x < sa.num_splits) weight[threadIdx.x] = sa.partial_lse[slot + threadIdx.x * split_stride];
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    float m = -INFINITY;
-    for (int sp = 0; sp < sa.num_splits; ++sp) m = fmaxf(m, weight[sp]);
-    float total = 0.f;
-    if (m != -INFINITY) {
-      for (int sp = 0; sp < sa.num_splits; ++sp) total += exp2f(weight[sp] - m);
-    }
-    max_lse = m;
-    inv_total = total > 0.f ? 1.f / total : 0.f;
-    if (p.lse) p.lse[s.lse_offset + i] = total > 0.f ? (m + log2f(total)) * kLn2 : -INFINITY;
-  }
-  __syncthreads();
-  if (threadIdx.x < sa.num_splits) {
-    weight[threadIdx.x] = max_lse == -INFINITY ? 0.f : exp2f(weight[threadIdx.x] - max_lse) * inv_total;
-  }
-  __syncthreads();
-  T* o = static_cast<T*>(p.o) + s.q_offset + i * s.q_row_stride;
-  for (int d = threadIdx.x; d < p.head_dim; d += blockDim.x) {
-    float sum = 0.f;
-    for (int sp = 0; sp < sa.num_splits; ++sp)
-      sum += weight[sp] * sa.partial_o[(slot + sp * split_stride) * p.head_dim + d];
-    o[d] = from_float<T>(sum);
-  }
+template <class Config, class T, int D>
+__global__ void __launch_bounds__(DecodeTile<Config, D>::kThreads) split_kv_kernel(AttentionParams p, SplitArgs sa) {
+#if LLMKB_ATTN_SM80
+  split_kv_body<Config, T, D>(p, sa);
+#else
+  __trap();  // SM80 code in the SM75 build: never launched there (min_sm)
+#endif
 }
 
 // Scratch for the partial results, grown on demand and kept for the process (used in stream order).
@@ -278,93 +441,99 @@ float* split_workspace(size_t bytes) {
   return buffer.as<float>();
 }
 
-int multiprocessor_count() {
-  int device = 0, sms = 0;
-  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
-  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-  return sms;
+// Arrival counters, one per (KV head, sequence), grown on demand and zeroed when allocated; every
+// launch leaves them at zero again (the last block of each pair resets its own).
+int* arrival_counters(size_t count, cudaStream_t stream) {
+  static std::mutex mutex;
+  static DeviceBuffer buffer;
+  std::lock_guard<std::mutex> lock(mutex);
+  const size_t bytes = count * sizeof(int);
+  if (buffer.size() < bytes) {
+    buffer = DeviceBuffer();
+    buffer = DeviceBuffer(bytes);
+    LLMKB_CUDA_CHECK(cudaMemsetAsync(buffer.get(), 0, bytes, stream));
+  }
+  return buffer.as<int>();
 }
 
-int keys_per_tile(int64_t head_dim) {
-  return static_cast<int>(4096 / head_dim);
+// Blocks of split_kv_kernel<Config, T, D> resident at once on the current device (queried once).
+template <class Config, class T, int D>
+int resident_blocks() {
+  static std::once_flag once;
+  static int blocks = 0;
+  std::call_once(once, [] {
+    int device = 0, sms = 0, per_sm = 0;
+    LLMKB_CUDA_CHECK(cudaGetDevice(&device));
+    LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+    LLMKB_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+        &per_sm, split_kv_kernel<Config, T, D>, DecodeTile<Config, D>::kThreads, DecodeTile<Config, D>::kSmemBytes));
+    blocks = std::max(1, sms * per_sm);
+  });
+  return blocks;
 }
 
-int max_rows(int64_t head_dim) {
-  return head_dim == 256 ? 16 : 32;
-}
-
-// Enough blocks for about three per SM, each split at least four tiles long.
-int choose_splits(const AttentionProblem& p) {
+// Splits so that the (split, KV head, sequence) blocks fill the GPU once without a second wave, each
+// at least four tiles long; no split left empty. Enough (KV head, sequence) pairs already: one split,
+// no merge. Timeline of the issue's case (batch 1, KV 32768, 8 KV heads, D 128, H200: 132 SMs x 2
+// blocks = 264 slots): 512 tiles, 264 / 8 = 33 slots per KV head, 16 tiles per split, so 32 splits
+// and 256 blocks in one wave, each streaming 512 KB with 32-64 KB in flight (12-16 MB over the GPU,
+// about twice what 4.5 TB/s x ~1.5 us needs). Every block finishes at about the same time, so what
+// follows the stream is pure tail: the fence, the arrival atomic and the split merge (32 x 4 rows x
+// 128 dims of fp32 partials from L2), which is why the merge is warp-parallel.
+int choose_splits(const AttentionProblem& p, int resident, int keys_per_tile) {
   if (p.num_splits > 0) return p.num_splits;
-  const int64_t blocks = p.batch * p.kv_heads;
-  const int64_t tiles = (p.max_len_kv() + keys_per_tile(p.head_dim) - 1) / keys_per_tile(p.head_dim);
-  const int64_t wanted = (3 * static_cast<int64_t>(multiprocessor_count()) + blocks - 1) / blocks;
-  const int64_t longest = std::max<int64_t>(1, tiles / 4);
-  return static_cast<int>(std::clamp<int64_t>(std::min(wanted, longest), 1, AttentionOp::kMaxSplits));
+  const int64_t pairs = p.batch * p.kv_heads;
+  if (pairs >= resident) return 1;
+  const int64_t tiles = (p.max_len_kv() + keys_per_tile - 1) / keys_per_tile;
+  const int64_t wanted = resident / pairs;  // rounded down: a second, mostly empty wave would cost a whole block time
+  const int64_t splits = std::clamp<int64_t>(std::min(wanted, tiles / 4), 1, kMaxSplits);
+  const int64_t per_split = (tiles + splits - 1) / splits;
+  return static_cast<int>(std::max<int64_t>(1, (tiles + per_split - 1) / per_split));
 }
 
 Support supports(const AttentionProblem& p) {
   const std::string bad = attention_size_limit(p);
   if (!bad.empty()) return Support::no(bad);
+  if (p.dtype != DType::f16 && p.dtype != DType::bf16) return Support::no("fp16 and bf16 only");
   if (p.head_dim != 64 && p.head_dim != 128 && p.head_dim != 256) return Support::no("head_dim must be 64, 128 or 256");
-  if (p.max_len_q() > AttentionOp::kDecodeMaxQueries) {
-    return Support::no("decode kernel: at most " + std::to_string(AttentionOp::kDecodeMaxQueries) +
-                       " queries per sequence");
-  }
-  if (p.group() * p.max_len_q() > max_rows(p.head_dim)) {
-    return Support::no("query heads per KV head x queries exceeds " + std::to_string(max_rows(p.head_dim)) + " rows");
+  if (p.group() * p.max_len_q() > kRows) {
+    return Support::no("query heads per KV head x queries exceeds " + std::to_string(kRows) + " rows");
   }
   if (p.kv_heads > 65535) return Support::no("kv_heads over 65535");
   return Support::yes();
 }
 
-template <class T, int D, int kRowsPerWarp>
-void launch_rows(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
+template <class Config, class T, int D>
+void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
+  using Tile = DecodeTile<Config, D>;
+  constexpr size_t smem = Tile::kSmemBytes;
+  LLMKB_CUDA_CHECK(cudaFuncSetAttribute(split_kv_kernel<Config, T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                        static_cast<int>(smem)));
   SplitArgs sa;
-  sa.num_splits = choose_splits(problem);
+  sa.num_splits = choose_splits(problem, resident_blocks<Config, T, D>(), Tile::kKeys);
   if (sa.num_splits > 1) {
     const size_t slots = static_cast<size_t>(sa.num_splits) * p.batch * p.q_heads * p.seqlen_q;
     float* workspace = split_workspace(slots * (D + 1) * sizeof(float));
     sa.partial_o = workspace;
     sa.partial_lse = workspace + slots * D;
+    sa.arrivals = arrival_counters(static_cast<size_t>(p.batch) * p.kv_heads, stream);
   }
-  constexpr size_t smem = SplitTile<D, kRowsPerWarp>::kSmemBytes;
-  auto kernel = split_kv_kernel<T, D, kRowsPerWarp>;
-  LLMKB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
-  kernel<<<dim3(sa.num_splits, p.kv_heads, p.batch), kThreads, smem, stream>>>(p, sa);
+  split_kv_kernel<Config, T, D><<<dim3(sa.num_splits, p.kv_heads, p.batch), Tile::kThreads, smem, stream>>>(p, sa);
   LLMKB_CHECK_LAUNCH();
-  if (sa.num_splits > 1) {
-    split_kv_merge_kernel<T><<<dim3(p.seqlen_q, p.q_heads, p.batch), 128, 0, stream>>>(p, sa);
-    LLMKB_CHECK_LAUNCH();
-  }
 }
 
-// The row bucket: kRowsPerWarp * kWarps >= group x queries (supports() bounds it by max_rows).
-template <class T, int D>
-void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
-  const int64_t rows = problem.group() * problem.max_len_q();
-  if (rows <= kWarps) {
-    launch_rows<T, D, 1>(problem, p, stream);
-  } else if (rows <= 2 * kWarps) {
-    launch_rows<T, D, 2>(problem, p, stream);
-  } else if (rows <= 4 * kWarps || D == 256) {
-    launch_rows<T, D, 4>(problem, p, stream);
-  } else if constexpr (D != 256) {
-    launch_rows<T, D, 8>(problem, p, stream);
-  }
-}
-
+template <class Config>
 void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStream_t stream) {
   const Support s = supports(problem);
   if (!s.ok) throw std::invalid_argument("attention/split_kv: " + s.reason);
   const AttentionParams p = make_attention_params(problem, args);
   if (p.seqlen_q == 0) return;
-  dispatch_float_dtype(problem.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (sizeof(T) == 2) {
-      dispatch_head_dim(problem.head_dim, [&](auto d) { launch_typed<T, decltype(d)::value>(problem, p, stream); });
+  dispatch_head_dim(problem.head_dim, [&](auto d) {
+    constexpr int kD = decltype(d)::value;
+    if (problem.dtype == DType::f16) {
+      launch_typed<Config, __half, kD>(problem, p, stream);
     } else {
-      throw std::invalid_argument("attention/split_kv: fp16 and bf16 only");
+      launch_typed<Config, __nv_bfloat16, kD>(problem, p, stream);
     }
   });
 }
@@ -373,11 +542,31 @@ void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStre
 
 Variant<AttentionOp> attention_split_kv() {
   return {"attention/split_kv",
-          "flash-decoding: KV split across blocks, GQA group's rows share each K/V read, LSE-weighted merge",
-          75,
+          "flash-decoding on m16n8k16 mma: GQA rows padded to 16, 64-key tiles over 4 warps, 2-4 stage cp.async, "
+          "warp-parallel fused split merge",
+          80,
           false,
           supports,
-          launch};
+          launch<DefaultConfig>};
+}
+
+// Tuning candidates (temporary: measured against attention/split_kv on the GPU, then pruned).
+Variant<AttentionOp> attention_split_kv_c1() {
+  return {"attention/split_kv_c1",
+          "split_kv with a deeper pipeline: 4-6 stages, one block per SM at D 128/256, half the splits",
+          80,
+          false,
+          supports,
+          launch<DeepConfig>};
+}
+
+Variant<AttentionOp> attention_split_kv_c2() {
+  return {"attention/split_kv_c2",
+          "split_kv with 128-key tiles over 8 warps (D 64/128), one block per SM at D 128, half the splits",
+          80,
+          false,
+          supports,
+          launch<WideConfig>};
 }
 
 }  // namespace llmkb
