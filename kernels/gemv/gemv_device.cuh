@@ -107,12 +107,12 @@ inline int64_t choose_splits(int64_t row_tiles, int64_t min_splits, int64_t max_
 }
 
 // Splits K so that the grid fills whole waves of `resident_per_sm` blocks per SM (choose_splits),
-// each slice at least `min_slice_steps` steps long and its activations within kActivationSliceBytes.
+// each slice at least `min_slice_steps` steps long and its activations within `max_slice_bytes`.
 inline void plan_split_k(Params& p, int64_t batch, int64_t x_element_bytes, int64_t step, int64_t min_slice_steps,
-                         int resident_per_sm) {
+                         int resident_per_sm, int64_t max_slice_bytes = kActivationSliceBytes) {
   const int64_t row_tiles = ceil_div(p.rows, kRowsPerBlock);
   const int64_t resident_blocks = static_cast<int64_t>(resident_per_sm) * current_sm_count();
-  const int64_t max_slice = std::max(step, kActivationSliceBytes / (batch * x_element_bytes) / step * step);
+  const int64_t max_slice = std::max(step, max_slice_bytes / (batch * x_element_bytes) / step * step);
   const int64_t min_splits = ceil_div(p.cols, max_slice);
   const int64_t max_splits = ceil_div(p.cols, min_slice_steps * step);
   const int64_t splits = choose_splits(row_tiles, min_splits, max_splits, resident_blocks);

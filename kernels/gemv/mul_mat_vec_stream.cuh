@@ -1,0 +1,281 @@
+// The streamed GEMV kernel (mul_mat_vec/fast_c*, q8_0_c*, q4_0_c* instantiate it with their knobs).
+//
+// Idea: keep W streaming without gaps. Each warp owns 4 rows (the block: 8 warps x 4 rows, split-K
+// and its end as in mul_mat_vec/fast) and copies them into a private ring of kStages shared-memory
+// stages with cp.async (SM80+; a synchronous 16-byte copy on SM75), so kStages - 1 stages of loads
+// stay in flight while the warp computes on the oldest one: no registers hold loads in flight, no
+// regroup of quantised blocks through registers and __syncwarp pairs per row.
+// A stage holds kStepsPerStage steps of 256 weights of each of the warp's 4 rows (copied as whole
+// 16-byte chunks: a step is 272 bytes of Q8_0, 144 of Q4_0, 512 of f16/bf16, 1024 of f32).
+// Lane 8r + j computes on row r and the j-th eighth of each step: the j-th Q8_0/Q4_0 block (read
+// as words and funnel-shifted past its fp16 scale, dequantised exactly by byte permute and one
+// subtraction, the block's sum of q * x scaled by d once), or for float weights the 16-byte pieces
+// j, j + 8, ... of the row's step, so that 8 lanes read 128 contiguous bytes. fp32 FMAs throughout;
+// the 8 lanes of a row are added by shuffles in a fixed order. Activations: the slice staged once per
+// block in shared memory (swizzled, gemv::stage_x_slice), at most kStreamSliceBytes of it.
+// Needs cols % 256 == 0 (whole steps, 16-byte aligned rows and slices) and 16-byte aligned W.
+//
+// Knobs (template parameters):
+//   kStages         ring depth per warp; kStages - 1 stages of W in flight per warp
+//   kStepsPerStage  256-weight steps per row per stage (bytes per cp.async group)
+#pragma once
+#include "kernels/attention/tile_primitives.cuh"
+#include "kernels/gemv/gemv_device.cuh"
+#include "kernels/gemv/mul_mat_vec_quant.cuh"
+
+namespace llmkb {
+namespace gemv {
+
+constexpr int kStreamStep = 256;                    // weights per row per step
+constexpr int kStreamLanesPerRow = 32 / kRowsPerWarp;  // 8
+constexpr int64_t kStreamSliceBytes = 16 * 1024;     // activation slice cap (leaves shared memory to the ring)
+static_assert(kStreamLanesPerRow == 8, "a step is 8 quantised blocks, one per lane of a row");
+
+// Q8_0 / Q4_0: lane j of a row takes block j of each step.
+template <WeightFormat F>
+struct StreamQuant {
+  using Format = QuantFormat<F>;
+  static constexpr int kBlockBytes = Format::kBlockBytes;
+  static constexpr int kStepBytes = kStreamLanesPerRow * kBlockBytes;  // 272 or 144: whole 16-byte chunks
+  static constexpr int kBlockWords = (kBlockBytes + 2 + 3) / 4;         // words covering a block at a 2-byte offset
+  static_assert(kStepBytes % 16 == 0, "a step is whole 16-byte chunks");
+
+  // acc[b] += d * sum over the block of q * x[b]; `step` is the row's step in shared memory (4-byte
+  // aligned), `e_step` the slice element of the step's first weight.
+  template <class TX, int B>
+  __device__ static __forceinline__ void dot(const char* step, int j, const char* x_smem, int x_row_bytes, int e_step,
+                                             float (&acc)[B]) {
+    const int offset = j * kBlockBytes;  // even; 4-byte aligned for even j
+    const uint32_t* words = reinterpret_cast<const uint32_t*>(step + (offset & ~3));
+    const int shift = (offset & 2) ? 32 : 16;  // funnel shift that drops the scale halfword
+    uint32_t w[kBlockWords];
+#pragma unroll
+    for (int i = 0; i < kBlockWords; ++i) w[i] = words[i];
+    const float d = __half2float(__ushort_as_half(static_cast<unsigned short>(w[0] >> (shift - 16))));
+    uint32_t qs[Format::kWords];
+#pragma unroll
+    for (int i = 0; i < Format::kWords; ++i) qs[i] = __funnelshift_rc(w[i], w[i + 1], shift);
+    float block_sum[B];
+#pragma unroll
+    for (int b = 0; b < B; ++b) block_sum[b] = 0.f;
+    const int e0 = e_step + j * kQuantBlockWeights;
+#pragma unroll
+    for (int g = 0; g < 8; ++g) {
+      float wf[4];
+      Format::group(qs, g, wf);
+#pragma unroll
+      for (int b = 0; b < B; ++b) {
+        float xf[4];
+        load_x_floats<TX, 4>(x_smem + b * x_row_bytes, e0 + 4 * g, xf);
+#pragma unroll
+        for (int i = 0; i < 4; ++i) block_sum[b] = fmaf(wf[i], xf[i], block_sum[b]);
+      }
+    }
+#pragma unroll
+    for (int b = 0; b < B; ++b) acc[b] = fmaf(d, block_sum[b], acc[b]);
+  }
+};
+
+// f32 / f16 / bf16: lane j of a row takes the 16-byte pieces j, j + 8, ... of each step.
+template <class TW>
+struct StreamFloat {
+  static constexpr int kPieceElements = 16 / static_cast<int>(sizeof(TW));
+  static constexpr int kStepBytes = kStreamStep * static_cast<int>(sizeof(TW));
+  static constexpr int kPiecesPerLane = kStepBytes / 16 / kStreamLanesPerRow;  // 4 (f16/bf16) or 8 (f32)
+
+  template <class TX, int B>
+  __device__ static __forceinline__ void dot(const char* step, int j, const char* x_smem, int x_row_bytes, int e_step,
+                                             float (&acc)[B]) {
+#pragma unroll
+    for (int c = 0; c < kPiecesPerLane; ++c) {
+      const int piece = j + kStreamLanesPerRow * c;
+      const Vec<TW, kPieceElements> v = *reinterpret_cast<const Vec<TW, kPieceElements>*>(step + 16 * piece);
+      float wf[kPieceElements];
+      vec_to_floats<TW, kPieceElements>(v, wf);
+#pragma unroll
+      for (int b = 0; b < B; ++b) {
+        float xf[kPieceElements];
+        load_x_floats<TX, kPieceElements>(x_smem + b * x_row_bytes, e_step + piece * kPieceElements, xf);
+#pragma unroll
+        for (int i = 0; i < kPieceElements; ++i) acc[b] = fmaf(wf[i], xf[i], acc[b]);
+      }
+    }
+  }
+};
+
+template <class Format, int kStages, int kStepsPerStage>
+struct StreamRing {
+  static_assert(kStages >= 2, "a ring of at least two stages");
+  static_assert(kStepsPerStage >= 1, "at least one step per stage");
+  static constexpr int kRowStageBytes = kStepsPerStage * Format::kStepBytes;
+  static constexpr int kRowStageChunks = kRowStageBytes / 16;
+  static constexpr int kWarpStageBytes = kRowsPerWarp * kRowStageBytes;
+  static constexpr int kWarpStageChunks = kWarpStageBytes / 16;
+  static constexpr int kChunkRounds = (kWarpStageChunks + 31) / 32;  // 16-byte copies per lane per stage
+  static constexpr size_t kBytes = static_cast<size_t>(kWarps) * kStages * kWarpStageBytes;
+};
+
+template <class Format, class TX, int B, int kStages, int kStepsPerStage>
+__global__ void __launch_bounds__(kThreads) mul_mat_vec_stream_kernel(const Params p) {
+  using Ring = StreamRing<Format, kStages, kStepsPerStage>;
+  constexpr bool kAsync = LLMKB_ATTN_SM80 != 0;
+  extern __shared__ __align__(16) char smem[];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int r = lane / kStreamLanesPerRow, j = lane % kStreamLanesPerRow;
+  char* ring = smem + warp * kStages * Ring::kWarpStageBytes;
+  char* x_smem = smem + Ring::kBytes;
+
+  const int64_t k_begin = static_cast<int64_t>(blockIdx.y) * p.k_slice;
+  const int len = static_cast<int>(min(p.k_slice, p.cols - k_begin));  // a multiple of 256
+  const int steps = len / kStreamStep;
+  const int stages = (steps + kStepsPerStage - 1) / kStepsPerStage;
+  const int64_t row0 = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + warp * kRowsPerWarp;
+
+  // This lane's copies: chunk lane + 32 i of a stage is piece `piece[i]` of row `c / kRowStageChunks`.
+  // Rows past M (last tile only) re-read row M-1 and are never stored.
+  const char* src[Ring::kChunkRounds];
+  int dst[Ring::kChunkRounds];
+  int piece[Ring::kChunkRounds];
+#pragma unroll
+  for (int i = 0; i < Ring::kChunkRounds; ++i) {
+    const int c = min(lane + 32 * i, Ring::kWarpStageChunks - 1);
+    const int row = c / Ring::kRowStageChunks;
+    piece[i] = c - row * Ring::kRowStageChunks;
+    dst[i] = row * Ring::kRowStageBytes + 16 * piece[i];
+    src[i] = static_cast<const char*>(p.w) + min(row0 + row, p.rows - 1) * p.w_row_bytes +
+             k_begin / kStreamStep * Format::kStepBytes + 16 * piece[i];
+  }
+  // Copies stage s into its ring slot. Uniform in the warp: the number of steps in the stage.
+  auto issue = [&](int s) {
+    char* slot = ring + (s % kStages) * Ring::kWarpStageBytes;
+    const int64_t offset = static_cast<int64_t>(s) * Ring::kRowStageBytes;
+    const int row_chunks = min(kStepsPerStage, steps - s * kStepsPerStage) * (Format::kStepBytes / 16);
+#pragma unroll
+    for (int i = 0; i < Ring::kChunkRounds; ++i) {
+      if (lane + 32 * i < Ring::kWarpStageChunks && piece[i] < row_chunks) {
+        copy16<kAsync>(slot + dst[i], src[i] + offset, true);
+      }
+    }
+  };
+
+  // Prologue: the first kStages - 1 stages in flight (one commit group each, empty or not, so the
+  // wait count below holds), then the activations, which overlap them.
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < stages) issue(s);
+    cp_async_commit<kAsync>();
+  }
+  stage_x_slice<TX, B>(p, k_begin, len, x_smem);
+  __syncthreads();
+
+  float acc[B];
+#pragma unroll
+  for (int b = 0; b < B; ++b) acc[b] = 0.f;
+
+  for (int s = 0; s < stages; ++s) {
+    cp_async_wait<kAsync, kStages - 2>();  // this lane's copies of stage s have landed
+    __syncwarp();  // every lane's copies of stage s visible; every lane done with stage s - 1's slot
+    if (s + kStages - 1 < stages) issue(s + kStages - 1);  // into the slot of stage s - 1
+    cp_async_commit<kAsync>();
+    const char* row_stage = ring + (s % kStages) * Ring::kWarpStageBytes + r * Ring::kRowStageBytes;
+    const int first_step = s * kStepsPerStage;
+#pragma unroll
+    for (int u = 0; u < kStepsPerStage; ++u) {
+      if (first_step + u < steps) {
+        Format::template dot<TX, B>(row_stage + u * Format::kStepBytes, j, x_smem, p.x_row_smem_bytes,
+                                    (first_step + u) * kStreamStep, acc);
+      }
+    }
+  }
+  cp_async_wait<kAsync, 0>();  // nothing left in flight at exit (all groups past the last stage are empty)
+
+  // The 8 lanes of a row, added in a fixed order; lane 8r + b then stores batch b of row r.
+#pragma unroll
+  for (int b = 0; b < B; ++b) {
+#pragma unroll
+    for (int o = 1; o < kStreamLanesPerRow; o <<= 1) acc[b] += __shfl_xor_sync(0xffffffffu, acc[b], o);
+  }
+  float v = 0.f;
+#pragma unroll
+  for (int b = 0; b < B; ++b) {
+    if (j == b) v = acc[b];
+  }
+  const int64_t row = row0 + r;
+  if (j < B && row < p.rows) {
+    if (p.splits == 1) {
+      p.y[j * p.rows + row] = v;
+    } else {
+      p.partials[(static_cast<int64_t>(blockIdx.y) * B + j) * p.rows + row] = v;
+    }
+  }
+  finish_split_k<B>(p);
+}
+
+// What every streamed variant needs of the problem, beyond the weight format.
+inline Support stream_kernel_supports(const MulMatVecProblem& p) {
+  const Support valid = mul_mat_vec_valid(p);
+  if (!valid.ok) return valid;
+  if (p.cols % kStreamStep != 0)
+    return Support::no("cols " + std::to_string(p.cols) + " not a multiple of 256 (whole 16-byte chunks per step)");
+  if (p.cols > (int64_t{1} << 24)) return Support::no("cols above 2^24 (split count would exceed the grid)");
+  return Support::yes();
+}
+
+template <class Format, class TX, int kStages, int kStepsPerStage>
+void launch_stream_typed(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  using Ring = StreamRing<Format, kStages, kStepsPerStage>;
+  if (!aligned16(a.w)) throw std::invalid_argument(std::string(name) + ": weights not 16-byte aligned");
+  Params params = make_params(p, a, weight_row_bytes(p.weight, p.cols));
+  params.x_vector_staging = aligned16(a.x);  // cols % 256 == 0: rows and slices are whole 16-byte pieces
+  dispatch_batch(p.batch, [&](auto batch) {
+    constexpr int B = decltype(batch)::value;
+    auto kernel = mul_mat_vec_stream_kernel<Format, TX, B, kStages, kStepsPerStage>;
+    // The largest dynamic shared memory the plan may ask for: the ring and the activation slice
+    // (kStreamSliceBytes, or one stage of K for all B rows where that is more; rows padded to 128).
+    constexpr int64_t kStageX = int64_t{B} * kStreamStep * kStepsPerStage * static_cast<int64_t>(sizeof(TX));
+    const size_t max_smem = Ring::kBytes + static_cast<size_t>(std::max(kStreamSliceBytes, kStageX)) + 128 * B;
+    static const bool configured = [&] {  // once per kernel (the benchmark uses one device)
+      LLMKB_CUDA_CHECK(cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel),
+                                            cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(max_smem)));
+      return true;
+    }();
+    (void)configured;
+    const int resident = resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), kThreads, max_smem);
+    plan_split_k(params, B, static_cast<int64_t>(sizeof(TX)), int64_t{kStreamStep} * kStepsPerStage,
+                 /*min_slice_steps=*/1, resident, kStreamSliceBytes);
+    kernel<<<grid_of(params), kThreads, Ring::kBytes + x_smem_bytes(params, B), stream>>>(params);
+  });
+  LLMKB_CHECK_LAUNCH();
+}
+
+// Q8_0 / Q4_0 weights, f32 or f16 activations.
+template <WeightFormat F, int kStages, int kStepsPerStage>
+void launch_stream_quant(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  const Support s = stream_kernel_supports(p);
+  if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
+  if (p.weight != F) throw std::invalid_argument(std::string(name) + ": " + to_string(p.weight) + " weights");
+  if (p.activation == DType::f32) {
+    launch_stream_typed<StreamQuant<F>, float, kStages, kStepsPerStage>(name, p, a, stream);
+  } else {
+    launch_stream_typed<StreamQuant<F>, __half, kStages, kStepsPerStage>(name, p, a, stream);
+  }
+}
+
+// f32 / f16 / bf16 weights, f32 or the weight's own type of activations.
+template <int kStages, int kStepsPerStage>
+void launch_stream_float(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  const Support s = stream_kernel_supports(p);
+  if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
+  if (is_quantized(p.weight)) throw std::invalid_argument(std::string(name) + ": quantised weights");
+  dispatch_float_dtype(storage_dtype(p.weight), [&](auto weight_tag) {
+    using TW = decltype(weight_tag);
+    if (p.activation == DType::f32) {
+      launch_stream_typed<StreamFloat<TW>, float, kStages, kStepsPerStage>(name, p, a, stream);
+    } else if constexpr (!std::is_same_v<TW, float>) {
+      launch_stream_typed<StreamFloat<TW>, TW, kStages, kStepsPerStage>(name, p, a, stream);
+    }
+  });
+}
+
+}  // namespace gemv
+}  // namespace llmkb
