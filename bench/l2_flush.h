@@ -14,11 +14,7 @@ namespace llmkb {
 class L2Flusher {
  public:
   L2Flusher(size_t l2_bytes, int sm_count);
-  void flush(cudaStream_t stream);  // one kernel
-  // flush(), then the buffer's own lines discarded, leaving L2 empty as Nsight Compute's cache
-  // control does (the profiler's passes): kFlushAndInvalidateKernels kernels.
-  void flush_and_invalidate(cudaStream_t stream);
-  static constexpr size_t kFlushAndInvalidateKernels = 2;
+  void flush(cudaStream_t stream);  // one kernel launch
 
  private:
   DeviceBuffer scratch_;

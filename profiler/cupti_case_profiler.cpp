@@ -6,7 +6,6 @@
 #include <cupti_target.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <iostream>
 
 #include "bench/l2_flush.h"
@@ -146,13 +145,8 @@ class CuptiCaseProfiler : public CaseProfiler {
       RangeProfiler::Pass pass;
       pass.restore = [&] { run.restore_inplace_inputs(stream); };
       if (flusher_) {
-        if (std::getenv("LLMKB_EXP_READ_ONLY_FLUSH")) {  // TEMPORARY A/B switch
-          pass.flush = [&] { flusher_->flush(stream); };
-          pass.flush_kernels = 1;
-        } else {
-          pass.flush = [&] { flusher_->flush_and_invalidate(stream); };
-          pass.flush_kernels = L2Flusher::kFlushAndInvalidateKernels;
-        }
+        pass.flush = [&] { flusher_->flush(stream); };
+        pass.flush_kernels = 1;
       }
       pass.launch = [&] { run.launch(stream); };
       const RangeResult result = range_->profile(pass, stream);

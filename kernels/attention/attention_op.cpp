@@ -476,15 +476,6 @@ std::vector<BenchProblem<AttentionProblem>> AttentionOp::bench_problems() {
       out.push_back({m->name, shape, dense(batch, m->q_heads, m->kv_heads, 1, kv, m->head_dim, false, DType::bf16)});
       if (batch == 1 && kv == 32768) {
         out.push_back({m->name, shape, dense(batch, m->q_heads, m->kv_heads, 1, kv, m->head_dim, false, DType::f16)});
-        // Issue 7's case with the split count forced (split-KV variants; the others ignore it): one
-        // GPU run compares the split heuristic with its neighbours. Temporary, pruned once measured.
-        if (m->name == "llama3-8b") {
-          for (int splits : {8, 16, 32, 64}) {
-            AttentionProblem forced = dense(batch, m->q_heads, m->kv_heads, 1, kv, m->head_dim, false, DType::f16);
-            forced.num_splits = splits;
-            out.push_back({m->name, shape + "/splits" + std::to_string(splits), forced});
-          }
-        }
       }
     }
   }

@@ -9,9 +9,10 @@
 // (no second launch), warp-parallel over the splits. With one split the block writes the output
 // directly. SM80+.
 //
-// Warps per block and pipeline stages are a compile-time configuration (DecodeConfig). The default
-// is attention/split_kv; attention/split_kv_c1 and _c2 are tuning candidates for the long-KV,
-// small-batch case (to be measured on the GPU and pruned).
+// Warps per block and pipeline stages are a compile-time configuration (DecodeConfig), chosen on an
+// H200 from three candidates (scripts/decode_sweep.sh): 128-key tiles over 8 warps beat 64-key
+// tiles over 4 warps, with 3 to 6 stages, at batch 1 / KV 32768 (42.7 against 44.2-48.0 us) and
+// batch 64 / KV 4096 (263 against 266-268 us).
 #include <algorithm>
 #include <mutex>
 
@@ -36,17 +37,10 @@ struct DecodeConfig {
   static constexpr int stages(int d) { return d == 64 ? S64 : (d == 128 ? S128 : S256); }
 };
 
-// attention/split_kv: 64-key tiles over 4 warps. D 64: 4 stages, 74 KB (3 blocks per SM); D 128:
-// 3 stages, 106 KB (2 blocks); D 256: 2 stages, 140 KB (1 block). Each block keeps 1-3 tiles
-// (16-64 KB) in flight while one is computed.
-using DefaultConfig = DecodeConfig<4, 4, 4, 3, 4, 2>;
-// Candidate c1: the same tiles, a deeper pipeline, one block per SM at D 128 and 256 (D 128: 6
-// stages, 208 KB, 5 tiles = 160 KB in flight; D 256: 3 stages). Fewer, longer splits.
-using DeepConfig = DecodeConfig<4, 5, 4, 6, 4, 3>;
-// Candidate c2: 128-key tiles over 8 warps, 3 stages, one block per SM at D 128 (208 KB, 2 tiles =
-// 128 KB in flight): the default's bytes in flight per SM in half the blocks, so half the splits to
-// merge. D 256 keeps 4 warps (a 128-key D 256 stage pair would not fit twice).
-using WideConfig = DecodeConfig<8, 3, 8, 3, 4, 2>;
+// 128-key tiles over 8 warps, 3 stages at D 64 and 128 (D 128: 208 KB, one block per SM, 2 tiles =
+// 128 KB in flight while one is computed); D 256 keeps 64-key tiles over 4 warps, 2 stages (a
+// 128-key D 256 stage pair would not fit twice).
+using SplitKvConfig = DecodeConfig<8, 3, 8, 3, 4, 2>;
 
 // Shared memory: Q tile, then kStages K/V tile pairs; the same bytes hold the warps' partial outputs
 // for the block's final merge, and the split weights for the split merge.
@@ -542,31 +536,12 @@ void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStre
 
 Variant<AttentionOp> attention_split_kv() {
   return {"attention/split_kv",
-          "flash-decoding on m16n8k16 mma: GQA rows padded to 16, 64-key tiles over 4 warps, 2-4 stage cp.async, "
-          "warp-parallel fused split merge",
+          "flash-decoding on m16n8k16 mma: GQA rows padded to 16, 128-key tiles over 8 warps (D 64/128), 3-stage "
+          "cp.async, warp-parallel fused split merge",
           80,
           false,
           supports,
-          launch<DefaultConfig>};
-}
-
-// Tuning candidates (temporary: measured against attention/split_kv on the GPU, then pruned).
-Variant<AttentionOp> attention_split_kv_c1() {
-  return {"attention/split_kv_c1",
-          "split_kv with a deeper pipeline: 4-6 stages, one block per SM at D 128/256, half the splits",
-          80,
-          false,
-          supports,
-          launch<DeepConfig>};
-}
-
-Variant<AttentionOp> attention_split_kv_c2() {
-  return {"attention/split_kv_c2",
-          "split_kv with 128-key tiles over 8 warps (D 64/128), one block per SM at D 128, half the splits",
-          80,
-          false,
-          supports,
-          launch<WideConfig>};
+          launch<SplitKvConfig>};
 }
 
 }  // namespace llmkb

@@ -1,4 +1,4 @@
-// The streamed GEMV kernel (mul_mat_vec/fast_c*, q8_0_c*, q4_0_c* instantiate it with their knobs).
+// The streamed quantised GEMV kernel (mul_mat_vec/q8_0_ring and q4_0_ring instantiate it).
 //
 // Idea: keep W streaming without gaps. Each warp owns 4 rows (the block: 8 warps x 4 rows, split-K
 // and its end as in mul_mat_vec/fast) and copies them into a private ring of kStages shared-memory
@@ -6,11 +6,10 @@
 // stay in flight while the warp computes on the oldest one: no registers hold loads in flight, no
 // regroup of quantised blocks through registers and __syncwarp pairs per row.
 // A stage holds kStepsPerStage steps of 256 weights of each of the warp's 4 rows (copied as whole
-// 16-byte chunks: a step is 272 bytes of Q8_0, 144 of Q4_0, 512 of f16/bf16, 1024 of f32).
-// Lane 8r + j computes on row r and the j-th eighth of each step: the j-th Q8_0/Q4_0 block (read
-// as words and funnel-shifted past its fp16 scale, dequantised exactly by byte permute and one
-// subtraction, the block's sum of q * x scaled by d once), or for float weights the 16-byte pieces
-// j, j + 8, ... of the row's step, so that 8 lanes read 128 contiguous bytes. fp32 FMAs throughout;
+// 16-byte chunks: a step is 272 bytes of Q8_0, 144 of Q4_0).
+// Lane 8r + j computes on row r and the j-th Q8_0/Q4_0 block of each step (read as words and
+// funnel-shifted past its fp16 scale, dequantised exactly by byte permute and one subtraction, the
+// block's sum of q * x scaled by d once). fp32 FMAs throughout;
 // the 8 lanes of a row are added by shuffles in a fixed order. Activations: the slice staged once per
 // block in shared memory (swizzled, gemv::stage_x_slice), at most kStreamSliceBytes of it.
 // Needs cols % 256 == 0 (whole steps, 16-byte aligned rows and slices) and 16-byte aligned W.
@@ -73,33 +72,6 @@ struct StreamQuant {
     }
 #pragma unroll
     for (int b = 0; b < B; ++b) acc[b] = fmaf(d, block_sum[b], acc[b]);
-  }
-};
-
-// f32 / f16 / bf16: lane j of a row takes the 16-byte pieces j, j + 8, ... of each step.
-template <class TW>
-struct StreamFloat {
-  static constexpr int kPieceElements = 16 / static_cast<int>(sizeof(TW));
-  static constexpr int kStepBytes = kStreamStep * static_cast<int>(sizeof(TW));
-  static constexpr int kPiecesPerLane = kStepBytes / 16 / kStreamLanesPerRow;  // 4 (f16/bf16) or 8 (f32)
-
-  template <class TX, int B>
-  __device__ static __forceinline__ void dot(const char* step, int j, const char* x_smem, int x_row_bytes, int e_step,
-                                             float (&acc)[B]) {
-#pragma unroll
-    for (int c = 0; c < kPiecesPerLane; ++c) {
-      const int piece = j + kStreamLanesPerRow * c;
-      const Vec<TW, kPieceElements> v = *reinterpret_cast<const Vec<TW, kPieceElements>*>(step + 16 * piece);
-      float wf[kPieceElements];
-      vec_to_floats<TW, kPieceElements>(v, wf);
-#pragma unroll
-      for (int b = 0; b < B; ++b) {
-        float xf[kPieceElements];
-        load_x_floats<TX, kPieceElements>(x_smem + b * x_row_bytes, e_step + piece * kPieceElements, xf);
-#pragma unroll
-        for (int i = 0; i < kPieceElements; ++i) acc[b] = fmaf(wf[i], xf[i], acc[b]);
-      }
-    }
   }
 };
 
@@ -261,21 +233,8 @@ void launch_stream_quant(const char* name, const MulMatVecProblem& p, const MulM
   }
 }
 
-// f32 / f16 / bf16 weights, f32 or the weight's own type of activations.
-template <int kStages, int kStepsPerStage>
-void launch_stream_float(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  const Support s = stream_kernel_supports(p);
-  if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
-  if (is_quantized(p.weight)) throw std::invalid_argument(std::string(name) + ": quantised weights");
-  dispatch_float_dtype(storage_dtype(p.weight), [&](auto weight_tag) {
-    using TW = decltype(weight_tag);
-    if (p.activation == DType::f32) {
-      launch_stream_typed<StreamFloat<TW>, float, kStages, kStepsPerStage>(name, p, a, stream);
-    } else if constexpr (!std::is_same_v<TW, float>) {
-      launch_stream_typed<StreamFloat<TW>, TW, kStages, kStepsPerStage>(name, p, a, stream);
-    }
-  });
-}
-
 }  // namespace gemv
 }  // namespace llmkb
+
+// Chosen on an H200 (scripts/gemv_sweep.sh, llama3-8b shapes) from 4x1, 8x1 and 4x2 (Q8_0) and 4x2,
+// 8x2 and 4x4 (Q4_0) stages x steps: the shallowest ring was fastest; deeper ones lost 15-25 %.

@@ -1,12 +1,12 @@
-// mul_mat_vec/q4_0_c2: the streamed GEMV (kernels/gemv/mul_mat_vec_stream.cuh) on Q4_0 weights, with a
-// ring of 8 stages of 2 step(s) (256 weights per row each) per warp: 7 stage(s) of loads in flight.
+// mul_mat_vec/q4_0_ring: the streamed GEMV (kernels/gemv/mul_mat_vec_stream.cuh) on Q4_0 weights, with a
+// ring of 4 stages of 2 step(s) (256 weights per row each) per warp: 3 stage(s) of loads in flight.
 #include "kernels/common/variant.h"
 #include "kernels/gemv/mul_mat_vec_stream.cuh"
 
 namespace llmkb {
 namespace {
 
-constexpr int kStages = 8;
+constexpr int kStages = 4;
 constexpr int kStepsPerStage = 2;
 
 Support supports(const MulMatVecProblem& p) {
@@ -17,14 +17,14 @@ Support supports(const MulMatVecProblem& p) {
 }
 
 void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  gemv::launch_stream_quant<WeightFormat::q4_0, kStages, kStepsPerStage>("mul_mat_vec/q4_0_c2", p, a, stream);
+  gemv::launch_stream_quant<WeightFormat::q4_0, kStages, kStepsPerStage>("mul_mat_vec/q4_0_ring", p, a, stream);
 }
 
 }  // namespace
 
-Variant<MulMatVecOp> mul_mat_vec_q4_0_c2() {
-  return {"mul_mat_vec/q4_0_c2",
-          "Q4_0 weights streamed per warp through a 8-stage cp.async shared-memory ring, 2 x 256 weights per row per stage, lane per block/8th of a step, split-K",
+Variant<MulMatVecOp> mul_mat_vec_q4_0_ring() {
+  return {"mul_mat_vec/q4_0_ring",
+          "Q4_0 weights streamed per warp through a 4-stage cp.async shared-memory ring, 2 x 256 weights per row per stage, lane per block/8th of a step, split-K",
           75,
           false,
           supports,

@@ -1,4 +1,4 @@
-// mul_mat_vec/fast_c2: the streamed GEMV (kernels/gemv/mul_mat_vec_stream.cuh) on f32/f16/bf16 weights, with a
+// mul_mat_vec/q8_0_ring: the streamed GEMV (kernels/gemv/mul_mat_vec_stream.cuh) on Q8_0 weights, with a
 // ring of 4 stages of 1 step(s) (256 weights per row each) per warp: 3 stage(s) of loads in flight.
 #include "kernels/common/variant.h"
 #include "kernels/gemv/mul_mat_vec_stream.cuh"
@@ -12,19 +12,19 @@ constexpr int kStepsPerStage = 1;
 Support supports(const MulMatVecProblem& p) {
   const Support s = gemv::stream_kernel_supports(p);
   if (!s.ok) return s;
-  if (is_quantized(p.weight)) return Support::no(std::string(to_string(p.weight)) + " weights (float kernel)");
+  if (p.weight != WeightFormat::q8_0) return Support::no(std::string(to_string(p.weight)) + " weights");
   return Support::yes();
 }
 
 void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  gemv::launch_stream_float<kStages, kStepsPerStage>("mul_mat_vec/fast_c2", p, a, stream);
+  gemv::launch_stream_quant<WeightFormat::q8_0, kStages, kStepsPerStage>("mul_mat_vec/q8_0_ring", p, a, stream);
 }
 
 }  // namespace
 
-Variant<MulMatVecOp> mul_mat_vec_fast_c2() {
-  return {"mul_mat_vec/fast_c2",
-          "f32/f16/bf16 weights streamed per warp through a 4-stage cp.async shared-memory ring, 1 x 256 weights per row per stage, lane per block/8th of a step, split-K",
+Variant<MulMatVecOp> mul_mat_vec_q8_0_ring() {
+  return {"mul_mat_vec/q8_0_ring",
+          "Q8_0 weights streamed per warp through a 4-stage cp.async shared-memory ring, 1 x 256 weights per row per stage, lane per block/8th of a step, split-K",
           75,
           false,
           supports,
