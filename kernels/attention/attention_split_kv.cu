@@ -19,8 +19,8 @@
 #include "kernels/attention/attention_params.cuh"
 #include "kernels/attention/tile_primitives.cuh"
 #include "kernels/common/cuda_check.h"
-#include "kernels/common/device_buffer.h"
 #include "kernels/common/device_math.cuh"
+#include "kernels/common/split_workspace.h"
 #include "kernels/common/variant.h"
 
 namespace llmkb {
@@ -68,7 +68,7 @@ struct SplitArgs {
   int num_splits = 1;
   float* partial_o = nullptr;    // [split][batch][q_heads][seqlen_q][head_dim], normalised
   float* partial_lse = nullptr;  // [split][batch][q_heads][seqlen_q], log2 domain
-  int* arrivals = nullptr;       // [batch][kv_heads]: splits finished; 0 between launches
+  unsigned* arrivals = nullptr;  // [batch][kv_heads]: splits finished; 0 between launches
 };
 
 // Split merge, fused: the last block of a (KV head, sequence) to finish (counted with an atomic
@@ -88,8 +88,8 @@ __device__ __forceinline__ void merge_splits_if_last(const AttentionParams& p, c
   __threadfence();  // this thread's partials are visible device-wide before the block is counted
   __syncthreads();
   if (threadIdx.x == 0) {
-    int* arrivals = sa.arrivals + static_cast<int64_t>(b) * p.kv_heads + kv_head;
-    is_last = atomicAdd(arrivals, 1) == sa.num_splits - 1;
+    unsigned* arrivals = sa.arrivals + static_cast<int64_t>(b) * p.kv_heads + kv_head;
+    is_last = atomicAdd(arrivals, 1u) == static_cast<unsigned>(sa.num_splits - 1);
     if (is_last) *arrivals = 0;  // ready for the next launch
   }
   __syncthreads();
@@ -423,33 +423,6 @@ __global__ void __launch_bounds__(DecodeTile<Config, D>::kThreads) split_kv_kern
 #endif
 }
 
-// Scratch for the partial results, grown on demand and kept for the process (used in stream order).
-float* split_workspace(size_t bytes) {
-  static std::mutex mutex;
-  static DeviceBuffer buffer;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (buffer.size() < bytes) {
-    buffer = DeviceBuffer();  // free first: the old and new buffers need not fit together
-    buffer = DeviceBuffer(bytes);
-  }
-  return buffer.as<float>();
-}
-
-// Arrival counters, one per (KV head, sequence), grown on demand and zeroed when allocated; every
-// launch leaves them at zero again (the last block of each pair resets its own).
-int* arrival_counters(size_t count, cudaStream_t stream) {
-  static std::mutex mutex;
-  static DeviceBuffer buffer;
-  std::lock_guard<std::mutex> lock(mutex);
-  const size_t bytes = count * sizeof(int);
-  if (buffer.size() < bytes) {
-    buffer = DeviceBuffer();
-    buffer = DeviceBuffer(bytes);
-    LLMKB_CUDA_CHECK(cudaMemsetAsync(buffer.get(), 0, bytes, stream));
-  }
-  return buffer.as<int>();
-}
-
 // Blocks of split_kv_kernel<Config, T, D> resident at once on the current device (queried once).
 template <class Config, class T, int D>
 int resident_blocks() {
@@ -468,12 +441,11 @@ int resident_blocks() {
 
 // Splits so that the (split, KV head, sequence) blocks fill the GPU once without a second wave, each
 // at least four tiles long; no split left empty. Enough (KV head, sequence) pairs already: one split,
-// no merge. Timeline of the issue's case (batch 1, KV 32768, 8 KV heads, D 128, H200: 132 SMs x 2
-// blocks = 264 slots): 512 tiles, 264 / 8 = 33 slots per KV head, 16 tiles per split, so 32 splits
-// and 256 blocks in one wave, each streaming 512 KB with 32-64 KB in flight (12-16 MB over the GPU,
-// about twice what 4.5 TB/s x ~1.5 us needs). Every block finishes at about the same time, so what
-// follows the stream is pure tail: the fence, the arrival atomic and the split merge (32 x 4 rows x
-// 128 dims of fp32 partials from L2), which is why the merge is warp-parallel.
+// no merge. The issue's case (batch 1, KV 32768, 8 KV heads, D 128, H200: 132 SMs x 1 block of
+// 208 KB): 256 tiles of 128 keys, 132 / 8 = 16 slots per KV head, so 16 splits of 16 tiles and 128
+// blocks in one wave. Forced counts measured on the H200 agree: 16 splits 43.4 us, 32 48.0, 64 62.5
+// (with 64-key tiles). What follows the stream is tail: the fence, the arrival atomic and the split
+// merge, which is why the merge is warp-parallel.
 int choose_splits(const AttentionProblem& p, int resident, int keys_per_tile) {
   if (p.num_splits > 0) return p.num_splits;
   const int64_t pairs = p.batch * p.kv_heads;
@@ -507,10 +479,10 @@ void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cud
   sa.num_splits = choose_splits(problem, resident_blocks<Config, T, D>(), Tile::kKeys);
   if (sa.num_splits > 1) {
     const size_t slots = static_cast<size_t>(sa.num_splits) * p.batch * p.q_heads * p.seqlen_q;
-    float* workspace = split_workspace(slots * (D + 1) * sizeof(float));
-    sa.partial_o = workspace;
-    sa.partial_lse = workspace + slots * D;
-    sa.arrivals = arrival_counters(static_cast<size_t>(p.batch) * p.kv_heads, stream);
+    const SplitWorkspace ws = split_workspace(slots * (D + 1), static_cast<size_t>(p.batch) * p.kv_heads);
+    sa.partial_o = ws.partials;
+    sa.partial_lse = ws.partials + slots * D;
+    sa.arrivals = ws.counters;
   }
   split_kv_kernel<Config, T, D><<<dim3(sa.num_splits, p.kv_heads, p.batch), Tile::kThreads, smem, stream>>>(p, sa);
   LLMKB_CHECK_LAUNCH();

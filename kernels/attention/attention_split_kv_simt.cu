@@ -7,13 +7,12 @@
 // first kernel writes the output directly.
 #include <algorithm>
 #include <limits>
-#include <mutex>
 
 #include "kernels/attention/attention_params.cuh"
 #include "kernels/attention/tile_primitives.cuh"
 #include "kernels/common/cuda_check.h"
-#include "kernels/common/device_buffer.h"
 #include "kernels/common/device_math.cuh"
+#include "kernels/common/split_workspace.h"
 #include "kernels/common/variant.h"
 
 namespace llmkb {
@@ -267,18 +266,6 @@ __global__ void split_kv_simt_merge_kernel(AttentionParams p, SplitArgs sa) {
   }
 }
 
-// Scratch for the partial results, grown on demand and kept for the process (used in stream order).
-float* split_workspace(size_t bytes) {
-  static std::mutex mutex;
-  static DeviceBuffer buffer;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (buffer.size() < bytes) {
-    buffer = DeviceBuffer();  // free first: the old and new buffers need not fit together
-    buffer = DeviceBuffer(bytes);
-  }
-  return buffer.as<float>();
-}
-
 int multiprocessor_count() {
   int device = 0, sms = 0;
   LLMKB_CUDA_CHECK(cudaGetDevice(&device));
@@ -325,9 +312,9 @@ void launch_rows(const AttentionProblem& problem, const AttentionParams& p, cuda
   sa.num_splits = choose_splits(problem);
   if (sa.num_splits > 1) {
     const size_t slots = static_cast<size_t>(sa.num_splits) * p.batch * p.q_heads * p.seqlen_q;
-    float* workspace = split_workspace(slots * (D + 1) * sizeof(float));
-    sa.partial_o = workspace;
-    sa.partial_lse = workspace + slots * D;
+    const SplitWorkspace ws = split_workspace(slots * (D + 1), 0);
+    sa.partial_o = ws.partials;
+    sa.partial_lse = ws.partials + slots * D;
   }
   constexpr size_t smem = SplitTile<D, kRowsPerWarp>::kSmemBytes;
   auto kernel = split_kv_simt_kernel<T, D, kRowsPerWarp>;

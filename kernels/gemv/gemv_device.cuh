@@ -14,7 +14,7 @@
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
 #include "kernels/gemv/mul_mat_vec_op.h"
-#include "kernels/gemv/split_k_workspace.h"
+#include "kernels/common/split_workspace.h"
 
 namespace llmkb {
 namespace gemv {
@@ -120,8 +120,8 @@ inline void plan_split_k(Params& p, int64_t batch, int64_t x_element_bytes, int6
   p.splits = static_cast<int>(ceil_div(p.cols, p.k_slice));
   p.x_row_smem_bytes = static_cast<int>(round_up(p.k_slice * x_element_bytes, 128));
   if (p.splits > 1) {
-    const SplitKWorkspace ws =
-        split_k_workspace(static_cast<size_t>(p.splits * batch * p.rows), static_cast<size_t>(row_tiles));
+    const SplitWorkspace ws =
+        split_workspace(static_cast<size_t>(p.splits * batch * p.rows), static_cast<size_t>(row_tiles));
     p.partials = ws.partials;
     p.counters = ws.counters;
   }

@@ -192,8 +192,8 @@ void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_
     params.k_slice = gemv::round_up(gemv::ceil_div(p.cols, splits), kBlockStep);
     params.splits = static_cast<int>(gemv::ceil_div(p.cols, params.k_slice));
     if (params.splits > 1) {
-      const SplitKWorkspace ws =
-          split_k_workspace(static_cast<size_t>(params.splits * B * p.rows), static_cast<size_t>(row_tiles));
+      const SplitWorkspace ws =
+          split_workspace(static_cast<size_t>(params.splits * B * p.rows), static_cast<size_t>(row_tiles));
       params.partials = ws.partials;
       params.counters = ws.counters;
     }

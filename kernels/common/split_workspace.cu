@@ -3,7 +3,7 @@
 
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_buffer.h"
-#include "kernels/gemv/split_k_workspace.h"
+#include "kernels/common/split_workspace.h"
 
 namespace llmkb {
 
@@ -14,7 +14,7 @@ struct DeviceScratch {
 };
 }  // namespace
 
-SplitKWorkspace split_k_workspace(size_t partial_floats, size_t counter_count) {
+SplitWorkspace split_workspace(size_t partial_floats, size_t counter_count) {
   static std::mutex mutex;
   // Deliberately leaked: freeing device memory from a static destructor can run after the CUDA
   // runtime has shut down.

@@ -1,0 +1,21 @@
+// Scratch memory for kernels that split their reduction over several blocks (the split-K GEMVs,
+// split-KV flash-decoding): fp32 partial results and one arrival counter per output tile. One
+// workspace per device, shared by all of them, grown on demand (never during a timed launch: a
+// problem's first launch is its check), never freed before exit. The counters
+// are zero when a launch starts and the last block of each output tile sets its counter back to
+// zero, so launches need no memset. Launches that share a device must run one after another
+// (one stream, as the harness does): concurrent launches would share the counters.
+#pragma once
+#include <cstddef>
+
+namespace llmkb {
+
+struct SplitWorkspace {
+  float* partials = nullptr;     // at least the floats asked for
+  unsigned* counters = nullptr;  // at least the counters asked for, all zero
+};
+
+// For the current device; may synchronise the device when it has to grow.
+SplitWorkspace split_workspace(size_t partial_floats, size_t counter_count);
+
+}  // namespace llmkb
