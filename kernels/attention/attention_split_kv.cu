@@ -17,7 +17,7 @@
 #include <mutex>
 
 #include "kernels/attention/attention_params.cuh"
-#include "kernels/attention/tile_primitives.cuh"
+#include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
 #include "kernels/common/split_workspace.h"
@@ -416,7 +416,7 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
 
 template <class Config, class T, int D>
 __global__ void __launch_bounds__(DecodeTile<Config, D>::kThreads) split_kv_kernel(AttentionParams p, SplitArgs sa) {
-#if LLMKB_ATTN_SM80
+#if LLMKB_SM80
   split_kv_body<Config, T, D>(p, sa);
 #else
   __trap();  // SM80 code in the SM75 build: never launched there (min_sm)

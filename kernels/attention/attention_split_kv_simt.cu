@@ -9,7 +9,7 @@
 #include <limits>
 
 #include "kernels/attention/attention_params.cuh"
-#include "kernels/attention/tile_primitives.cuh"
+#include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
 #include "kernels/common/split_workspace.h"
@@ -58,7 +58,7 @@ __device__ __forceinline__ float warp_max(float v) {
 template <class T, int D, int kRowsPerWarp>
 __global__ void __launch_bounds__(kThreads) split_kv_simt_kernel(AttentionParams p, SplitArgs sa) {
   using Tile = SplitTile<D, kRowsPerWarp>;
-  constexpr bool kAsync = LLMKB_ATTN_SM80 != 0;
+  constexpr bool kAsync = LLMKB_SM80 != 0;
   extern __shared__ __align__(16) unsigned char smem[];
   float* sQ = reinterpret_cast<float*>(smem);
   T* sK = reinterpret_cast<T*>(smem + Tile::kQBytes);

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "kernels/attention/attention_params.cuh"
-#include "kernels/attention/tile_primitives.cuh"
+#include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
 

@@ -16,6 +16,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/variant.h"
 #include "kernels/gemv/gemv_device.cuh"
 
@@ -32,37 +33,6 @@ constexpr int kPieceElements = 8;                              // 16 bytes of f1
 constexpr int kWarpStep = 4 * kPiecesPerRow * kPieceElements;  // 64 elements of k per warp step
 constexpr int kBlockStep = kKWarps * kWarpStep;                // 256
 static_assert(kRowWarps * 16 == gemv::kRowsPerBlock, "the split-K end works on 32-row tiles");
-
-template <class T>
-struct MmaInstruction;
-template <>
-struct MmaInstruction<__half> {
-  __device__ static __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-        "{%0, %1, %2, %3};"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-#else
-    __trap();  // m16n8k16 needs sm_80; launch() refuses older devices
-#endif
-  }
-};
-template <>
-struct MmaInstruction<__nv_bfloat16> {
-  __device__ static __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-        "{%0, %1, %2, %3};"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-#else
-    __trap();  // m16n8k16 needs sm_80; launch() refuses older devices
-#endif
-  }
-};
 
 // One warp step's operands in registers: rows g and g + 8, and activation row g.
 struct StepOperands {
@@ -94,9 +64,9 @@ __device__ __forceinline__ void mma_step(float (&c)[4], const StepOperands& s) {
 #pragma unroll
   for (int u = 0; u < kPiecesPerRow; ++u) {
     const uint32_t first[4] = {s.w_lo[u].x, s.w_hi[u].x, s.w_lo[u].y, s.w_hi[u].y};
-    MmaInstruction<T>::run(c, first, s.x[u].x, s.x[u].y);
+    MmaM16N8K16<T>::run(c, first, s.x[u].x, s.x[u].y);
     const uint32_t second[4] = {s.w_lo[u].z, s.w_hi[u].z, s.w_lo[u].w, s.w_hi[u].w};
-    MmaInstruction<T>::run(c, second, s.x[u].z, s.x[u].w);
+    MmaM16N8K16<T>::run(c, second, s.x[u].z, s.x[u].w);
   }
 }
 

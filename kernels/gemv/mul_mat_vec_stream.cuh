@@ -18,7 +18,7 @@
 //   kStages         ring depth per warp; kStages - 1 stages of W in flight per warp
 //   kStepsPerStage  256-weight steps per row per stage (bytes per cp.async group)
 #pragma once
-#include "kernels/attention/tile_primitives.cuh"
+#include "kernels/common/tile_primitives.cuh"
 #include "kernels/gemv/gemv_device.cuh"
 #include "kernels/gemv/mul_mat_vec_quant.cuh"
 
@@ -90,7 +90,7 @@ struct StreamRing {
 template <class Format, class TX, int B, int kStages, int kStepsPerStage>
 __global__ void __launch_bounds__(kThreads) mul_mat_vec_stream_kernel(const Params p) {
   using Ring = StreamRing<Format, kStages, kStepsPerStage>;
-  constexpr bool kAsync = LLMKB_ATTN_SM80 != 0;
+  constexpr bool kAsync = LLMKB_SM80 != 0;
   extern __shared__ __align__(16) char smem[];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int r = lane / kStreamLanesPerRow, j = lane % kStreamLanesPerRow;

@@ -1,5 +1,6 @@
-// Warp-level building blocks of the tiled attention kernels: 16-byte global->shared copies
-// (cp.async where the architecture has it), ldmatrix, mma.sync, and 16-bit packing.
+// Warp-level building blocks of the tiled tensor-core kernels (attention, mul_mat_vec): 16-byte
+// global->shared copies (cp.async where the architecture has it), ldmatrix, mma.sync, and 16-bit
+// packing.
 //
 // Fragment layouts (PTX ISA, "Matrix fragments for mma.m16n8k16" and "m16n8k8"); lane = 4*g + t:
 //   A 16x16 (row-major): a0 = (row g,   k 2t..2t+1)   a1 = (row g+8, k 2t..2t+1)
@@ -21,9 +22,9 @@ namespace llmkb {
 
 // True in device code compiled for an architecture with cp.async and bf16 mma (SM80+).
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-#define LLMKB_ATTN_SM80 1
+#define LLMKB_SM80 1
 #else
-#define LLMKB_ATTN_SM80 0
+#define LLMKB_SM80 0
 #endif
 
 __device__ __forceinline__ uint32_t shared_address(const void* p) {
@@ -35,7 +36,7 @@ __device__ __forceinline__ uint32_t shared_address(const void* p) {
 template <bool kAsync>
 __device__ __forceinline__ void copy16(void* dst_shared, const void* src_global, bool valid) {
   if constexpr (kAsync) {
-#if LLMKB_ATTN_SM80
+#if LLMKB_SM80
     const int src_bytes = valid ? 16 : 0;
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(dst_shared)), "l"(src_global),
                  "r"(src_bytes));
@@ -50,7 +51,7 @@ __device__ __forceinline__ void copy16(void* dst_shared, const void* src_global,
 
 template <bool kAsync>
 __device__ __forceinline__ void cp_async_commit() {
-#if LLMKB_ATTN_SM80
+#if LLMKB_SM80
   if constexpr (kAsync) asm volatile("cp.async.commit_group;\n" ::);
 #endif
 }
@@ -59,7 +60,7 @@ __device__ __forceinline__ void cp_async_commit() {
 // follow with __syncthreads before reading what other threads copied).
 template <bool kAsync, int kPending>
 __device__ __forceinline__ void cp_async_wait() {
-#if LLMKB_ATTN_SM80
+#if LLMKB_SM80
   if constexpr (kAsync) asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
 #endif
 }
@@ -81,7 +82,7 @@ template <class T>
 struct MmaM16N8K16 {
   static constexpr int kMinSm = 80;
   __device__ __forceinline__ static void run(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-#if LLMKB_ATTN_SM80
+#if LLMKB_SM80
     if constexpr (std::is_same_v<T, __half>) {
       asm volatile(
           "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
