@@ -39,7 +39,7 @@ def cublas_for(label, v):
 
 
 print(f"read ceiling {read_gbps:.0f} GB/s (calibrated in the run)")
-print(f"{'shape':52s} {'variant':10s} {'median_us':>10s} {'%W read':>8s} {'%all':>6s} {'cublas/x':>9s}")
+print(f"{'shape':52s} {'variant':12s} {'median_us':>10s} {'%W read':>8s} {'%all':>6s} {'cublas/x':>9s}")
 for label in sorted(by):
     v = by[label]
     fastest = min(v.values(), key=lambda c: c["median_us"])
@@ -48,7 +48,7 @@ for label in sorted(by):
         c = v[name]
         ratio = f"x{ref['median_us'] / c['median_us']:.2f}" if ref else ""
         mark = "*" if c is fastest else " "
-        print(f"{label:52s} {name:10s} {c['median_us']:10.2f} {weight_pct(c):7.1f}% {c['pct_of_ceiling']:5.1f}% "
+        print(f"{label:52s} {name:12s} {c['median_us']:10.2f} {weight_pct(c):7.1f}% {c['pct_of_ceiling']:5.1f}% "
               f"{ratio:>9s} {mark}")
     print()
 

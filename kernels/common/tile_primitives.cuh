@@ -100,6 +100,26 @@ struct MmaM16N8K16 {
     __trap();
 #endif
   }
+  // d = A(16x16) * B(16x8), the accumulator input zero (nothing to clear first).
+  __device__ __forceinline__ static void product(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+#if LLMKB_SM80
+    if constexpr (std::is_same_v<T, __half>) {
+      asm volatile(
+          "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+          "{%10, %10, %10, %10};\n"
+          : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
+          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1), "f"(0.f));
+    } else {
+      asm volatile(
+          "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+          "{%10, %10, %10, %10};\n"
+          : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
+          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1), "f"(0.f));
+    }
+#else
+    __trap();
+#endif
+  }
 };
 
 // The same product as two m16n8k8 (what Turing's tensor cores have; fp16 only).

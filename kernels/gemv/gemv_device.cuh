@@ -1,4 +1,5 @@
-// What the mul_mat_vec kernels share: the block shape (8 warps x 4 rows), the split-K plan, the
+// What the mul_mat_vec kernels share: the block shape (8 warps x 4 rows; kernels with other row
+// tiles pass their rows per block to the split-K plan, the grid and its end), the split-K plan, the
 // activation slice staged in shared memory (swizzled so that lanes reading 16-byte pieces 64 or
 // 128 bytes apart hit different banks), streaming 16-byte weight loads, and the end of a block:
 // write y, or write partial sums and let the last block of a row tile add them in split order.
@@ -61,6 +62,15 @@ inline int current_sm_count() {
   return sms;
 }
 
+// 10 * major + minor of the current device (the tensor-core kernels refuse to launch below 80).
+inline int device_compute_capability() {
+  int device = 0, major = 0, minor = 0;
+  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
+  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+  return 10 * major + minor;
+}
+
 inline int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
@@ -107,10 +117,12 @@ inline int64_t choose_splits(int64_t row_tiles, int64_t min_splits, int64_t max_
 }
 
 // Splits K so that the grid fills whole waves of `resident_per_sm` blocks per SM (choose_splits),
-// each slice at least `min_slice_steps` steps long and its activations within `max_slice_bytes`.
+// each slice at least `min_slice_steps` steps long and its activations within `max_slice_bytes`;
+// a block covers `rows_per_block` rows.
 inline void plan_split_k(Params& p, int64_t batch, int64_t x_element_bytes, int64_t step, int64_t min_slice_steps,
-                         int resident_per_sm, int64_t max_slice_bytes = kActivationSliceBytes) {
-  const int64_t row_tiles = ceil_div(p.rows, kRowsPerBlock);
+                         int resident_per_sm, int64_t max_slice_bytes = kActivationSliceBytes,
+                         int64_t rows_per_block = kRowsPerBlock) {
+  const int64_t row_tiles = ceil_div(p.rows, rows_per_block);
   const int64_t resident_blocks = static_cast<int64_t>(resident_per_sm) * current_sm_count();
   const int64_t max_slice = std::max(step, max_slice_bytes / (batch * x_element_bytes) / step * step);
   const int64_t min_splits = ceil_div(p.cols, max_slice);
@@ -131,8 +143,8 @@ inline size_t x_smem_bytes(const Params& p, int64_t batch) {
   return static_cast<size_t>(batch * p.x_row_smem_bytes);
 }
 
-inline dim3 grid_of(const Params& p) {
-  return dim3(static_cast<unsigned>(ceil_div(p.rows, kRowsPerBlock)), static_cast<unsigned>(p.splits));
+inline dim3 grid_of(const Params& p, int64_t rows_per_block = kRowsPerBlock) {
+  return dim3(static_cast<unsigned>(ceil_div(p.rows, rows_per_block)), static_cast<unsigned>(p.splits));
 }
 
 // Calls f(std::integral_constant<int, B>{}) with B == batch (1..8).
@@ -260,9 +272,9 @@ __device__ __forceinline__ void store_warp_rows(const Params& p, int64_t row0, i
   }
 }
 
-// With several splits: the block that arrives last at its row tile adds the partial sums in split
-// order (deterministic), writes y and resets the tile's counter for the next launch.
-template <int B>
+// With several splits: the block that arrives last at its row tile (kTileRows rows) adds the
+// partial sums in split order (deterministic), writes y and resets the tile's counter for the next launch.
+template <int B, int kTileRows = kRowsPerBlock>
 __device__ __forceinline__ void finish_split_k(const Params& p) {
   if (p.splits == 1) return;
   __shared__ bool is_last;
@@ -273,9 +285,9 @@ __device__ __forceinline__ void finish_split_k(const Params& p) {
   __syncthreads();
   if (!is_last) return;
   __threadfence();
-  for (int i = threadIdx.x; i < kRowsPerBlock * B; i += blockDim.x) {
-    const int r = i % kRowsPerBlock, b = i / kRowsPerBlock;
-    const int64_t row = tile * kRowsPerBlock + r;
+  for (int i = threadIdx.x; i < kTileRows * B; i += blockDim.x) {
+    const int r = i % kTileRows, b = i / kTileRows;
+    const int64_t row = tile * kTileRows + r;
     if (row >= p.rows) continue;
     float sum = 0.f;
     for (int s = 0; s < p.splits; ++s) sum += __ldcg(p.partials + (static_cast<int64_t>(s) * B + b) * p.rows + row);

@@ -139,14 +139,6 @@ Support supports(const MulMatVecProblem& p) {
   return Support::yes();
 }
 
-int device_compute_capability() {
-  int device = 0, major = 0, minor = 0;
-  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
-  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
-  return 10 * major + minor;
-}
-
 template <class T>
 void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   gemv::dispatch_batch(p.batch, [&](auto batch) {
@@ -176,7 +168,7 @@ void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stre
   const Support s = supports(p);
   if (!s.ok) throw std::invalid_argument("mul_mat_vec/mma: " + s.reason);
   if (!aligned16(a.w) || !aligned16(a.x)) throw std::invalid_argument("mul_mat_vec/mma: w or x not 16-byte aligned");
-  static const int cc = device_compute_capability();
+  static const int cc = gemv::device_compute_capability();
   if (cc < 80) throw std::invalid_argument("mul_mat_vec/mma: needs sm_80 or newer (mma.sync m16n8k16)");
   if (p.weight == WeightFormat::f16) {
     launch_typed<__half>(p, a, stream);

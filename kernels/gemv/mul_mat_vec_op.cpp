@@ -1,6 +1,7 @@
 #include "kernels/gemv/mul_mat_vec_op.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -43,6 +44,7 @@ Rng chunk_rng(uint64_t base, int64_t chunk) {
 }
 
 constexpr int64_t kZeroBlockPeriod = 61;  // every 61st quantised block is all zero (scale 0)
+constexpr int64_t kZeroActivationBlockPeriod = 41;  // every 41st block of 32 activations is zero
 
 }  // namespace
 
@@ -178,7 +180,18 @@ void MulMatVecOp::fill_inputs(const Problem& p, std::vector<HostTensor>& t, Rng&
       for (size_t i = begin; i < end; ++i) w.set(i, r.uniform(-1.0, 1.0));
     });
   }
-  t[kX].fill_uniform(rng, -1.0, 3.0);
+  HostTensor& x = t[kX];
+  x.fill_uniform(rng, -1.0, 3.0);
+  for (int64_t b = 0; b < p.batch; ++b) {
+    for (int64_t k = 0; k < p.cols; ++k) {
+      const int64_t block = k / kQuantBlockWeights;
+      const double factor = block % kZeroActivationBlockPeriod == kZeroActivationBlockPeriod - 1
+                                ? 0.0
+                                : std::ldexp(1.0, -static_cast<int>((block + 2 * b) % 3));
+      const size_t i = static_cast<size_t>(b * p.cols + k);
+      if (factor != 1.0) x.set(i, x.get(i) * factor);
+    }
+  }
 }
 
 void decode_weight_row(const MulMatVecProblem& p, const HostTensor& w, int64_t row, double* out) {

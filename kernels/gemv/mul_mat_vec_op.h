@@ -57,7 +57,10 @@ struct MulMatVecOp {
   static constexpr const char* kName = "mul_mat_vec";
 
   // Inputs: weights uniform in [-1, 1) (quantised from that; every 61st block all zero, so scale 0
-  // occurs), activations uniform in [-1, 3). These bounds feed the tolerance.
+  // occurs), activations uniform in [-1, 3), each 32-element block of a row then scaled by 1, 1/2
+  // or 1/4 (by position) and every 41st block zero, so blocks differ in magnitude (kernels that
+  // scale x per block, as the *_mma quantised ones do, are seen to index their scales right).
+  // These bounds feed the tolerance.
   static constexpr double kWeightBound = 1.001;  // |w|, with the fp16 rounding of Q4_0's scale
   static constexpr double kActivationBound = 3.0;
   // Allowed error per unit of the largest possible sum of |w| |x| (cols * kWeightBound * kActivationBound).
