@@ -62,6 +62,14 @@ inline int current_sm_count() {
   return sms;
 }
 
+// The most shared memory one block of the current device may opt in to.
+inline int max_shared_bytes_per_block() {
+  int device = 0, bytes = 0;
+  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
+  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  return bytes;
+}
+
 // 10 * major + minor of the current device (the tensor-core kernels refuse to launch below 80).
 inline int device_compute_capability() {
   int device = 0, major = 0, minor = 0;

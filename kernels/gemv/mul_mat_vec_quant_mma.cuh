@@ -413,7 +413,8 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks) mul_mat_vec_qu
 }
 
 template <WeightFormat F, class TX, class Cfg>
-void launch_quant_mma_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+void launch_quant_mma_typed(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a,
+                            cudaStream_t stream) {
   using Ring = QuantMmaRing<F, Cfg>;
   Params params = make_params(p, a, weight_row_bytes(p.weight, p.cols));
   dispatch_batch(p.batch, [&](auto batch) {
@@ -426,6 +427,11 @@ void launch_quant_mma_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, c
     constexpr int64_t kMaxSlice =
         std::max<int64_t>(Cfg::kStageK, Cfg::kXSliceBytes / kXBytesPerK / Cfg::kStageK * Cfg::kStageK);
     constexpr size_t kMaxSmem = Ring::kBytes + X::bytes(kMaxSlice);
+    static const int smem_limit = max_shared_bytes_per_block();  // e.g. 99 KB on sm_86/89, 227 KB on sm_90
+    if (kMaxSmem > static_cast<size_t>(smem_limit)) {
+      throw std::invalid_argument(std::string(name) + ": needs " + std::to_string(kMaxSmem) +
+                                  " bytes of shared memory per block, the device allows " + std::to_string(smem_limit));
+    }
     static const bool configured = [&] {  // once per kernel (the benchmark uses one device)
       LLMKB_CUDA_CHECK(cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel),
                                             cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kMaxSmem)));
@@ -450,9 +456,9 @@ void launch_quant_mma(const char* name, const MulMatVecProblem& p, const MulMatV
   static const int cc = device_compute_capability();
   if (cc < 80) throw std::invalid_argument(std::string(name) + ": needs sm_80 or newer (mma.sync m16n8k16, cp.async)");
   if (p.activation == DType::f32) {
-    launch_quant_mma_typed<F, float, Cfg>(p, a, stream);
+    launch_quant_mma_typed<F, float, Cfg>(name, p, a, stream);
   } else {
-    launch_quant_mma_typed<F, __half, Cfg>(p, a, stream);
+    launch_quant_mma_typed<F, __half, Cfg>(name, p, a, stream);
   }
 }
 
