@@ -13,14 +13,35 @@
 // H200 from three candidates (scripts/decode_sweep.sh): 128-key tiles over 8 warps beat 64-key
 // tiles over 4 warps, with 3 to 6 stages, at batch 1 / KV 32768 (42.7 against 44.2-48.0 us) and
 // batch 64 / KV 4096 (263 against 266-268 us).
+//
+// Tuning candidates for batch 1 / KV 32768 (temporary: measured against attention/split_kv by
+// scripts/decode_sweep.sh, then pruned), two more configuration switches:
+// - lean (split_kv_c1..c4): the tile math without work the decode rows do not need: Q's mma
+//   fragments stay in registers (D <= 128) instead of 8 ldmatrix per tile; when the GQA group has at
+//   most 8 rows, rows 8..15 of the m16 tile are padding and skip the softmax; the running max
+//   rescales O only when it grows by more than 2^8 (probabilities up to 256 are as exact in fp16 /
+//   bf16 as those under 1, and the final normalisation uses the same base); the warps' merge stores
+//   only real rows; the split merge reads each split's partial and log-sum-exp in one pass, merged
+//   online (one L2 round trip and no barrier instead of two).
+// - KvLoader::tma (split_kv_c2..c4, SM90): a copy warp streams K and V with the tensor copy engine:
+//   per stage, D / 64 boxes of 64 dims x kKeys keys for K and for V (128-byte rows, 128-byte
+//   swizzle: ldmatrix stays free of bank conflicts without padding), completing on the stage's
+//   "full" mbarrier; each compute warp waits on that barrier, computes, and arrives on the stage's
+//   "empty" barrier, which the copy warp waits on before refilling it. No per-tile __syncthreads and
+//   no per-thread copy instructions; the stages can be deep without costing registers.
+#include <cuda.h>  // CUtensorMap; cuTensorMapEncodeTiled is reached through the runtime's driver entry point
+#include <cudaTypedefs.h>
+
 #include <algorithm>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 
 #include "kernels/attention/attention_params.cuh"
-#include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
 #include "kernels/common/split_workspace.h"
+#include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/variant.h"
 
 namespace llmkb {
@@ -30,38 +51,82 @@ constexpr int kRows = 16;      // query rows per block: one m16 tile
 constexpr int kWarpKeys = 16;  // keys per warp per tile
 constexpr int kMaxSplits = AttentionOp::kMaxSplits;
 
-// Warps per block and pipeline stages, per head dim: (W64, S64) for D 64, and so on.
-template <int W64, int S64, int W128, int S128, int W256, int S256>
+// How K and V tiles reach shared memory: 16-byte cp.async by every thread (SM80+), or boxes from the
+// tensor copy engine issued by one copy warp (SM90).
+enum class KvLoader { cp_async, tma };
+
+// Warps per block and pipeline stages, per head dim: (W64, S64) for D 64, and so on; the K/V loader;
+// lean tile math (see the top of the file).
+template <int W64, int S64, int W128, int S128, int W256, int S256, KvLoader kLoader = KvLoader::cp_async,
+          bool kLean = false>
 struct DecodeConfig {
   static constexpr int warps(int d) { return d == 64 ? W64 : (d == 128 ? W128 : W256); }
   static constexpr int stages(int d) { return d == 64 ? S64 : (d == 128 ? S128 : S256); }
+  static constexpr KvLoader loader = kLoader;
+  static constexpr bool lean = kLean;
 };
 
 // 128-key tiles over 8 warps, 3 stages at D 64 and 128 (D 128: 208 KB, one block per SM, 2 tiles =
 // 128 KB in flight while one is computed); D 256 keeps 64-key tiles over 4 warps, 2 stages (a
 // 128-key D 256 stage pair would not fit twice).
 using SplitKvConfig = DecodeConfig<8, 3, 8, 3, 4, 2>;
+// Candidates. c1: split_kv's stream with the lean tile math.
+using LeanConfig = DecodeConfig<8, 3, 8, 3, 4, 2, KvLoader::cp_async, true>;
+// c2: tensor copies, 128-key stages over 8 compute warps; D 128: 3 stages of 64 KB (197 KB with Q);
+// D 64: 4 stages of 32 KB; D 256: 64-key stages over 4 warps, 3 of 64 KB. One block per SM.
+using TmaConfig = DecodeConfig<8, 4, 8, 3, 4, 3, KvLoader::tma, true>;
+// c3: 64-key stages over 4 compute warps, twice as many: D 128 6 x 32 KB (the same bytes as c2,
+// refilled in half-size steps, so more of them are in flight on average); D 64 6 x 16 KB.
+using TmaFineConfig = DecodeConfig<4, 6, 4, 6, 4, 3, KvLoader::tma, true>;
+// c4: 64-key stages over 4 compute warps, 3 stages: D 128 96 KB, two blocks per SM, so the splits
+// double (choose_splits fills 2 x SMs) and one block's pipeline fill and tail overlap the other's stream.
+using TmaPairConfig = DecodeConfig<4, 3, 4, 3, 4, 2, KvLoader::tma, true>;
 
 // Shared memory: Q tile, then kStages K/V tile pairs; the same bytes hold the warps' partial outputs
-// for the block's final merge, and the split weights for the split merge.
+// for the block's final merge, and the split weights for the split merge. TMA: the K/V stages come
+// first, on a 1024-byte boundary (where the 128-byte swizzle pattern starts), then Q.
 template <class Config, int D>
 struct DecodeTile {
-  static constexpr int kWarps = Config::warps(D);
-  static constexpr int kThreads = kWarps * 32;
-  static constexpr int kKeys = kWarps * kWarpKeys;  // keys per tile
+  static constexpr bool kTma = Config::loader == KvLoader::tma;
+  static constexpr int kWarps = Config::warps(D);  // compute warps: 16 keys of each tile apiece
+  static constexpr int kComputeThreads = kWarps * 32;
+  static constexpr int kThreads = kComputeThreads + (kTma ? 32 : 0);  // TMA: plus the copy warp
+  static constexpr int kKeys = kWarps * kWarpKeys;                    // keys per tile
   static constexpr int kStages = Config::stages(D);
   static constexpr int kStride = D + 8;  // padded rows: ldmatrix and cp.async rows hit 8 bank groups
   static constexpr int kQElems = kRows * kStride;
-  static constexpr int kKVElems = kKeys * kStride;  // one K (or V) tile
+  static constexpr int kKVElems = kKeys * (kTma ? D : kStride);  // one K (or V) tile
   static constexpr size_t kPipeBytes = 2 * sizeof(uint16_t) * kStages * kKVElems;
   static constexpr size_t kMergeBytes = sizeof(float) * kWarps * kRows * (D + 2);
-  static constexpr size_t kSplitMergeBytes = sizeof(float) * kMaxSplits * kRows + sizeof(float4) * kThreads;
-  static constexpr size_t kSmemBytes =
-      sizeof(uint16_t) * kQElems + std::max(kPipeBytes, std::max(kMergeBytes, kSplitMergeBytes));
+  static constexpr size_t kSplitMergeBytes =
+      Config::lean ? sizeof(float) * 6 * kThreads : sizeof(float) * kMaxSplits * kRows + sizeof(float4) * kThreads;
+  static constexpr size_t kAreaBytes = std::max(kPipeBytes, std::max(kMergeBytes, kSplitMergeBytes));
+  static constexpr size_t kAlignSlack = kTma ? 1024 : 0;
+  static constexpr size_t kSmemBytes = kAlignSlack + sizeof(uint16_t) * kQElems + kAreaBytes;
+
+  // Element offset of (key, 16-byte chunk of dims) in a K or V tile. cp.async: padded rows. TMA: D / 64
+  // boxes of kKeys 128-byte rows, chunk c of row r stored at chunk c ^ (r % 8) (the 128-byte swizzle).
+  __device__ __forceinline__ static int kv_elem(int key, int chunk) {
+    if constexpr (kTma) {
+      return (chunk / 8) * (kKeys * 64) + key * 64 + ((chunk % 8) ^ (key % 8)) * 8;
+    } else {
+      return key * kStride + chunk * 8;
+    }
+  }
+
   static_assert(kStages >= 2, "the pipeline needs a tile in flight while one is computed");
   static_assert(kSmemBytes <= 227 * 1024, "over the SM90 shared memory per block");
-  static_assert(kKeys * D / 8 % kThreads == 0, "tile copies divide evenly over the threads");
-  static_assert(kThreads % 32 == 0 && (kThreads & (kThreads - 1)) == 0, "a power-of-two block");
+  static_assert(kTma || kKeys * D / 8 % kComputeThreads == 0, "tile copies divide evenly over the threads");
+  static_assert(!kTma || (D % 64 == 0 && kKeys <= 256 && kKeys * 128 % 1024 == 0),
+                "TMA boxes: 64 dims, at most 256 keys, boxes on 1024-byte boundaries");
+  // The split merge's thread groups (powers of two up to kThreads / 32) divide the block.
+  static_assert(kThreads % 32 == 0 && kThreads <= 32 * 32, "whole warps, at most 32");
+};
+
+// K and V as tensor maps for the tensor copy engine (TMA candidates; zero otherwise).
+struct KvMaps {
+  CUtensorMap k;
+  CUtensorMap v;
 };
 
 struct SplitArgs {
@@ -71,19 +136,11 @@ struct SplitArgs {
   unsigned* arrivals = nullptr;  // [batch][kv_heads]: splits finished; 0 between launches
 };
 
-// Split merge, fused: the last block of a (KV head, sequence) to finish (counted with an atomic
-// after a fence, as CUDA's threadFenceReduction sample does) merges every split's partials from L2:
-// O = sum_s w_s O_s with w_s = 2^(lse_s - M) / sum_s 2^(lse_s - M). No second kernel launch. The
-// merge is the kernel's tail (every split finishes at about the same time), so it is kept short: a
-// warp per row computes the weights with its lanes over the splits (two shuffle reductions, no
-// serial loop over splits), and the weighted sum has 16 loads in flight per thread, with the splits
-// also spread over thread groups when there are fewer (row, 4 dims) items than threads.
-template <class Config, class T, int D>
-__device__ __forceinline__ void merge_splits_if_last(const AttentionParams& p, const SplitArgs& sa,
-                                                     const SequenceView& s, int rows, int kv_head, int b) {
-  using Tile = DecodeTile<Config, D>;
-  constexpr int kThreads = Tile::kThreads;
-  constexpr float kLn2 = 0.69314718055994531f;
+// Whether this block is the last split of its (KV head, sequence) to finish, counted with an atomic
+// after a fence as CUDA's threadFenceReduction sample does; the last one resets the counter for the
+// next launch and fences again, so the other splits' partials are visible to it. Block-uniform.
+[[maybe_unused]] __device__ __forceinline__ bool last_split_to_finish(const AttentionParams& p, const SplitArgs& sa,
+                                                                      int kv_head, int b) {
   __shared__ int is_last;
   __threadfence();  // this thread's partials are visible device-wide before the block is counted
   __syncthreads();
@@ -93,11 +150,27 @@ __device__ __forceinline__ void merge_splits_if_last(const AttentionParams& p, c
     if (is_last) *arrivals = 0;  // ready for the next launch
   }
   __syncthreads();
-  if (!is_last) return;
+  if (!is_last) return false;
   __threadfence();
+  return true;
+}
 
-  extern __shared__ __align__(128) unsigned char decode_smem[];
-  float* sWeight = reinterpret_cast<float*>(decode_smem);  // [split][row]; Q and the merge area are done with
+// Split merge, fused: the last block of a (KV head, sequence) to finish merges every split's partials from L2:
+// O = sum_s w_s O_s with w_s = 2^(lse_s - M) / sum_s 2^(lse_s - M). No second kernel launch. The
+// merge is the kernel's tail (every split finishes at about the same time), so it is kept short: a
+// warp per row computes the weights with its lanes over the splits (two shuffle reductions, no
+// serial loop over splits), and the weighted sum has 16 loads in flight per thread, with the splits
+// also spread over thread groups when there are fewer (row, 4 dims) items than threads.
+template <class Config, class T, int D>
+__device__ __forceinline__ void merge_splits_if_last(const AttentionParams& p, const SplitArgs& sa,
+                                                     const SequenceView& s, int rows, int kv_head, int b,
+                                                     float* scratch) {
+  using Tile = DecodeTile<Config, D>;
+  constexpr int kThreads = Tile::kThreads;
+  constexpr float kLn2 = 0.69314718055994531f;
+  if (!last_split_to_finish(p, sa, kv_head, b)) return;
+
+  float* sWeight = scratch;  // [split][row]; the merge area is done with
   float4* sPartial = reinterpret_cast<float4*>(sWeight + kMaxSplits * kRows);  // [thread]
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int64_t split_stride = static_cast<int64_t>(p.batch) * p.q_heads * p.seqlen_q;
@@ -188,17 +261,127 @@ __device__ __forceinline__ void merge_splits_if_last(const AttentionParams& p, c
   }
 }
 
+// Split merge, one pass (lean candidates): after the same arrival count, each thread loads its
+// (row, 4 dims) item's partial and log2-sum-exp of kBatch splits at once and merges them online
+// (running max m, l = sum 2^(lse_s - m), o = sum 2^(lse_s - m) O_s), so the merge waits for one L2
+// round trip, not two (weights, then the weighted sum), with no barrier between. With fewer items
+// than threads, `groups` thread groups take every groups-th split and group 0 merges their states
+// through shared memory.
+[[maybe_unused]] __device__ __forceinline__ void merge_state(float& m, float& l, float4& o, float m2, float l2,
+                                                             const float4& o2) {
+  const float mx = fmaxf(m, m2);
+  if (mx == -INFINITY) return;                                  // both empty (no visible key)
+  const float c1 = fast_exp2(m - mx), c2 = fast_exp2(m2 - mx);  // 2^-inf = 0
+  l = l * c1 + l2 * c2;
+  o.x = o.x * c1 + o2.x * c2;
+  o.y = o.y * c1 + o2.y * c2;
+  o.z = o.z * c1 + o2.z * c2;
+  o.w = o.w * c1 + o2.w * c2;
+  m = mx;
+}
+
 template <class Config, class T, int D>
-__device__ __forceinline__ void split_kv_body(const AttentionParams& p, const SplitArgs& sa) {
+__device__ __forceinline__ void merge_splits_online(const AttentionParams& p, const SplitArgs& sa,
+                                                    const SequenceView& s, int rows, int kv_head, int b,
+                                                    float* scratch) {
+  constexpr int kThreads = DecodeTile<Config, D>::kThreads;
+  constexpr int kBatch = 16;  // splits per thread whose loads are in flight together
+  constexpr float kLn2 = 0.69314718055994531f;
+  if (!last_split_to_finish(p, sa, kv_head, b)) return;
+
+  float* sState = scratch;  // [6][thread]: m, l, o.x .. o.w
+  const int64_t split_stride = static_cast<int64_t>(p.batch) * p.q_heads * p.seqlen_q;
+  const int items = rows * (D / 4);
+  int groups = 1;
+  while (groups * 2 * items <= kThreads && groups * 2 <= sa.num_splits) groups *= 2;
+  const int group_threads = kThreads / groups;
+  const int group = threadIdx.x / group_threads, local = threadIdx.x % group_threads;
+  // Block-uniform trip count (barriers inside).
+  for (int item0 = 0; item0 < items; item0 += group_threads) {
+    const int item = item0 + local;
+    const bool active = item < items;
+    const int r = active ? item / (D / 4) : 0, col = active ? (item % (D / 4)) * 4 : 0;
+    const int head_in_group = r / s.len_q, i = r % s.len_q;
+    const int64_t slot = (static_cast<int64_t>(b) * p.q_heads + kv_head * p.group + head_in_group) * p.seqlen_q + i;
+    float m = -INFINITY, l = 0.f;
+    float4 o = make_float4(0.f, 0.f, 0.f, 0.f);
+    if (active) {
+      for (int sp0 = group; sp0 < sa.num_splits; sp0 += kBatch * groups) {
+        float lse[kBatch];
+        float4 x[kBatch];
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) {
+          const int sp = sp0 + j * groups;
+          lse[j] = -INFINITY;
+          x[j] = make_float4(0.f, 0.f, 0.f, 0.f);
+          if (sp < sa.num_splits) {
+            const int64_t at = slot + sp * split_stride;
+            lse[j] = __ldcg(sa.partial_lse + at);
+            x[j] = __ldcg(reinterpret_cast<const float4*>(sa.partial_o + at * D + col));
+          }
+        }
+#pragma unroll
+        for (int j = 0; j < kBatch; ++j) merge_state(m, l, o, lse[j], 1.f, x[j]);  // O_s is normalised
+      }
+    }
+    if (groups > 1) {
+      sState[0 * kThreads + threadIdx.x] = m;
+      sState[1 * kThreads + threadIdx.x] = l;
+      sState[2 * kThreads + threadIdx.x] = o.x;
+      sState[3 * kThreads + threadIdx.x] = o.y;
+      sState[4 * kThreads + threadIdx.x] = o.z;
+      sState[5 * kThreads + threadIdx.x] = o.w;
+      __syncthreads();
+      if (group == 0) {
+        for (int gr = 1; gr < groups; ++gr) {
+          const int at = gr * group_threads + local;
+          merge_state(m, l, o, sState[at], sState[kThreads + at],
+                      make_float4(sState[2 * kThreads + at], sState[3 * kThreads + at], sState[4 * kThreads + at],
+                                  sState[5 * kThreads + at]));
+        }
+      }
+      __syncthreads();
+    }
+    if (active && group == 0) {
+      const float inv = l > 0.f ? 1.f / l : 0.f;  // no visible key: 0
+      Vec<T, 4> packed;
+      packed.v[0] = from_float<T>(o.x * inv);
+      packed.v[1] = from_float<T>(o.y * inv);
+      packed.v[2] = from_float<T>(o.z * inv);
+      packed.v[3] = from_float<T>(o.w * inv);
+      T* out = static_cast<T*>(p.o) + s.q_offset + head_in_group * s.q_head_stride + i * s.q_row_stride + col;
+      *reinterpret_cast<Vec<T, 4>*>(out) = packed;
+      if (p.lse && col == 0) {
+        p.lse[s.lse_offset + head_in_group * s.lse_head_stride + i] = l > 0.f ? (m + log2f(l)) * kLn2 : -INFINITY;
+      }
+    }
+  }
+}
+
+template <class Config, class T, int D>
+__device__ __forceinline__ void split_kv_body(const AttentionParams& p, const SplitArgs& sa, const KvMaps& maps) {
   using Tile = DecodeTile<Config, D>;
-  constexpr int kWarps = Tile::kWarps, kThreads = Tile::kThreads, kKeys = Tile::kKeys;
+  constexpr int kWarps = Tile::kWarps, kThreads = Tile::kThreads, kKeys = Tile::kKeys, kStages = Tile::kStages;
+  constexpr bool kTma = Tile::kTma, kLean = Config::lean;
+  constexpr bool kQInRegisters = kLean && D <= 128;  // D 256 would need 64 more registers
+  // Lean: O is rescaled only when a row's running max grows by more than this (log2 units), so
+  // probabilities reach at most 2^8 before rounding to the 16-bit type.
+  constexpr float kRescaleSlack = 8.f;
   using Mma = MmaM16N8K16<T>;
   constexpr float kLn2 = 0.69314718055994531f;
   constexpr int kStride = Tile::kStride;
   extern __shared__ __align__(128) unsigned char decode_smem[];
-  T* sQ = reinterpret_cast<T*>(decode_smem);
-  T* sK = sQ + Tile::kQElems;
-  T* sV = sK + Tile::kStages * Tile::kKVElems;
+  T* sQ;
+  T* sK;
+  if constexpr (kTma) {
+    const uint32_t misaligned = shared_address(decode_smem) % 1024;
+    sK = reinterpret_cast<T*>(decode_smem + (misaligned ? 1024 - misaligned : 0));
+    sQ = reinterpret_cast<T*>(reinterpret_cast<unsigned char*>(sK) + Tile::kAreaBytes);
+  } else {
+    sQ = reinterpret_cast<T*>(decode_smem);
+    sK = sQ + Tile::kQElems;
+  }
+  T* sV = sK + kStages * Tile::kKVElems;
 
   const int split = blockIdx.x, kv_head = blockIdx.y, b = blockIdx.z;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -206,6 +389,7 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
   const SequenceView s = sequence_view(p, b, kv_head * p.group, kv_head);
   const int rows = p.group * s.len_q;  // row r: query head kv_head * group + r / len_q, query r % len_q
   if (rows == 0) return;               // the whole block leaves together
+  const bool upper = rows > 8;         // rows 8..15 of the m16 tile hold real queries
 
   // This split's key tiles: whole tiles, so only the sequence's last tile is partial.
   const int tiles = (s.len_kv + kKeys - 1) / kKeys;
@@ -225,8 +409,8 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
     T* v_stage = sV + stage * Tile::kKVElems;
     constexpr int kChunksPerRow = D / 8;
 #pragma unroll
-    for (int n = 0; n < kKeys * kChunksPerRow / kThreads; ++n) {
-      const int c = n * kThreads + static_cast<int>(threadIdx.x);
+    for (int n = 0; n < kKeys * kChunksPerRow / Tile::kComputeThreads; ++n) {
+      const int c = n * Tile::kComputeThreads + static_cast<int>(threadIdx.x);
       const int row = c / kChunksPerRow, col = (c % kChunksPerRow) * 8;
       const bool valid = n0 + row < s.len_kv;  // past the sequence: zero-filled, nothing read
       const int64_t src = static_cast<int64_t>(valid ? row : 0) * s.kv_row_stride + col;
@@ -249,25 +433,47 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
 #pragma unroll
   for (int j = 0; j < D / 8; ++j) o_acc[j][0] = o_acc[j][1] = o_acc[j][2] = o_acc[j][3] = 0.f;
 
+  // Q's A fragments for every k step (lean, D <= 128: loaded once, once Q is in shared memory).
+  uint32_t q_frag[kQInRegisters ? D / 16 : 1][4];
+  auto load_q_fragments = [&] {
+#pragma unroll
+    for (int kk = 0; kk < (kQInRegisters ? D / 16 : 0); ++kk) {
+      ldmatrix_x4(q_frag[kk], sQ + (lane % 16) * kStride + kk * 16 + (lane / 16) * 8);
+    }
+  };
+
   auto compute_tile = [&](int tile, int stage) {
-    const T* kb = sK + stage * Tile::kKVElems + warp * kWarpKeys * kStride;
-    const T* vb = sV + stage * Tile::kKVElems + warp * kWarpKeys * kStride;
+    const T* kb = sK + stage * Tile::kKVElems;
+    const T* vb = sV + stage * Tile::kKVElems;
     const int key0 = tile * kKeys + warp * kWarpKeys;
+    const int k_row = warp * kWarpKeys + (lane / 16) * 8 + lane % 8;       // K row this lane addresses
+    const int v_row = warp * kWarpKeys + ((lane / 8) % 2) * 8 + lane % 8;  // V row this lane addresses
 
     // S = Q K^T: 16 rows x this warp's 16 keys.
     float s_acc[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
-      uint32_t a[4], bk[4];
-      ldmatrix_x4(a, sQ + (lane % 16) * kStride + kk * 16 + (lane / 16) * 8);
-      ldmatrix_x4(bk, kb + ((lane / 16) * 8 + lane % 8) * kStride + kk * 16 + ((lane / 8) % 2) * 8);
-      Mma::run(s_acc[0], a, bk[0], bk[1]);
-      Mma::run(s_acc[1], a, bk[2], bk[3]);
+      uint32_t bk[4];
+      if constexpr (kQInRegisters) {
+        ldmatrix_x4(bk, kb + Tile::kv_elem(k_row, kk * 2 + (lane / 8) % 2));
+        Mma::run(s_acc[0], q_frag[kk], bk[0], bk[1]);
+        Mma::run(s_acc[1], q_frag[kk], bk[2], bk[3]);
+      } else {
+        uint32_t a[4];
+        ldmatrix_x4(a, sQ + (lane % 16) * kStride + kk * 16 + (lane / 16) * 8);
+        ldmatrix_x4(bk, kb + Tile::kv_elem(k_row, kk * 2 + (lane / 8) % 2));
+        Mma::run(s_acc[0], a, bk[0], bk[1]);
+        Mma::run(s_acc[1], a, bk[2], bk[3]);
+      }
     }
 
     // Scale into the log2 domain, mask, online softmax (a quad of lanes holds a row's 16 keys).
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
+      if (kLean && half == 1 && !upper) {  // padding rows only: probabilities 0, nothing to rescale
+        s_acc[0][2] = s_acc[0][3] = s_acc[1][2] = s_acc[1][3] = 0.f;
+        continue;
+      }
       float tile_max = -INFINITY;
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
@@ -280,15 +486,32 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
       }
       tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
       tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
-      const float new_max = fmaxf(row_max[half], tile_max);
-      const float base = new_max == -INFINITY ? 0.f : new_max;  // nothing visible yet: weights 0, not NaN
-      const float correction = fast_exp2(row_max[half] - base);
-      row_max[half] = new_max;
-      row_sum[half] *= correction;
+      float base;
+      if constexpr (kLean) {
+        // The exponent base moves only when the max outgrows it by kRescaleSlack (-inf + slack is
+        // -inf: a row's first visible key always moves it); probabilities stay <= 2^kRescaleSlack.
+        if (tile_max > row_max[half] + kRescaleSlack) {
+          const float correction = fast_exp2(row_max[half] - tile_max);
+          row_max[half] = tile_max;
+          row_sum[half] *= correction;
 #pragma unroll
-      for (int j = 0; j < D / 8; ++j) {
-        o_acc[j][2 * half] *= correction;
-        o_acc[j][2 * half + 1] *= correction;
+          for (int j = 0; j < D / 8; ++j) {
+            o_acc[j][2 * half] *= correction;
+            o_acc[j][2 * half + 1] *= correction;
+          }
+        }
+        base = row_max[half] == -INFINITY ? 0.f : row_max[half];  // nothing visible yet: weights 0
+      } else {
+        const float new_max = fmaxf(row_max[half], tile_max);
+        base = new_max == -INFINITY ? 0.f : new_max;  // nothing visible yet: weights 0, not NaN
+        const float correction = fast_exp2(row_max[half] - base);
+        row_max[half] = new_max;
+        row_sum[half] *= correction;
+#pragma unroll
+        for (int j = 0; j < D / 8; ++j) {
+          o_acc[j][2 * half] *= correction;
+          o_acc[j][2 * half + 1] *= correction;
+        }
       }
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
@@ -310,55 +533,118 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
 #pragma unroll
     for (int dd = 0; dd < D / 16; ++dd) {
       uint32_t bv[4];  // (keys 0..7, dims dd*16 + 0..7), (keys 8..15, same), (keys 0..7, +8..15), (keys 8..15, same)
-      ldmatrix_x4_trans(bv, vb + (((lane / 8) % 2) * 8 + lane % 8) * kStride + dd * 16 + (lane / 16) * 8);
+      ldmatrix_x4_trans(bv, vb + Tile::kv_elem(v_row, dd * 2 + lane / 16));
       Mma::run(o_acc[2 * dd], a, bv[0], bv[1]);
       Mma::run(o_acc[2 * dd + 1], a, bv[2], bv[3]);
     }
   };
 
-  // Q rows (padding rows zero-filled) travel in the first tile's cp.async group: no synchronous
-  // load ahead of the K/V stream.
-  for (int c = threadIdx.x; c < kRows * D / 8; c += kThreads) {
-    const int r = c / (D / 8), col = (c % (D / 8)) * 8;
-    const bool valid = r < rows;
-    const T* src = valid ? q + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col : q;
-    copy16<true>(sQ + r * kStride + col, src, valid);
-  }
-  // Pipeline: tiles t+1 .. t+kStages-1 are in flight while tile t is computed.
+  if constexpr (kTma) {
+    // Stage handshake: "full" completes when the copy warp has armed it and the stage's bytes have
+    // landed; "empty" when every compute warp has read the stage.
+    __shared__ uint64_t full[kStages], empty[kStages];
+    constexpr unsigned kStageBytes = 2 * sizeof(T) * kKeys * D;  // a stage's K and V boxes
+    if (threadIdx.x == 0) {
+      for (int st = 0; st < kStages; ++st) {
+        mbarrier_init(&full[st], 1);
+        mbarrier_init(&empty[st], kWarps);
+      }
+      mbarrier_init_fence();
+    }
+    __syncthreads();
+    if (warp == kWarps) {
+      // The copy warp (one lane issues): tile t goes to stage t % kStages once the compute warps have
+      // released that stage's previous tile. Dense K/V: keys along the map's dim 1, (sequence, KV
+      // head) along dim 2; varlen: KV heads along dim 1, the packed keys along dim 2.
+      if (lane == 0 && n_tiles > 0) {
+        tma_prefetch_descriptor(&maps.k);
+        tma_prefetch_descriptor(&maps.v);
+        const bool varlen = p.cu_seqlens_kv != nullptr;
+        const int outer = varlen ? p.cu_seqlens_kv[b] : b * p.kv_heads + kv_head;
+        for (int t = 0; t < n_tiles; ++t) {
+          const int st = t % kStages;
+          if (t >= kStages) mbarrier_wait(&empty[st], (t / kStages - 1) & 1);
+          mbarrier_arrive_expect_tx(&full[st], kStageBytes);
+          const int n0 = (tile_begin + t) * kKeys;
+          const int c1 = varlen ? kv_head : n0, c2 = varlen ? outer + n0 : outer;
 #pragma unroll
-  for (int st = 0; st < Tile::kStages - 1; ++st) {
-    if (st < n_tiles) load_kv(tile_begin + st, st);
-    cp_async_commit<true>();  // one group per stage, empty or not, so the wait count holds
+          for (int box = 0; box < D / 64; ++box) {
+            tma_load_3d(sK + st * Tile::kKVElems + box * kKeys * 64, &maps.k, box * 64, c1, c2, &full[st]);
+            tma_load_3d(sV + st * Tile::kKVElems + box * kKeys * 64, &maps.v, box * 64, c1, c2, &full[st]);
+          }
+        }
+      }
+      __syncwarp();
+    } else {
+      // Q rows (padding rows zero-filled) by the compute warps; the load's latency overlaps the
+      // first stages' copies.
+      for (int c = threadIdx.x; c < kRows * D / 8; c += Tile::kComputeThreads) {
+        const int r = c / (D / 8), col = (c % (D / 8)) * 8;
+        const bool valid = r < rows;
+        const T* src = valid ? q + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col : q;
+        copy16<false>(sQ + r * kStride + col, src, valid);
+      }
+      named_barrier_sync(1, Tile::kComputeThreads);
+      load_q_fragments();
+      for (int t = 0; t < n_tiles; ++t) {
+        const int st = t % kStages;
+        mbarrier_wait(&full[st], (t / kStages) & 1);
+        compute_tile(tile_begin + t, st);
+        __syncwarp();  // every lane's reads of the stage are done before lane 0 releases it
+        if (lane == 0) mbarrier_arrive(&empty[st]);
+      }
+    }
+    __syncthreads();  // every stage has landed and been read: the stage area now holds the merge
+  } else {
+    // Q rows (padding rows zero-filled) travel in the first tile's cp.async group: no synchronous
+    // load ahead of the K/V stream.
+    for (int c = threadIdx.x; c < kRows * D / 8; c += kThreads) {
+      const int r = c / (D / 8), col = (c % (D / 8)) * 8;
+      const bool valid = r < rows;
+      const T* src = valid ? q + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col : q;
+      copy16<true>(sQ + r * kStride + col, src, valid);
+    }
+    // Pipeline: tiles t+1 .. t+kStages-1 are in flight while tile t is computed.
+#pragma unroll
+    for (int st = 0; st < kStages - 1; ++st) {
+      if (st < n_tiles) load_kv(tile_begin + st, st);
+      cp_async_commit<true>();  // one group per stage, empty or not, so the wait count holds
+    }
+    for (int t = 0; t < n_tiles; ++t) {
+      cp_async_wait<true, kStages - 2>();
+      __syncthreads();  // tile t complete for every thread (and Q); the buffer of tile t - 1 is free
+      if (kQInRegisters && t == 0) load_q_fragments();
+      const int next = t + kStages - 1;
+      if (next < n_tiles) load_kv(tile_begin + next, next % kStages);
+      cp_async_commit<true>();
+      compute_tile(tile_begin + t, t % kStages);
+    }
+    cp_async_wait<true, 0>();
+    __syncthreads();  // every warp is done with the K/V buffers: they now hold the merge
   }
-  for (int t = 0; t < n_tiles; ++t) {
-    cp_async_wait<true, Tile::kStages - 2>();
-    __syncthreads();  // tile t complete for every thread (and Q); the buffer of tile t - 1 is free
-    const int next = t + Tile::kStages - 1;
-    if (next < n_tiles) load_kv(tile_begin + next, next % Tile::kStages);
-    cp_async_commit<true>();
-    compute_tile(tile_begin + t, t % Tile::kStages);
-  }
-  cp_async_wait<true, 0>();
-  __syncthreads();  // every warp is done with the K/V buffers: they now hold the merge
 
-  // Each warp's unnormalised O and row statistics to shared memory.
+  // Each warp's unnormalised O and row statistics to shared memory (lean: real rows only).
   float* sO = reinterpret_cast<float*>(sK);  // [warp][row][D]
   float* sMax = sO + kWarps * kRows * D;     // [warp][row]
   float* sSum = sMax + kWarps * kRows;       // [warp][row]
+  if (warp < kWarps) {                       // not the copy warp
 #pragma unroll
-  for (int half = 0; half < 2; ++half) {
-    float total = row_sum[half];
-    total += __shfl_xor_sync(0xffffffffu, total, 1);
-    total += __shfl_xor_sync(0xffffffffu, total, 2);
-    const int r = g + 8 * half;
-    float* o_row = sO + (warp * kRows + r) * D;
+    for (int half = 0; half < 2; ++half) {
+      if (kLean && half == 1 && !upper) continue;
+      float total = row_sum[half];
+      total += __shfl_xor_sync(0xffffffffu, total, 1);
+      total += __shfl_xor_sync(0xffffffffu, total, 2);
+      const int r = g + 8 * half;
+      if (kLean && r >= rows) continue;
+      float* o_row = sO + (warp * kRows + r) * D;
 #pragma unroll
-    for (int j = 0; j < D / 8; ++j) {
-      *reinterpret_cast<float2*>(o_row + j * 8 + 2 * t4) = make_float2(o_acc[j][2 * half], o_acc[j][2 * half + 1]);
-    }
-    if (t4 == 0) {
-      sMax[warp * kRows + r] = row_max[half];
-      sSum[warp * kRows + r] = total;
+      for (int j = 0; j < D / 8; ++j) {
+        *reinterpret_cast<float2*>(o_row + j * 8 + 2 * t4) = make_float2(o_acc[j][2 * half], o_acc[j][2 * half + 1]);
+      }
+      if (t4 == 0) {
+        sMax[warp * kRows + r] = row_max[half];
+        sSum[warp * kRows + r] = total;
+      }
     }
   }
   __syncthreads();
@@ -411,13 +697,26 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
       if (col == 0) sa.partial_lse[slot] = lse2;
     }
   }
-  if (sa.num_splits > 1) merge_splits_if_last<Config, T, D>(p, sa, s, rows, kv_head, b);
+  if (sa.num_splits > 1) {
+    if constexpr (kLean) {
+      merge_splits_online<Config, T, D>(p, sa, s, rows, kv_head, b, sO);
+    } else {
+      merge_splits_if_last<Config, T, D>(p, sa, s, rows, kv_head, b, sO);
+    }
+  }
 }
 
 template <class Config, class T, int D>
-__global__ void __launch_bounds__(DecodeTile<Config, D>::kThreads) split_kv_kernel(AttentionParams p, SplitArgs sa) {
-#if LLMKB_SM80
-  split_kv_body<Config, T, D>(p, sa);
+__global__ void __launch_bounds__(DecodeTile<Config, D>::kThreads)
+    split_kv_kernel(AttentionParams p, SplitArgs sa, const __grid_constant__ KvMaps maps) {
+#if LLMKB_SM90
+  split_kv_body<Config, T, D>(p, sa, maps);
+#elif LLMKB_SM80
+  if constexpr (DecodeTile<Config, D>::kTma) {
+    __trap();  // tensor copies in an SM80 build: never launched there (min_sm 90)
+  } else {
+    split_kv_body<Config, T, D>(p, sa, maps);
+  }
 #else
   __trap();  // SM80 code in the SM75 build: never launched there (min_sm)
 #endif
@@ -469,6 +768,66 @@ Support supports(const AttentionProblem& p) {
   return Support::yes();
 }
 
+// TMA candidates: the copy engine's coordinates are 32-bit.
+Support supports_tma(const AttentionProblem& p) {
+  const Support s = supports(p);
+  if (!s.ok) return s;
+  if (p.batch * p.kv_heads > INT32_MAX)
+    return Support::no("batch x kv_heads over 2^31 (32-bit tensor-copy coordinates)");
+  return Support::yes();
+}
+
+template <class Config>
+Support supports_config(const AttentionProblem& p) {
+  return Config::loader == KvLoader::tma ? supports_tma(p) : supports(p);
+}
+
+// K (or V) as a 3-D tensor map with boxes of 64 dims x `keys` keys, 128-byte swizzled (what
+// DecodeTile::kv_elem reads), zeros outside the tensor. Dense [batch, kv_heads, seqlen_kv, D]:
+// (D, seqlen_kv, batch * kv_heads), so a box never runs into the next head. Varlen
+// [total_kv, kv_heads, D]: (D, kv_heads, total_kv); a sequence's last box may read the next
+// sequence's keys (valid data, masked out) and zeros past the last one.
+CUtensorMap encode_kv_map(const void* base, const AttentionProblem& problem, int keys) {
+  using Encode = PFN_cuTensorMapEncodeTiled_v12000;
+  // Through the runtime's driver entry point: linking libcuda would stop the binary from starting
+  // on machines without a driver.
+  static const Encode encode = [] {
+    void* entry = nullptr;
+    cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
+    LLMKB_CUDA_CHECK(
+        cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &entry, 12000, cudaEnableDefault, &found));
+    if (found != cudaDriverEntryPointSuccess || !entry) {
+      throw std::runtime_error("attention/split_kv: the driver has no cuTensorMapEncodeTiled");
+    }
+    return reinterpret_cast<Encode>(entry);
+  }();
+  const cuuint64_t d = static_cast<cuuint64_t>(problem.head_dim), row_bytes = d * 2;
+  const cuuint64_t heads = static_cast<cuuint64_t>(problem.kv_heads);
+  cuuint64_t dims[3], strides[2];
+  cuuint32_t box[3];
+  const cuuint32_t unit[3] = {1, 1, 1};
+  if (problem.varlen()) {
+    const cuuint64_t total = static_cast<cuuint64_t>(std::max<int64_t>(1, problem.total_kv()));
+    dims[0] = d, dims[1] = heads, dims[2] = total;
+    strides[0] = row_bytes, strides[1] = heads * row_bytes;
+    box[0] = 64, box[1] = 1, box[2] = static_cast<cuuint32_t>(keys);
+  } else {
+    const cuuint64_t len = static_cast<cuuint64_t>(problem.seqlen_kv);
+    dims[0] = d, dims[1] = len, dims[2] = static_cast<cuuint64_t>(problem.batch) * heads;
+    strides[0] = row_bytes, strides[1] = len * row_bytes;
+    box[0] = 64, box[1] = static_cast<cuuint32_t>(keys), box[2] = 1;
+  }
+  CUtensorMap map;
+  const CUresult r =
+      encode(&map, problem.dtype == DType::f16 ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16 : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 3,
+             const_cast<void*>(base), dims, strides, box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE,
+             CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  if (r != CUDA_SUCCESS) {
+    throw std::runtime_error("attention/split_kv: cuTensorMapEncodeTiled failed (CUresult " + std::to_string(r) + ")");
+  }
+  return map;
+}
+
 template <class Config, class T, int D>
 void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
   using Tile = DecodeTile<Config, D>;
@@ -484,13 +843,19 @@ void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cud
     sa.partial_lse = ws.partials + slots * D;
     sa.arrivals = ws.counters;
   }
-  split_kv_kernel<Config, T, D><<<dim3(sa.num_splits, p.kv_heads, p.batch), Tile::kThreads, smem, stream>>>(p, sa);
+  KvMaps maps{};
+  if (Tile::kTma && problem.max_len_kv() > 0) {
+    maps.k = encode_kv_map(p.k, problem, Tile::kKeys);
+    maps.v = encode_kv_map(p.v, problem, Tile::kKeys);
+  }
+  split_kv_kernel<Config, T, D>
+      <<<dim3(sa.num_splits, p.kv_heads, p.batch), Tile::kThreads, smem, stream>>>(p, sa, maps);
   LLMKB_CHECK_LAUNCH();
 }
 
 template <class Config>
 void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStream_t stream) {
-  const Support s = supports(problem);
+  const Support s = supports_config<Config>(problem);
   if (!s.ok) throw std::invalid_argument("attention/split_kv: " + s.reason);
   const AttentionParams p = make_attention_params(problem, args);
   if (p.seqlen_q == 0) return;
@@ -514,6 +879,46 @@ Variant<AttentionOp> attention_split_kv() {
           false,
           supports,
           launch<SplitKvConfig>};
+}
+
+// Tuning candidates (temporary: measured against attention/split_kv by scripts/decode_sweep.sh, then pruned).
+Variant<AttentionOp> attention_split_kv_c1() {
+  return {
+      "attention/split_kv_c1",
+      "split_kv's cp.async stream with lean tile math: Q fragments in registers, padding rows 8-15 skip the "
+      "softmax, O rescaled only when the max grows by > 2^8, real rows only in the warp merge, one-pass split merge",
+      80,
+      false,
+      supports_config<LeanConfig>,
+      launch<LeanConfig>};
+}
+
+Variant<AttentionOp> attention_split_kv_c2() {
+  return {"attention/split_kv_c2",
+          "c1's math, K/V by the SM90 tensor copy engine: a copy warp loads 128-key x 64-dim swizzled boxes into 3 "
+          "stages (D 128: 192 KB), mbarrier full/empty handshake instead of a __syncthreads per tile",
+          90,
+          false,
+          supports_config<TmaConfig>,
+          launch<TmaConfig>};
+}
+
+Variant<AttentionOp> attention_split_kv_c3() {
+  return {"attention/split_kv_c3",
+          "c2 with 64-key stages over 4 compute warps, 6 deep (D 128: the same 192 KB, refilled in 32 KB steps)",
+          90,
+          false,
+          supports_config<TmaFineConfig>,
+          launch<TmaFineConfig>};
+}
+
+Variant<AttentionOp> attention_split_kv_c4() {
+  return {"attention/split_kv_c4",
+          "c2 with 64-key stages over 4 compute warps, 3 deep (D 128: 96 KB): two blocks per SM, splits for 2 x SMs",
+          90,
+          false,
+          supports_config<TmaPairConfig>,
+          launch<TmaPairConfig>};
 }
 
 }  // namespace llmkb

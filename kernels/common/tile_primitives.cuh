@@ -1,6 +1,6 @@
 // Warp-level building blocks of the tiled tensor-core kernels (attention, mul_mat_vec): 16-byte
-// global->shared copies (cp.async where the architecture has it), ldmatrix, mma.sync, and 16-bit
-// packing.
+// global->shared copies (cp.async where the architecture has it), the SM90 tensor copy engine with
+// its mbarrier handshake, ldmatrix, mma.sync, and 16-bit packing.
 //
 // Fragment layouts (PTX ISA, "Matrix fragments for mma.m16n8k16" and "m16n8k8"); lane = 4*g + t:
 //   A 16x16 (row-major): a0 = (row g,   k 2t..2t+1)   a1 = (row g+8, k 2t..2t+1)
@@ -25,6 +25,13 @@ namespace llmkb {
 #define LLMKB_SM80 1
 #else
 #define LLMKB_SM80 0
+#endif
+
+// True in device code compiled for SM90+ (mbarrier transaction counts, the tensor copy engine).
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+#define LLMKB_SM90 1
+#else
+#define LLMKB_SM90 0
 #endif
 
 __device__ __forceinline__ uint32_t shared_address(const void* p) {
@@ -62,6 +69,90 @@ template <bool kAsync, int kPending>
 __device__ __forceinline__ void cp_async_wait() {
 #if LLMKB_SM80
   if constexpr (kAsync) asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+#endif
+}
+
+// Waits at named barrier `id` (1..15; 0 is __syncthreads) until `threads` threads (a multiple of 32,
+// whole warps) have arrived: a barrier over some of the block's warps.
+__device__ __forceinline__ void named_barrier_sync(int id, int threads) {
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+
+// SM90 stage handshake for the tensor copy engine. Each pipeline stage has a "full" mbarrier (the
+// producer's arrive.expect_tx, then the copies' bytes complete the phase) and an "empty" one (one
+// arrival per consumer warp once it is done reading the stage). Phases alternate: the n-th use of a
+// stage waits for parity n & 1.
+__device__ __forceinline__ void mbarrier_init(uint64_t* bar, unsigned arrivals) {
+#if LLMKB_SM90
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(shared_address(bar)), "r"(arrivals) : "memory");
+#else
+  __trap();
+#endif
+}
+
+// Makes the initialised barriers visible to the copy engine; follow with a block barrier.
+__device__ __forceinline__ void mbarrier_init_fence() {
+#if LLMKB_SM90
+  asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+#else
+  __trap();
+#endif
+}
+
+__device__ __forceinline__ void mbarrier_arrive_expect_tx(uint64_t* bar, unsigned bytes) {
+#if LLMKB_SM90
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(shared_address(bar)), "r"(bytes)
+               : "memory");
+#else
+  __trap();
+#endif
+}
+
+// Release: this thread's earlier shared-memory reads and writes happen before the arrival.
+__device__ __forceinline__ void mbarrier_arrive(uint64_t* bar) {
+#if LLMKB_SM90
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(shared_address(bar)) : "memory");
+#else
+  __trap();
+#endif
+}
+
+// Acquire: returns once the barrier's phase of this parity has completed.
+__device__ __forceinline__ void mbarrier_wait(uint64_t* bar, unsigned parity) {
+#if LLMKB_SM90
+  unsigned done = 0;
+  do {
+    asm volatile("{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
+                 : "=r"(done)
+                 : "r"(shared_address(bar)), "r"(parity)
+                 : "memory");
+  } while (!done);
+#else
+  __trap();
+#endif
+}
+
+// One box of a 3-D tensor map (the address of a __grid_constant__ kernel parameter) into shared
+// memory at the box coordinates (c0 innermost); its bytes count towards `bar`'s transactions.
+// Elements outside the tensor arrive as zeros.
+__device__ __forceinline__ void tma_load_3d(void* dst_shared, const void* tensor_map, int c0, int c1, int c2,
+                                            uint64_t* bar) {
+#if LLMKB_SM90
+  asm volatile(
+      "cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4}], "
+      "[%5];\n" ::"r"(shared_address(dst_shared)),
+      "l"(reinterpret_cast<uint64_t>(tensor_map)), "r"(c0), "r"(c1), "r"(c2), "r"(shared_address(bar))
+      : "memory");
+#else
+  __trap();
+#endif
+}
+
+__device__ __forceinline__ void tma_prefetch_descriptor(const void* tensor_map) {
+#if LLMKB_SM90
+  asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<uint64_t>(tensor_map)) : "memory");
+#else
+  __trap();
 #endif
 }
 
