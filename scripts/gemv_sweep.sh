@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/llmkb-out}
 mkdir -p "$OUT"
-variants='fast|mma|cublas|q8_0|q8_0_ring|q4_0|q4_0_ring|q8_0_mma|q8_0_mma_s2|q8_0_mma_t2|q4_0_mma|q4_0_mma_s4|q4_0_mma_t2'
+variants='fast|mma|cublas|q8_0|q8_0_ring|q4_0|q4_0_ring|q8_0_mma|q4_0_mma'
 filter="^mul_mat_vec/(${variants})/(f16|bf16|u8)/llama3-8b/.*/batch:(1|8)(/|\$)"
 build/gpu/llmkb bench --op mul_mat_vec --model llama3-8b --benchmark_filter="$filter" --out "$OUT/gemv.json" "$@" \
   >"$OUT/gemv_bench.log" 2>&1

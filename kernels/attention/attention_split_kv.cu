@@ -1,34 +1,33 @@
-// attention/split_kv: flash-decoding on tensor cores, built to stream K and V at DRAM speed.
-// One block per (split, KV head, sequence) holds the GQA group's query rows (group x queries <= 16,
-// padded to one m16 tile), so K and V are read once per KV head. Each key tile (16 keys per warp)
-// arrives through a multi-stage cp.async pipeline (16 bytes per copy) and is shared by the warps:
-// S = Q K^T and O += P V are m16n8k16 mma.sync with ldmatrix fragments, and every warp keeps its own
-// online softmax, so a tile costs a few dozen instructions per warp and no block-wide reduction; the
-// warps' partial results are merged once, at the end, through shared memory. Splits write normalised
-// fp32 partials and their log2-sum-exp; the last split block of each KV head to finish merges them
-// (no second launch), warp-parallel over the splits. With one split the block writes the output
-// directly. SM80+.
+// attention/split_kv and attention/split_kv_tma: flash-decoding on tensor cores, built to stream K
+// and V at DRAM speed. One block per (split, KV head, sequence) holds the GQA group's query rows
+// (group x queries <= 16, padded to one m16 tile), so K and V are read once per KV head. Each key tile
+// (16 keys per warp) is shared by the warps: S = Q K^T and O += P V are m16n8k16 mma.sync with
+// ldmatrix fragments, and every warp keeps its own online softmax, so a tile costs a few dozen
+// instructions per warp and no block-wide reduction; the warps' partial results are merged once, at
+// the end, through shared memory. Splits write normalised fp32 partials and their log2-sum-exp; the
+// last split block of each KV head to finish merges them (no second launch). With one split the
+// block writes the output directly.
 //
-// Warps per block and pipeline stages are a compile-time configuration (DecodeConfig), chosen on an
-// H200 from three candidates (scripts/decode_sweep.sh): 128-key tiles over 8 warps beat 64-key
-// tiles over 4 warps, with 3 to 6 stages, at batch 1 / KV 32768 (42.7 against 44.2-48.0 us) and
-// batch 64 / KV 4096 (263 against 266-268 us).
+// The tile math skips what decode rows do not need: Q's mma fragments stay in registers (D <= 128)
+// instead of 8 ldmatrix per tile; when the GQA group has at most 8 rows, rows 8..15 of the m16 tile
+// are padding and skip the softmax; the running max rescales O only when it grows by more than 2^8
+// (probabilities up to 256 are as exact in fp16 / bf16 as those under 1, and the final normalisation
+// uses the same base); the warps' merge stores only real rows; the split merge reads each split's
+// partial and log-sum-exp in one pass, merged online (one L2 round trip, no barrier).
 //
-// Tuning candidates for batch 1 / KV 32768 (temporary: measured against attention/split_kv by
-// scripts/decode_sweep.sh, then pruned), two more configuration switches:
-// - lean (split_kv_c1..c4): the tile math without work the decode rows do not need: Q's mma
-//   fragments stay in registers (D <= 128) instead of 8 ldmatrix per tile; when the GQA group has at
-//   most 8 rows, rows 8..15 of the m16 tile are padding and skip the softmax; the running max
-//   rescales O only when it grows by more than 2^8 (probabilities up to 256 are as exact in fp16 /
-//   bf16 as those under 1, and the final normalisation uses the same base); the warps' merge stores
-//   only real rows; the split merge reads each split's partial and log-sum-exp in one pass, merged
-//   online (one L2 round trip and no barrier instead of two).
-// - KvLoader::tma (split_kv_c2..c4, SM90): a copy warp streams K and V with the tensor copy engine:
-//   per stage, D / 64 boxes of 64 dims x kKeys keys for K and for V (128-byte rows, 128-byte
-//   swizzle: ldmatrix stays free of bank conflicts without padding), completing on the stage's
-//   "full" mbarrier; each compute warp waits on that barrier, computes, and arrives on the stage's
-//   "empty" barrier, which the copy warp waits on before refilling it. No per-tile __syncthreads and
-//   no per-thread copy instructions; the stages can be deep without costing registers.
+// How K and V reach shared memory (KvLoader):
+// - split_kv (SM80+): a multi-stage cp.async pipeline, 16 bytes per copy by every thread, one
+//   __syncthreads per tile.
+// - split_kv_tma (SM90): a copy warp streams K and V with the tensor copy engine: per stage, D / 64
+//   boxes of 64 dims x kKeys keys for K and for V (128-byte rows, 128-byte swizzle: ldmatrix stays
+//   free of bank conflicts without padding), completing on the stage's "full" mbarrier; each compute
+//   warp waits on that barrier, computes, and arrives on the stage's "empty" barrier, which the copy
+//   warp waits on before refilling it. No per-tile __syncthreads and no per-thread copy instructions.
+//
+// Chosen on an H200 (scripts/decode_sweep.sh, b1/KV 32768 and b64/KV 4096, Hq 32 / Hkv 8, D 128) from
+// five candidates: the lean math took the cp.async stream from 42.6 to 41.4 us (f16); the tensor copy
+// engine with 128-key stages over 8 warps, 3 deep, to 39.8 us, and b64 from 260.9 to 254.6 us; 64-key
+// stages 6 deep (40.6 us, 262.7 us) and two 96 KB blocks per SM (42.2 us) lost.
 #include <cuda.h>  // CUtensorMap; cuTensorMapEncodeTiled is reached through the runtime's driver entry point
 #include <cudaTypedefs.h>
 
@@ -55,32 +54,21 @@ constexpr int kMaxSplits = AttentionOp::kMaxSplits;
 // tensor copy engine issued by one copy warp (SM90).
 enum class KvLoader { cp_async, tma };
 
-// Warps per block and pipeline stages, per head dim: (W64, S64) for D 64, and so on; the K/V loader;
-// lean tile math (see the top of the file).
-template <int W64, int S64, int W128, int S128, int W256, int S256, KvLoader kLoader = KvLoader::cp_async,
-          bool kLean = false>
+// Warps per block and pipeline stages, per head dim: (W64, S64) for D 64, and so on; the K/V loader.
+template <int W64, int S64, int W128, int S128, int W256, int S256, KvLoader kLoader>
 struct DecodeConfig {
   static constexpr int warps(int d) { return d == 64 ? W64 : (d == 128 ? W128 : W256); }
   static constexpr int stages(int d) { return d == 64 ? S64 : (d == 128 ? S128 : S256); }
   static constexpr KvLoader loader = kLoader;
-  static constexpr bool lean = kLean;
 };
 
 // 128-key tiles over 8 warps, 3 stages at D 64 and 128 (D 128: 208 KB, one block per SM, 2 tiles =
 // 128 KB in flight while one is computed); D 256 keeps 64-key tiles over 4 warps, 2 stages (a
 // 128-key D 256 stage pair would not fit twice).
-using SplitKvConfig = DecodeConfig<8, 3, 8, 3, 4, 2>;
-// Candidates. c1: split_kv's stream with the lean tile math.
-using LeanConfig = DecodeConfig<8, 3, 8, 3, 4, 2, KvLoader::cp_async, true>;
-// c2: tensor copies, 128-key stages over 8 compute warps; D 128: 3 stages of 64 KB (197 KB with Q);
+using SplitKvConfig = DecodeConfig<8, 3, 8, 3, 4, 2, KvLoader::cp_async>;
+// Tensor copies, 128-key stages over 8 compute warps; D 128: 3 stages of 64 KB (197 KB with Q);
 // D 64: 4 stages of 32 KB; D 256: 64-key stages over 4 warps, 3 of 64 KB. One block per SM.
-using TmaConfig = DecodeConfig<8, 4, 8, 3, 4, 3, KvLoader::tma, true>;
-// c3: 64-key stages over 4 compute warps, twice as many: D 128 6 x 32 KB (the same bytes as c2,
-// refilled in half-size steps, so more of them are in flight on average); D 64 6 x 16 KB.
-using TmaFineConfig = DecodeConfig<4, 6, 4, 6, 4, 3, KvLoader::tma, true>;
-// c4: 64-key stages over 4 compute warps, 3 stages: D 128 96 KB, two blocks per SM, so the splits
-// double (choose_splits fills 2 x SMs) and one block's pipeline fill and tail overlap the other's stream.
-using TmaPairConfig = DecodeConfig<4, 3, 4, 3, 4, 2, KvLoader::tma, true>;
+using SplitKvTmaConfig = DecodeConfig<8, 4, 8, 3, 4, 3, KvLoader::tma>;
 
 // Shared memory: Q tile, then kStages K/V tile pairs; the same bytes hold the warps' partial outputs
 // for the block's final merge, and the split weights for the split merge. TMA: the K/V stages come
@@ -99,7 +87,7 @@ struct DecodeTile {
   static constexpr size_t kPipeBytes = 2 * sizeof(uint16_t) * kStages * kKVElems;
   static constexpr size_t kMergeBytes = sizeof(float) * kWarps * kRows * (D + 2);
   static constexpr size_t kSplitMergeBytes =
-      Config::lean ? sizeof(float) * 6 * kThreads : sizeof(float) * kMaxSplits * kRows + sizeof(float4) * kThreads;
+      sizeof(float) * 6 * kThreads;
   static constexpr size_t kAreaBytes = std::max(kPipeBytes, std::max(kMergeBytes, kSplitMergeBytes));
   static constexpr size_t kAlignSlack = kTma ? 1024 : 0;
   static constexpr size_t kSmemBytes = kAlignSlack + sizeof(uint16_t) * kQElems + kAreaBytes;
@@ -155,113 +143,7 @@ struct SplitArgs {
   return true;
 }
 
-// Split merge, fused: the last block of a (KV head, sequence) to finish merges every split's partials from L2:
-// O = sum_s w_s O_s with w_s = 2^(lse_s - M) / sum_s 2^(lse_s - M). No second kernel launch. The
-// merge is the kernel's tail (every split finishes at about the same time), so it is kept short: a
-// warp per row computes the weights with its lanes over the splits (two shuffle reductions, no
-// serial loop over splits), and the weighted sum has 16 loads in flight per thread, with the splits
-// also spread over thread groups when there are fewer (row, 4 dims) items than threads.
-template <class Config, class T, int D>
-__device__ __forceinline__ void merge_splits_if_last(const AttentionParams& p, const SplitArgs& sa,
-                                                     const SequenceView& s, int rows, int kv_head, int b,
-                                                     float* scratch) {
-  using Tile = DecodeTile<Config, D>;
-  constexpr int kThreads = Tile::kThreads;
-  constexpr float kLn2 = 0.69314718055994531f;
-  if (!last_split_to_finish(p, sa, kv_head, b)) return;
-
-  float* sWeight = scratch;  // [split][row]; the merge area is done with
-  float4* sPartial = reinterpret_cast<float4*>(sWeight + kMaxSplits * kRows);  // [thread]
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int64_t split_stride = static_cast<int64_t>(p.batch) * p.q_heads * p.seqlen_q;
-  auto slot_of = [&](int r) {  // slot of row r in split 0
-    const int head = kv_head * p.group + r / s.len_q;
-    return (static_cast<int64_t>(b) * p.q_heads + head) * p.seqlen_q + r % s.len_q;
-  };
-  // Weights: warp per row, lane per split (kMaxSplits / 32 each), L2 loads (never a stale L1 line).
-  constexpr int kPerLane = kMaxSplits / 32;
-  static_assert(kMaxSplits % 32 == 0, "splits spread evenly over the lanes");
-  for (int r = warp; r < rows; r += Tile::kWarps) {
-    float lse[kPerLane];
-    float m = -INFINITY;
-#pragma unroll
-    for (int i = 0; i < kPerLane; ++i) {
-      const int sp = lane + 32 * i;
-      lse[i] = sp < sa.num_splits ? __ldcg(sa.partial_lse + slot_of(r) + sp * split_stride) : -INFINITY;
-      m = fmaxf(m, lse[i]);
-    }
-#pragma unroll
-    for (int offset = 16; offset > 0; offset >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, offset));
-    float e[kPerLane], total = 0.f;
-#pragma unroll
-    for (int i = 0; i < kPerLane; ++i) {
-      e[i] = m == -INFINITY ? 0.f : exp2f(lse[i] - m);  // empty splits (lse -inf) weigh 0
-      total += e[i];
-    }
-    total = warp_sum(total);
-    const float inv = total > 0.f ? 1.f / total : 0.f;
-#pragma unroll
-    for (int i = 0; i < kPerLane; ++i) {
-      const int sp = lane + 32 * i;
-      if (sp < sa.num_splits) sWeight[sp * kRows + r] = e[i] * inv;
-    }
-    if (p.lse && lane == 0) {
-      p.lse[s.lse_offset + (r / s.len_q) * s.lse_head_stride + r % s.len_q] =
-          total > 0.f ? (m + log2f(total)) * kLn2 : -INFINITY;
-    }
-  }
-  __syncthreads();
-  // Thread per (row, 4 dims) and split group: with fewer items than threads, `groups` thread groups
-  // take every groups-th split and group 0 adds their sums. Block-uniform trip count (barriers inside).
-  const int items = rows * (D / 4);
-  int groups = 1;
-  while (groups * 2 * items <= kThreads && groups * 2 <= sa.num_splits) groups *= 2;
-  const int group_threads = kThreads / groups;
-  const int group = threadIdx.x / group_threads, local = threadIdx.x % group_threads;
-  for (int item0 = 0; item0 < items; item0 += group_threads) {
-    const int item = item0 + local;
-    const bool active = item < items;
-    const int r = active ? item / (D / 4) : 0, col = active ? (item % (D / 4)) * 4 : 0;
-    float4 sum = make_float4(0.f, 0.f, 0.f, 0.f);
-    if (active) {
-      const float* partial = sa.partial_o + slot_of(r) * D + col;
-#pragma unroll 16
-      for (int sp = group; sp < sa.num_splits; sp += groups) {
-        const float w = sWeight[sp * kRows + r];
-        const float4 x = __ldcg(reinterpret_cast<const float4*>(partial + sp * split_stride * D));
-        sum.x += w * x.x;
-        sum.y += w * x.y;
-        sum.z += w * x.z;
-        sum.w += w * x.w;
-      }
-    }
-    if (groups > 1) {
-      sPartial[threadIdx.x] = sum;
-      __syncthreads();
-      if (group == 0) {
-        for (int g = 1; g < groups; ++g) {
-          const float4 x = sPartial[g * group_threads + local];
-          sum.x += x.x;
-          sum.y += x.y;
-          sum.z += x.z;
-          sum.w += x.w;
-        }
-      }
-      __syncthreads();
-    }
-    if (active && group == 0) {
-      Vec<T, 4> packed;
-      packed.v[0] = from_float<T>(sum.x);
-      packed.v[1] = from_float<T>(sum.y);
-      packed.v[2] = from_float<T>(sum.z);
-      packed.v[3] = from_float<T>(sum.w);
-      T* o = static_cast<T*>(p.o) + s.q_offset + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col;
-      *reinterpret_cast<Vec<T, 4>*>(o) = packed;
-    }
-  }
-}
-
-// Split merge, one pass (lean candidates): after the same arrival count, each thread loads its
+// Split merge, one pass, by the last split block of a KV head to finish: each thread loads its
 // (row, 4 dims) item's partial and log2-sum-exp of kBatch splits at once and merges them online
 // (running max m, l = sum 2^(lse_s - m), o = sum 2^(lse_s - m) O_s), so the merge waits for one L2
 // round trip, not two (weights, then the weighted sum), with no barrier between. With fewer items
@@ -362,8 +244,8 @@ template <class Config, class T, int D>
 __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const SplitArgs& sa, const KvMaps& maps) {
   using Tile = DecodeTile<Config, D>;
   constexpr int kWarps = Tile::kWarps, kThreads = Tile::kThreads, kKeys = Tile::kKeys, kStages = Tile::kStages;
-  constexpr bool kTma = Tile::kTma, kLean = Config::lean;
-  constexpr bool kQInRegisters = kLean && D <= 128;  // D 256 would need 64 more registers
+  constexpr bool kTma = Tile::kTma;
+  constexpr bool kQInRegisters = D <= 128;  // D 256 would need 64 more registers
   // Lean: O is rescaled only when a row's running max grows by more than this (log2 units), so
   // probabilities reach at most 2^8 before rounding to the 16-bit type.
   constexpr float kRescaleSlack = 8.f;
@@ -433,7 +315,7 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
 #pragma unroll
   for (int j = 0; j < D / 8; ++j) o_acc[j][0] = o_acc[j][1] = o_acc[j][2] = o_acc[j][3] = 0.f;
 
-  // Q's A fragments for every k step (lean, D <= 128: loaded once, once Q is in shared memory).
+  // Q's A fragments for every k step (D <= 128: loaded once, once Q is in shared memory).
   uint32_t q_frag[kQInRegisters ? D / 16 : 1][4];
   auto load_q_fragments = [&] {
 #pragma unroll
@@ -470,7 +352,7 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
     // Scale into the log2 domain, mask, online softmax (a quad of lanes holds a row's 16 keys).
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
-      if (kLean && half == 1 && !upper) {  // padding rows only: probabilities 0, nothing to rescale
+      if (half == 1 && !upper) {  // padding rows only: probabilities 0, nothing to rescale
         s_acc[0][2] = s_acc[0][3] = s_acc[1][2] = s_acc[1][3] = 0.f;
         continue;
       }
@@ -487,25 +369,11 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
       tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
       tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
       float base;
-      if constexpr (kLean) {
-        // The exponent base moves only when the max outgrows it by kRescaleSlack (-inf + slack is
-        // -inf: a row's first visible key always moves it); probabilities stay <= 2^kRescaleSlack.
-        if (tile_max > row_max[half] + kRescaleSlack) {
-          const float correction = fast_exp2(row_max[half] - tile_max);
-          row_max[half] = tile_max;
-          row_sum[half] *= correction;
-#pragma unroll
-          for (int j = 0; j < D / 8; ++j) {
-            o_acc[j][2 * half] *= correction;
-            o_acc[j][2 * half + 1] *= correction;
-          }
-        }
-        base = row_max[half] == -INFINITY ? 0.f : row_max[half];  // nothing visible yet: weights 0
-      } else {
-        const float new_max = fmaxf(row_max[half], tile_max);
-        base = new_max == -INFINITY ? 0.f : new_max;  // nothing visible yet: weights 0, not NaN
-        const float correction = fast_exp2(row_max[half] - base);
-        row_max[half] = new_max;
+      // The exponent base moves only when the max outgrows it by kRescaleSlack (-inf + slack is
+      // -inf: a row's first visible key always moves it); probabilities stay <= 2^kRescaleSlack.
+      if (tile_max > row_max[half] + kRescaleSlack) {
+        const float correction = fast_exp2(row_max[half] - tile_max);
+        row_max[half] = tile_max;
         row_sum[half] *= correction;
 #pragma unroll
         for (int j = 0; j < D / 8; ++j) {
@@ -513,6 +381,7 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
           o_acc[j][2 * half + 1] *= correction;
         }
       }
+      base = row_max[half] == -INFINITY ? 0.f : row_max[half];  // nothing visible yet: weights 0
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
 #pragma unroll
@@ -623,19 +492,19 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
     __syncthreads();  // every warp is done with the K/V buffers: they now hold the merge
   }
 
-  // Each warp's unnormalised O and row statistics to shared memory (lean: real rows only).
+  // Each warp's unnormalised O and row statistics to shared memory (real rows only).
   float* sO = reinterpret_cast<float*>(sK);  // [warp][row][D]
   float* sMax = sO + kWarps * kRows * D;     // [warp][row]
   float* sSum = sMax + kWarps * kRows;       // [warp][row]
   if (warp < kWarps) {                       // not the copy warp
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
-      if (kLean && half == 1 && !upper) continue;
+      if (half == 1 && !upper) continue;
       float total = row_sum[half];
       total += __shfl_xor_sync(0xffffffffu, total, 1);
       total += __shfl_xor_sync(0xffffffffu, total, 2);
       const int r = g + 8 * half;
-      if (kLean && r >= rows) continue;
+      if (r >= rows) continue;
       float* o_row = sO + (warp * kRows + r) * D;
 #pragma unroll
       for (int j = 0; j < D / 8; ++j) {
@@ -698,11 +567,7 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
     }
   }
   if (sa.num_splits > 1) {
-    if constexpr (kLean) {
-      merge_splits_online<Config, T, D>(p, sa, s, rows, kv_head, b, sO);
-    } else {
-      merge_splits_if_last<Config, T, D>(p, sa, s, rows, kv_head, b, sO);
-    }
+    merge_splits_online<Config, T, D>(p, sa, s, rows, kv_head, b, sO);
   }
 }
 
@@ -874,51 +739,21 @@ void launch(const AttentionProblem& problem, const AttentionArgs& args, cudaStre
 Variant<AttentionOp> attention_split_kv() {
   return {"attention/split_kv",
           "flash-decoding on m16n8k16 mma: GQA rows padded to 16, 128-key tiles over 8 warps (D 64/128), 3-stage "
-          "cp.async, warp-parallel fused split merge",
+          "cp.async, Q fragments in registers, lazy rescale, one-pass fused split merge",
           80,
           false,
-          supports,
+          supports_config<SplitKvConfig>,
           launch<SplitKvConfig>};
 }
 
-// Tuning candidates (temporary: measured against attention/split_kv by scripts/decode_sweep.sh, then pruned).
-Variant<AttentionOp> attention_split_kv_c1() {
-  return {
-      "attention/split_kv_c1",
-      "split_kv's cp.async stream with lean tile math: Q fragments in registers, padding rows 8-15 skip the "
-      "softmax, O rescaled only when the max grows by > 2^8, real rows only in the warp merge, one-pass split merge",
-      80,
-      false,
-      supports_config<LeanConfig>,
-      launch<LeanConfig>};
-}
-
-Variant<AttentionOp> attention_split_kv_c2() {
-  return {"attention/split_kv_c2",
-          "c1's math, K/V by the SM90 tensor copy engine: a copy warp loads 128-key x 64-dim swizzled boxes into 3 "
+Variant<AttentionOp> attention_split_kv_tma() {
+  return {"attention/split_kv_tma",
+          "split_kv with K/V by the SM90 tensor copy engine: a copy warp loads 128-key x 64-dim swizzled boxes into 3 "
           "stages (D 128: 192 KB), mbarrier full/empty handshake instead of a __syncthreads per tile",
           90,
           false,
-          supports_config<TmaConfig>,
-          launch<TmaConfig>};
-}
-
-Variant<AttentionOp> attention_split_kv_c3() {
-  return {"attention/split_kv_c3",
-          "c2 with 64-key stages over 4 compute warps, 6 deep (D 128: the same 192 KB, refilled in 32 KB steps)",
-          90,
-          false,
-          supports_config<TmaFineConfig>,
-          launch<TmaFineConfig>};
-}
-
-Variant<AttentionOp> attention_split_kv_c4() {
-  return {"attention/split_kv_c4",
-          "c2 with 64-key stages over 4 compute warps, 3 deep (D 128: 96 KB): two blocks per SM, splits for 2 x SMs",
-          90,
-          false,
-          supports_config<TmaPairConfig>,
-          launch<TmaPairConfig>};
+          supports_config<SplitKvTmaConfig>,
+          launch<SplitKvTmaConfig>};
 }
 
 }  // namespace llmkb
