@@ -111,7 +111,7 @@ struct DecodeTile {
   static_assert(kThreads % 32 == 0 && kThreads <= 32 * 32, "whole warps, at most 32");
 };
 
-// K and V as tensor maps for the tensor copy engine (TMA candidates; zero otherwise).
+// K and V as tensor maps for the tensor copy engine (split_kv_tma; zero otherwise).
 struct KvMaps {
   CUtensorMap k;
   CUtensorMap v;
