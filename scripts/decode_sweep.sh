@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7's decode cases in one run: attention/split_kv, split_kv_tma (SM90) and attention/split_kv_simt, on llama3-8b shapes (Hq 32, Hkv 8, D 128, one
+# Issue 7's decode cases in one run: every attention/split_kv* variant (split_kv, split_kv_tma on SM90, split_kv_simt, and any tuning candidate named split_kv_*), on llama3-8b shapes (Hq 32, Hkv 8, D 128, one
 # query token): batch 1 KV 32768 (fp16 and bf16) and batch 64 KV 4096 (bf16, the only dtype
 # registered there). Prints variant, shape, median, K+V GB/s and % of the calibrated read ceiling
 # (the issue's target: >= 80 %). Takes a few minutes after the build.
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 llmkb=${LLMKB:-build/gpu/llmkb}
 out=${OUT:-results}
 reps=${REPS:-3}
-filter='^attention/split_kv(_simt|_tma)?/(f16|bf16)/llama3-8b/decode/(b1/kv32768|b64/kv4096)(/|$)'
+filter='^attention/split_kv[a-z0-9_]*/(f16|bf16)/llama3-8b/decode/(b1/kv32768|b64/kv4096)(/|$)'
 
 [[ -x $llmkb ]] || { echo "decode_sweep: no $llmkb (build first: cmake --preset ... into build/gpu)" >&2; exit 2; }
 mkdir -p "$out"

@@ -6,7 +6,9 @@
 2. For each case (at most --max-cases), runs the same case under
    `ncu --clock-control none --cache-control all --csv --page raw --print-units base --metrics <set>`,
    profiling the case's first launch of each of its kernels (the correctness-check launch, which
-   does the same work as the timed ones).
+   does the same work as the timed ones), or with --launch timed its first timed launch (right after
+   the benchmark's own L2 flush; pair it with --cache-control none --replay-mode application to
+   measure under the same cache state as llmkb's profiler).
 3. Prints one row per (case, kernel, metric) and exits 1 when any metric differs by more than the
    tolerance: 3 % relative, or 1 point for percentages. Exit 2: bad input or a tool failed.
 
@@ -16,7 +18,7 @@ marked as such.
 
 Usage: scripts/ncu_crosscheck.py [--llmkb build/release/llmkb] [--filter '^rmsnorm/'] [--op rmsnorm]
                                  [--model NAME] [--max-cases 8] [--results FILE] [--ncu ncu]
-                                 [--replay-mode kernel|application] [--repeat N]
+                                 [--replay-mode kernel|application] [--launch check|timed] [--repeat N]
 """
 import argparse
 import csv
@@ -28,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 
+WARMUP_LAUNCHES = 3  # bench/bench_runner.cpp: the warm-up launches between the check and the timed loop
 REGEX_SPECIAL = set(".^$|()[]{}*+?\\")
 
 
@@ -105,6 +108,10 @@ def main():
     parser.add_argument("--replay-mode", default="kernel", choices=["kernel", "application"],
                         help="ncu's replay mode (application: no memory save/restore between passes; "
                              "each pass reruns llmkb)")
+    parser.add_argument("--launch", default="check", choices=["check", "timed"],
+                        help="which launch of the case ncu profiles: check (default: the correctness-check launch, "
+                             "the first) or timed (the first timed launch: after the check and the 3 warm-ups, right "
+                             "after the benchmark's own L2 flush, as llmkb's profiler measures)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run ncu this many times per case and report its own run-to-run spread")
     parser.add_argument("--workdir", default=None, help="keep the logs and CSVs here")
@@ -142,6 +149,7 @@ def main():
         step = len(cases) / args.max_cases
         cases = [cases[int(i * step)] for i in range(args.max_cases)]
 
+    skip_launches = 0 if args.launch == "check" else 1 + WARMUP_LAUNCHES
     rows, worst_fail = [], False
     for case in cases:
         kernels = case["profile"]["kernels"]
@@ -153,6 +161,7 @@ def main():
                        "--replay-mode", args.replay_mode, "--csv", "--page", "raw",
                        "--print-units", "base", "--metrics", ",".join(metrics),
                        "--kernel-name", "regex:" + "|".join(regex_escape(n) for n in names),
+                       "--launch-skip", str(skip_launches * len(kernels)),
                        "--launch-count", str(len(kernels)), "--log-file", csv_path,
                        args.llmkb, "bench", "--op", case["op"]]
             if case.get("model"):
