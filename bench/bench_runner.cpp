@@ -129,6 +129,10 @@ void run_case(BenchSession& session, ProblemCase& problem, size_t variant, const
                                                                      : problem.flops() / seconds / 1e12;
     const double ceiling = session.calibration.ceiling_value(problem.ceiling());
     state.counters["pct_of_ceiling"] = ceiling > 0 ? 100.0 * achieved / ceiling : 0.0;
+    if (problem.ceiling() == Ceiling::read) {
+      const double read_at_size = session.calibration.read_gbps_at(problem.bytes_moved());
+      if (read_at_size > 0) state.counters["pct_of_read_at_size"] = 100.0 * achieved / read_at_size;
+    }
 
     if (session.profiler && record.profile.is_null()) {
       record.profile = session.profiler->profile(*run, stream, name);
@@ -254,7 +258,9 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
     const Calibration& c = session->calibration;
     std::cerr << "llmkb: read " << c.read_gbps << " GB/s, write " << c.write_gbps << " GB/s, copy " << c.copy_gbps
               << " GB/s (theoretical DRAM peak " << c.dram_peak_gbps << " GB/s), launch " << c.launch_us
-              << " us, fp16 tensor " << c.tensor_f16_tflops << " TFLOP/s\n";
+              << " us, fp16 tensor " << c.tensor_f16_tflops << " TFLOP/s\nllmkb: read rate by size (GB/s):";
+    for (const ReadRate& r : c.read_curve) std::cerr << " " << r.bytes / (1 << 20) << " MiB: " << r.gbps;
+    std::cerr << "\n";
     if (options.cold) session->flusher = std::make_unique<L2Flusher>(session->device.l2_bytes, session->device.sm_count);
   } catch (const CudaError& e) {
     std::cerr << "llmkb bench: " << e.what() << "\n";

@@ -123,7 +123,8 @@ nlohmann::json Calibration::to_json() const {
   return {{"read_gbps", read_gbps},         {"write_gbps", write_gbps},
           {"copy_gbps", copy_gbps},         {"launch_us", launch_us},
           {"tensor_f16_tflops", tensor_f16_tflops}, {"dram_peak_gbps", dram_peak_gbps},
-          {"buffer_bytes", buffer_bytes},   {"gemm_size", gemm_size}};
+          {"buffer_bytes", buffer_bytes},   {"gemm_size", gemm_size},
+          {"read_curve", read_curve_json(read_curve)}};
 }
 
 Calibration calibrate(const DeviceContext& device, const CalibrationOptions& options, cudaStream_t stream) {
@@ -140,9 +141,19 @@ Calibration calibrate(const DeviceContext& device, const CalibrationOptions& opt
   const unsigned blocks = static_cast<unsigned>(device.sm_count) * (device.max_threads_per_sm / 256);
   const double bytes = static_cast<double>(n * sizeof(uint4));
 
-  const double read_ms = time_median_ms(
-      [&] { read_kernel<<<blocks, 256, 0, stream>>>(src.as<uint4>(), n, sink.as<unsigned>()); LLMKB_CHECK_LAUNCH(); },
-      options.repetitions, flush, stream);
+  auto time_read_ms = [&](size_t words) {
+    auto launch = [&] {
+      read_kernel<<<blocks, 256, 0, stream>>>(src.as<uint4>(), words, sink.as<unsigned>());
+      LLMKB_CHECK_LAUNCH();
+    };
+    return time_median_ms(launch, options.repetitions, flush, stream);
+  };
+  const double read_ms = time_read_ms(n);
+  // The read rate by size, on a prefix of the buffer: 4 MiB to 512 MiB, then the whole buffer (the ceiling).
+  for (size_t prefix = size_t{4} << 20; prefix <= (size_t{512} << 20) && prefix < options.buffer_bytes; prefix *= 2) {
+    const double ms = time_read_ms(prefix / sizeof(uint4));
+    cal.read_curve.push_back({static_cast<double>(prefix), static_cast<double>(prefix) / (ms * 1e-3) / 1e9});
+  }
   const double write_ms = time_median_ms(
       [&] { write_kernel<<<blocks, 256, 0, stream>>>(dst.as<uint4>(), n); LLMKB_CHECK_LAUNCH(); },
       options.repetitions, flush, stream);
@@ -150,6 +161,7 @@ Calibration calibrate(const DeviceContext& device, const CalibrationOptions& opt
       [&] { copy_kernel<<<blocks, 256, 0, stream>>>(src.as<uint4>(), dst.as<uint4>(), n); LLMKB_CHECK_LAUNCH(); },
       options.repetitions, flush, stream);
   cal.read_gbps = bytes / (read_ms * 1e-3) / 1e9;
+  cal.read_curve.push_back({bytes, cal.read_gbps});
   cal.write_gbps = bytes / (write_ms * 1e-3) / 1e9;
   cal.copy_gbps = 2 * bytes / (copy_ms * 1e-3) / 1e9;
 

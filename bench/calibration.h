@@ -1,12 +1,14 @@
 // The ceilings every case is reported against, measured in the same run: read-only, write-only and
 // copy bandwidth over large cold buffers, the empty-kernel launch time, and the fp16 tensor-core
-// rate of a cuBLAS GEMM. The theoretical DRAM peak comes from device attributes.
+// rate of a cuBLAS GEMM. The theoretical DRAM peak comes from device attributes. Besides the read
+// ceiling, the read rate at a ladder of smaller sizes (bench/read_curve.h).
 #pragma once
 #include <cuda_runtime_api.h>
 
 #include <nlohmann/json.hpp>
 
 #include "bench/device_context.h"
+#include "bench/read_curve.h"
 #include "kernels/core/op.h"
 
 namespace llmkb {
@@ -20,9 +22,12 @@ struct Calibration {
   double dram_peak_gbps = 0;   // theoretical, from device attributes
   size_t buffer_bytes = 0;
   int gemm_size = 0;
+  ReadCurve read_curve;        // the read rate at 4 MiB ... 512 MiB and at buffer_bytes (= read_gbps)
 
   // The achievable rate for a ceiling: GB/s for bandwidth ceilings, TFLOP/s for tensor_f16.
   double ceiling_value(Ceiling c) const;
+  // The read rate at a read of `bytes`, from read_curve.
+  double read_gbps_at(double bytes) const { return llmkb::read_gbps_at(read_curve, bytes); }
   nlohmann::json to_json() const;
 };
 

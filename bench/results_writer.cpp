@@ -4,6 +4,7 @@
 #include <map>
 #include <regex>
 
+#include "bench/read_curve.h"
 #include "bench/results_schema.h"
 #include "kernels/core/statistics.h"
 
@@ -32,6 +33,10 @@ void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration
   const double achieved = ceiling == "tensor_f16" ? c["tflops"].get<double>() : c["gbps"].get<double>();
   const double roof = ceiling_value(calibration, ceiling);
   c["pct_of_ceiling"] = roof > 0 ? 100.0 * achieved / roof : 0.0;
+  if (ceiling == "read") {
+    const double read_at_size = read_gbps_at(read_curve_of(calibration), c.value("bytes_moved", 0.0));
+    if (read_at_size > 0) c["pct_of_read_at_size"] = 100.0 * c["gbps"].get<double>() / read_at_size;
+  }
 }
 
 nlohmann::json make_results(const ResultsInput& input) {

@@ -21,7 +21,7 @@ struct CaseOutcome {
 struct ResultsInput {
   nlohmann::json gbench;       // Google Benchmark's JSON output (context, benchmarks)
   nlohmann::json environment;  // llmkb.environment
-  nlohmann::json calibration;  // llmkb.calibration (read_gbps, write_gbps, copy_gbps, tensor_f16_tflops, ...)
+  nlohmann::json calibration;  // llmkb.calibration (read_gbps, write_gbps, copy_gbps, tensor_f16_tflops, read_curve...)
   std::vector<CaseOutcome> cases;  // registration order
   nlohmann::json skipped = nlohmann::json::array();
   nlohmann::json profiler;     // null unless --profile
@@ -37,7 +37,8 @@ std::string registered_benchmark_name(const std::string& run_name);
 double ceiling_value(const nlohmann::json& calibration, const std::string& ceiling);
 
 // Sets a case's median_us (over its repetitions' medians), gbps, tflops and pct_of_ceiling from its
-// samples, bytes_moved, flops and ceiling; leaves a case without samples unchanged.
+// samples, bytes_moved, flops and ceiling, and for a read-bound case with a calibrated read curve
+// pct_of_read_at_size (against the read rate at bytes_moved); leaves a case without samples unchanged.
 void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration);
 
 nlohmann::json make_results(const ResultsInput& input);

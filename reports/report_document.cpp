@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "reports/svg_charts.h"
 
@@ -127,6 +128,13 @@ void environment_section(const json& model, Lang lang, Document& doc) {
       {tr(lang, "ceil_launch"), format_us(num(cal["launch_us"]))},
       {tr(lang, "ceil_tensor"), format_tflops(num(cal["tensor_f16_tflops"]))},
   };
+  if (cal.contains("read_curve") && !cal["read_curve"].empty()) {
+    std::string curve;
+    for (const json& point : cal["read_curve"]) {
+      curve += (curve.empty() ? "" : ", ") + fixed(num(point[0]) / (1 << 20), 0) + " MiB " + format_gbps(num(point[1]));
+    }
+    c.fields.push_back({tr(lang, "ceil_read_curve"), curve});
+  }
   for (const char* p : {"fp32", "fp16"}) {
     const json& peak = cal["compute_peaks"][p];
     c.fields.push_back({tr(lang, std::string("ceil_") + p),
@@ -198,16 +206,24 @@ void overview_section(const json& model, Lang lang, Document& doc) {
 void variants_section(const json& model, Lang lang, Document& doc) {
   doc.blocks.push_back(heading(tr(lang, "sec_variants"), 2, "variants"));
   doc.blocks.push_back(paragraph(tr(lang, "var_intro")));
+  // "% of read at this size" is shown for ops with a case that has it (results files from before it have none).
   std::vector<std::string> ops;
+  std::set<std::string> ops_read_at_size;
   for (const json& g : model["variants"]) {
     if (std::find(ops.begin(), ops.end(), g["op"].get<std::string>()) == ops.end()) ops.push_back(g["op"]);
+    for (const json& r : g["rows"]) {
+      if (r.contains("pct_of_read_at_size")) ops_read_at_size.insert(g["op"].get<std::string>());
+    }
   }
+  if (!ops_read_at_size.empty()) doc.blocks.push_back(paragraph(tr(lang, "var_read_at_size_note")));
   for (const std::string& op : ops) {
     doc.blocks.push_back(heading(trf(lang, "var_op", {op}), 3));
+    const bool read_at_size = ops_read_at_size.count(op) > 0;
     Block t;
     t.kind = Block::Kind::table;
     t.header = {tr(lang, "col_shape"), tr(lang, "col_variant"),     tr(lang, "col_median"),
                 tr(lang, "col_rate"),  tr(lang, "col_pct_ceiling"), tr(lang, "col_speedup")};
+    if (read_at_size) t.header.insert(t.header.begin() + 5, tr(lang, "col_pct_read_at_size"));
     BarChart bars;
     bars.title = trf(lang, "chart_variants", {op});
     bars.reference_value = 100;
@@ -226,6 +242,8 @@ void variants_section(const json& model, Lang lang, Document& doc) {
           row.push_back(format_us(num(r["median_us"])));
           row.push_back(tensor ? format_tflops(num(r["rate"])) : format_gbps(num(r["rate"])));
           row.push_back(format_pct(num(r["pct_of_ceiling"])) + " (" + tr(lang, "ceiling_" + str(r["ceiling"])) + ")");
+          if (read_at_size)
+            row.push_back(r.contains("pct_of_read_at_size") ? format_pct(num(r["pct_of_read_at_size"])) : "");
           row.push_back(r["speedup_vs_baseline"].is_number() ? fixed(num(r["speedup_vs_baseline"]), 2) + "x"
                                                              : tr(lang, "na"));
           bars.bars.push_back({str(g["label"]) + " · " + variant, num(r["pct_of_ceiling"]),
@@ -234,6 +252,7 @@ void variants_section(const json& model, Lang lang, Document& doc) {
           const std::string why =
               r.contains("error") ? tr(lang, "var_error") + ": " + str(r["error"]) : tr(lang, "var_failed");
           row.insert(row.end(), {why, "", "", ""});
+          if (read_at_size) row.push_back("");
         }
         t.rows.push_back(row);
       }

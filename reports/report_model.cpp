@@ -190,6 +190,7 @@ json variants_of(const json& section) {
       row["tflops"] = c.value("tflops", 0.0);
       row["rate"] = tensor ? row["tflops"] : row["gbps"];
       row["pct_of_ceiling"] = c.value("pct_of_ceiling", 0.0);
+      if (c.contains("pct_of_read_at_size")) row["pct_of_read_at_size"] = c["pct_of_read_at_size"];
     }
     groups[key].push_back(row);
   }

@@ -68,6 +68,7 @@ const Texts& texts() {
       {"ceilings_intro",
        {"Measured in the same run, except those marked theoretical.", "均在同一次运行中实测，标注“理论”的除外。"}},
       {"ceil_read", {"Read bandwidth (measured)", "只读带宽（实测）"}},
+      {"ceil_read_curve", {"Read bandwidth by size (measured)", "不同读取量下的只读带宽（实测）"}},
       {"ceil_write", {"Write bandwidth (measured)", "只写带宽（实测）"}},
       {"ceil_copy", {"Copy bandwidth, read + write (measured)", "拷贝带宽，读+写（实测）"}},
       {"ceil_dram_peak",
@@ -111,6 +112,13 @@ const Texts& texts() {
       {"col_median", {"Median", "中位时间"}},
       {"col_rate", {"Rate", "速率"}},
       {"col_pct_ceiling", {"% of ceiling", "占上限比例"}},
+      {"col_pct_read_at_size", {"% of read at this size", "占同读取量只读带宽比例"}},
+      {"var_read_at_size_note",
+       {"% of read at this size (read-bound cases): the rate over the streaming-read rate calibrated at the case's "
+        "own bytes (interpolated between the measured sizes). A small read cannot reach the large-buffer read "
+        "ceiling: launch, ramp-up and drain take a fixed time.",
+        "占同读取量只读带宽比例（以只读带宽为上限的用例）：速率除以在该用例字节数下校准的流式只读带宽"
+        "（在实测的读取量之间插值）。小数据量的读取达不到大缓冲区的只读上限：启动、爬升与收尾耗时固定。"}},
       {"col_speedup", {"Speedup vs baseline", "相对基线加速比"}},
       {"var_failed", {"check failed", "校验失败"}},
       {"var_error", {"error", "错误"}},

@@ -11,7 +11,9 @@
 #include <regex>
 #include <set>
 
+#include "bench/read_curve.h"
 #include "bench/results_schema.h"
+#include "bench/results_writer.h"
 #include "reports/report.h"
 #include "reports/report_model.h"
 
@@ -382,6 +384,58 @@ TEST(ReportVariants, AFailedCaseIsShownAsFailedAndNeverBest) {
   }
   EXPECT_TRUE(contains(r.markdown, "| bf16/llama3-8b/tokens:4096 | `rmsnorm/vec8` | check failed |"));
   EXPECT_TRUE(contains(r.markdown, "| bf16/llama3-8b/tokens:4096 | `rmsnorm/baseline` ★ |"));
+}
+
+TEST(ReportVariants, PctOfReadAtSizeIsShownNextToThePctOfCeilingWhereTheFileHasIt) {
+  json results = load_results_file(kSynthetic);
+  // A file without the read curve (every file before it): no column, no note, no curve.
+  for (Lang lang : {Lang::en, Lang::zh}) {
+    const RenderedReport r = render_report(results, lang);
+    for (const char* key : {"col_pct_read_at_size", "var_read_at_size_note", "ceil_read_curve"}) {
+      EXPECT_FALSE(contains(r.markdown, tr(lang, key))) << key;
+      EXPECT_FALSE(contains(r.html, tr(lang, key))) << key;
+    }
+  }
+  // The same file with a read curve and its rmsnorm cases read-bound, as `llmkb bench` now writes it.
+  json& section = results["llmkb"];
+  section["calibration"]["read_curve"] =
+      read_curve_json({{4.0 * (1 << 20), 900.0}, {64.0 * (1 << 20), 2500.0}, {1024.0 * (1 << 20), 3050.0}});
+  for (json& c : section["cases"]) {
+    if (c["op"] != "rmsnorm") continue;
+    c["ceiling"] = "read";
+    summarise_case_timings(c, section["calibration"]);
+    ASSERT_TRUE(c.contains("pct_of_read_at_size")) << c["name"];
+    EXPECT_GT(c["pct_of_read_at_size"].get<double>(), c["pct_of_ceiling"].get<double>()) << c["name"];
+  }
+  ASSERT_TRUE(validate_results(results).empty());
+  for (Lang lang : {Lang::en, Lang::zh}) {
+    const RenderedReport r = render_report(results, lang);
+    EXPECT_TRUE(contains(r.markdown, tr(lang, "var_read_at_size_note")));
+    EXPECT_TRUE(contains(r.html, tr(lang, "col_pct_read_at_size")));
+    EXPECT_TRUE(contains(r.markdown, tr(lang, "ceil_read_curve") + ": 4 MiB " + format_gbps(900.0) + ", 64 MiB " +
+                                         format_gbps(2500.0) + ", 1024 MiB " + format_gbps(3050.0)));
+    // Only the op with read-bound cases has the column, right after the % of ceiling.
+    auto table_of = [&](const std::string& op) {
+      const size_t start = r.markdown.find("### " + trf(lang, "var_op", {op}));
+      EXPECT_NE(start, std::string::npos) << op;
+      return r.markdown.substr(start, r.markdown.find("\n#", start + 1) - start);
+    };
+    const std::string header = tr(lang, "col_pct_ceiling") + " | " + tr(lang, "col_pct_read_at_size") + " | ";
+    EXPECT_TRUE(contains(table_of("rmsnorm"), header));
+    EXPECT_FALSE(contains(table_of("fused_add_rmsnorm"), tr(lang, "col_pct_read_at_size")));
+    for (const json& c : section["cases"]) {
+      if (!c.contains("pct_of_read_at_size")) continue;
+      const std::string pct = format_pct(c["pct_of_ceiling"].get<double>()) + " (" + tr(lang, "ceiling_read") + ")";
+      const std::string at_size = format_pct(c["pct_of_read_at_size"].get<double>());
+      EXPECT_TRUE(contains(table_of("rmsnorm"), pct + " | " + at_size + " | ")) << c["name"];
+    }
+    size_t rows_with_field = 0;
+    for (const json& g : r.model["variants"]) {
+      for (const json& row : g["rows"]) rows_with_field += row.contains("pct_of_read_at_size") ? 1 : 0;
+    }
+    EXPECT_EQ(rows_with_field, 8u);  // report.json carries it
+    EXPECT_EQ(r.model["ceilings"]["read_curve"].size(), 3u);
+  }
 }
 
 TEST(ReportMissing, AFileWithoutCountersStillRendersAndSaysWhatIsMissing) {

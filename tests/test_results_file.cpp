@@ -1,9 +1,11 @@
 // The results writer against the schema (docs/results.schema.json), and the loader's errors.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 
+#include "bench/read_curve.h"
 #include "bench/results_schema.h"
 #include "bench/results_writer.h"
 
@@ -75,6 +77,78 @@ TEST(ResultsWriter, MediansAndRatesComeFromTheRepetitions) {
   EXPECT_DOUBLE_EQ(c["pct_of_ceiling"].get<double>(), 100.0 * (67117056.0 / 25e-6 / 1e9) / 2800.0);
   EXPECT_TRUE(c["check"]["passed"].get<bool>());
   EXPECT_EQ(results["benchmarks"].size(), 3u);  // Google Benchmark's entries are kept unchanged
+}
+
+constexpr double kMiB = 1 << 20;
+
+// An H200-like curve: the rate of a streaming read grows with its size.
+ReadCurve h200_like_curve() {
+  return {{4 * kMiB, 1000.0}, {16 * kMiB, 2200.0}, {64 * kMiB, 3800.0}, {1024 * kMiB, 4700.0}};
+}
+
+TEST(ReadCurve, ExactAtItsPointsLinearInLog2BetweenAndClampedOutside) {
+  const ReadCurve curve = h200_like_curve();
+  for (const ReadRate& r : curve) EXPECT_DOUBLE_EQ(read_gbps_at(curve, r.bytes), r.gbps) << r.bytes;
+  // 8 MiB is halfway from 4 to 16 MiB in log2(bytes), 256 MiB halfway from 64 MiB to 1 GiB.
+  EXPECT_DOUBLE_EQ(read_gbps_at(curve, 8 * kMiB), 1600.0);
+  EXPECT_DOUBLE_EQ(read_gbps_at(curve, 256 * kMiB), 4250.0);
+  EXPECT_NEAR(read_gbps_at(curve, 32 * kMiB), 2200.0 + (3800.0 - 2200.0) / 2, 1e-9);
+  // Rising between the points, never past its neighbours.
+  double last = 0;
+  for (double bytes = 4 * kMiB; bytes <= 1024 * kMiB; bytes *= 1.07) {
+    const double gbps = read_gbps_at(curve, bytes);
+    EXPECT_GE(gbps, last) << bytes;
+    EXPECT_GE(gbps, 1000.0);
+    EXPECT_LE(gbps, 4700.0);
+    last = gbps;
+  }
+  // Outside the ladder: the end points' rates.
+  EXPECT_DOUBLE_EQ(read_gbps_at(curve, 1 * kMiB), 1000.0);
+  EXPECT_DOUBLE_EQ(read_gbps_at(curve, 0), 1000.0);
+  EXPECT_DOUBLE_EQ(read_gbps_at(curve, 8192 * kMiB), 4700.0);
+  EXPECT_DOUBLE_EQ(read_gbps_at({}, 64 * kMiB), 0.0);
+  EXPECT_DOUBLE_EQ(read_gbps_at({{64 * kMiB, 3000.0}}, 8 * kMiB), 3000.0);
+}
+
+TEST(ReadCurve, RoundTripsThroughTheCalibrationJson) {
+  const ReadCurve curve = h200_like_curve();
+  const nlohmann::json calibration = {{"read_gbps", 4700.0}, {"read_curve", read_curve_json(curve)}};
+  EXPECT_EQ(calibration["read_curve"][1], nlohmann::json::array({16 * kMiB, 2200.0}));
+  const ReadCurve back = read_curve_of(calibration);
+  ASSERT_EQ(back.size(), curve.size());
+  for (size_t i = 0; i < curve.size(); ++i) {
+    EXPECT_EQ(back[i].bytes, curve[i].bytes);
+    EXPECT_EQ(back[i].gbps, curve[i].gbps);
+  }
+  EXPECT_TRUE(read_curve_of({{"read_gbps", 4700.0}}).empty());  // a file from before the curve
+}
+
+TEST(ResultsWriter, AReadBoundCaseIsAlsoReportedAgainstTheReadRateAtItsSize) {
+  ResultsInput in = sample_input();
+  in.calibration["read_curve"] = read_curve_json(h200_like_curve());
+  CaseOutcome gemv = in.cases[0];
+  gemv.metadata["ceiling"] = "read";
+  gemv.metadata["bytes_moved"] = 8 * kMiB;
+  in.cases.push_back(gemv);  // the same name, so the same samples: a median of 25 us
+  const nlohmann::json results = make_results(in);
+  EXPECT_TRUE(validate_results(results).empty()) << validate_results(results).front();
+  EXPECT_EQ(results["llmkb"]["calibration"]["read_curve"].size(), 4u);
+  const auto& cases = results["llmkb"]["cases"];
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_FALSE(cases[0].contains("pct_of_read_at_size"));  // a copy-bound case
+  const double gbps = 8 * kMiB / 25e-6 / 1e9;
+  EXPECT_DOUBLE_EQ(cases[1]["pct_of_ceiling"].get<double>(), 100.0 * gbps / 3000.0);  // still against read_gbps
+  EXPECT_DOUBLE_EQ(cases[1]["pct_of_read_at_size"].get<double>(), 100.0 * gbps / 1600.0);  // the rate at 8 MiB
+
+  // Without a curve (files from before it), no field; with a mistyped one, the schema says so.
+  in.calibration.erase("read_curve");
+  const nlohmann::json old = make_results(in);
+  EXPECT_FALSE(old["llmkb"]["cases"][1].contains("pct_of_read_at_size"));
+  EXPECT_TRUE(validate_results(old).empty());
+  nlohmann::json wrong = results;
+  wrong["llmkb"]["calibration"]["read_curve"][0][1] = "fast";
+  wrong["llmkb"]["cases"][1]["pct_of_read_at_size"] = -1.0;
+  EXPECT_EQ(validate_results(wrong).size(), 2u);
 }
 
 TEST(ResultsWriter, StripsGoogleBenchmarkSuffixes) {
