@@ -2,12 +2,15 @@
 # mul_mat_vec at a glance from a results file.
 #  1. Per shape (dtype/model/shape/batch), every variant measured: median time, % of the read ceiling
 #     counted in weight bytes only (W / time / calibrated read GB/s; the issue-6 targets use it) and in
-#     all bytes moved (the report's figure), and cuBLAS's time over the variant's (x1.10 = 10 % faster
+#     all bytes moved (the report's figure), the weight rate against what a plain streaming read of that
+#     many bytes reaches (%W@size: the calibration's read curve), and cuBLAS's time over the variant's (x1.10 = 10 % faster
 #     than cuBLAS; for Q8_0/Q4_0 cases, against f16 cuBLAS on the same shape and batch). '*' marks the fastest.
 #  2. The old one-line-per-shape view: the faster of fast and mma (or q8_0/q4_0) against cuBLAS.
 #  3. batch 8 / batch 1 at f16 28672x4096 for every float variant measured at both.
 # Usage: scripts/gemv_summary.py results.json [REGEX on "variant label"]
 import collections, json, re, sys
+
+from read_curve import pct_at_size
 
 data = json.load(open(sys.argv[1]))["llmkb"]
 pattern = re.compile(sys.argv[2]) if len(sys.argv) > 2 else None
@@ -23,10 +26,17 @@ for c in data["cases"]:
     by[c["label"]][c["variant"].split("/", 1)[1]] = c
 
 
-def weight_pct(c):
+def weight_bytes(c):
     p = c["problem"]
-    weight_bytes = p["rows"] * p["cols"] * BYTES_PER_WEIGHT[p["weight"]]
-    return 100.0 * weight_bytes / (c["median_us"] * 1e-6) / (read_gbps * 1e9)
+    return p["rows"] * p["cols"] * BYTES_PER_WEIGHT[p["weight"]]
+
+
+def weight_pct(c):
+    return 100.0 * weight_bytes(c) / (c["median_us"] * 1e-6) / (read_gbps * 1e9)
+
+
+def weight_pct_at_size(c):
+    return pct_at_size(data["calibration"], weight_bytes(c), weight_bytes(c) / (c["median_us"] * 1e3))
 
 
 def cublas_for(label, v):
@@ -39,7 +49,7 @@ def cublas_for(label, v):
 
 
 print(f"read ceiling {read_gbps:.0f} GB/s (calibrated in the run)")
-print(f"{'shape':52s} {'variant':12s} {'median_us':>10s} {'%W read':>8s} {'%all':>6s} {'cublas/x':>9s}")
+print(f"{'shape':52s} {'variant':12s} {'median_us':>10s} {'%W read':>8s} {'%W@size':>8s} {'%all':>6s} {'cublas/x':>9s}")
 for label in sorted(by):
     v = by[label]
     fastest = min(v.values(), key=lambda c: c["median_us"])
@@ -48,7 +58,8 @@ for label in sorted(by):
         c = v[name]
         ratio = f"x{ref['median_us'] / c['median_us']:.2f}" if ref else ""
         mark = "*" if c is fastest else " "
-        print(f"{label:52s} {name:12s} {c['median_us']:10.2f} {weight_pct(c):7.1f}% {c['pct_of_ceiling']:5.1f}% "
+        print(f"{label:52s} {name:12s} {c['median_us']:10.2f} {weight_pct(c):7.1f}% {weight_pct_at_size(c):>7s}% "
+              f"{c['pct_of_ceiling']:5.1f}% "
               f"{ratio:>9s} {mark}")
     print()
 
