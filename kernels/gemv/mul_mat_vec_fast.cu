@@ -4,8 +4,11 @@
 // over blocks so that the grid fills whole waves of resident blocks (the last block of a row tile
 // adds the partial sums). bf16 weights are widened a 32-bit word (two elements) at a time. Rows whose length is not a whole number of 16-byte vectors (or unaligned
 // pointers) take the same structure with one element per lane.
+// Batches of kTensorCoreMinBatch vectors or more, with f16/bf16 weights and x of the same type on
+// sm_80+, go to mul_mat_vec/mma's tensor-core kernel, whose time does not grow with the batch.
 #include "kernels/common/variant.h"
 #include "kernels/gemv/gemv_device.cuh"
+#include "kernels/gemv/mul_mat_vec_mma.h"
 
 namespace llmkb {
 namespace {
@@ -15,6 +18,11 @@ using gemv::kRowsPerWarp;
 using gemv::Params;
 
 constexpr int kUnroll = 2;  // steps whose loads are in flight together
+// H200, llama3-8b f16/bf16 projections: this kernel takes 1.6-1.8x longer at batch 8 than at batch 1
+// (the FMAs per weight grow with the batch), mma about the same time at both; mma is 1.04-1.18x
+// slower at batch 1 and 1.5-1.7x faster at batch 8; interpolated linearly, they cross at 1.6-2.5
+// vectors, so from 3 on mma is the faster on every one of them.
+constexpr int kTensorCoreMinBatch = 3;
 
 template <class TW, int N>
 __device__ __forceinline__ Vec<TW, N> load_weights(const TW* p) {
@@ -123,6 +131,10 @@ void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_
 void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   const Support s = supports(p);
   if (!s.ok) throw std::invalid_argument("mul_mat_vec/fast: " + s.reason);
+  if (p.batch >= kTensorCoreMinBatch && mul_mat_vec_mma_runs(p, a)) {
+    launch_mul_mat_vec_mma(p, a, stream);
+    return;
+  }
   dispatch_float_dtype(storage_dtype(p.weight), [&](auto weight_tag) {
     using TW = decltype(weight_tag);
     if (p.activation == DType::f32) {
@@ -138,7 +150,7 @@ void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stre
 Variant<MulMatVecOp> mul_mat_vec_fast() {
   return {"mul_mat_vec/fast",
           "16-byte streaming loads, 4 rows x 2 steps in flight per lane, x slice in smem, all vectors in one pass, "
-          "split-K for small M",
+          "split-K for small M; batches of 3+ with f16/bf16 x on sm_80+: mul_mat_vec/mma's tensor-core kernel",
           75,
           false,
           supports,

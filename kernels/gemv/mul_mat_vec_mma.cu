@@ -19,6 +19,7 @@
 #include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/variant.h"
 #include "kernels/gemv/gemv_device.cuh"
+#include "kernels/gemv/mul_mat_vec_mma.h"
 
 namespace llmkb {
 namespace {
@@ -127,7 +128,9 @@ __global__ void __launch_bounds__(kThreads, 3) mul_mat_vec_mma_kernel(const Para
   gemv::finish_split_k<B>(p);
 }
 
-Support supports(const MulMatVecProblem& p) {
+}  // namespace
+
+Support mul_mat_vec_mma_supports(const MulMatVecProblem& p) {
   const Support valid = mul_mat_vec_valid(p);
   if (!valid.ok) return valid;
   if (p.weight != WeightFormat::f16 && p.weight != WeightFormat::bf16)
@@ -138,6 +141,8 @@ Support supports(const MulMatVecProblem& p) {
   if (p.cols > (int64_t{1} << 24)) return Support::no("cols above 2^24 (split count would exceed the grid)");
   return Support::yes();
 }
+
+namespace {
 
 template <class T>
 void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
@@ -164,12 +169,19 @@ void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_
   LLMKB_CHECK_LAUNCH();
 }
 
-void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  const Support s = supports(p);
+}  // namespace
+
+bool mul_mat_vec_mma_runs(const MulMatVecProblem& p, const MulMatVecArgs& a) {
+  static const int cc = gemv::device_compute_capability();
+  return mul_mat_vec_mma_supports(p).ok && aligned16(a.w) && aligned16(a.x) && cc >= 80;
+}
+
+void launch_mul_mat_vec_mma(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  const Support s = mul_mat_vec_mma_supports(p);
   if (!s.ok) throw std::invalid_argument("mul_mat_vec/mma: " + s.reason);
   if (!aligned16(a.w) || !aligned16(a.x)) throw std::invalid_argument("mul_mat_vec/mma: w or x not 16-byte aligned");
-  static const int cc = gemv::device_compute_capability();
-  if (cc < 80) throw std::invalid_argument("mul_mat_vec/mma: needs sm_80 or newer (mma.sync m16n8k16)");
+  if (!mul_mat_vec_mma_runs(p, a))
+    throw std::invalid_argument("mul_mat_vec/mma: needs sm_80 or newer (mma.sync m16n8k16)");
   if (p.weight == WeightFormat::f16) {
     launch_typed<__half>(p, a, stream);
   } else {
@@ -177,16 +189,14 @@ void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stre
   }
 }
 
-}  // namespace
-
 Variant<MulMatVecOp> mul_mat_vec_mma() {
   return {"mul_mat_vec/mma",
           "tensor-core GEMV: mma.sync m16n8k16 with the batch as N=8, k permuted so each lane streams whole "
           "16-byte pieces, next step's loads in flight, split-K to whole waves",
           80,
           false,
-          supports,
-          launch};
+          mul_mat_vec_mma_supports,
+          launch_mul_mat_vec_mma};
 }
 
 }  // namespace llmkb
