@@ -39,6 +39,7 @@
 #include "kernels/attention/attention_params.cuh"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
+#include "kernels/common/dynamic_shared_memory.h"
 #include "kernels/common/split_workspace.h"
 #include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/variant.h"
@@ -697,8 +698,7 @@ template <class Config, class T, int D>
 void launch_typed(const AttentionProblem& problem, const AttentionParams& p, cudaStream_t stream) {
   using Tile = DecodeTile<Config, D>;
   constexpr size_t smem = Tile::kSmemBytes;
-  LLMKB_CUDA_CHECK(cudaFuncSetAttribute(split_kv_kernel<Config, T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        static_cast<int>(smem)));
+  allow_dynamic_shared_memory(reinterpret_cast<const void*>(split_kv_kernel<Config, T, D>), smem);
   SplitArgs sa;
   sa.num_splits = choose_splits(problem, resident_blocks<Config, T, D>(), Tile::kKeys);
   if (sa.num_splits > 1) {

@@ -12,6 +12,7 @@
 #include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
+#include "kernels/common/dynamic_shared_memory.h"
 #include "kernels/common/split_workspace.h"
 #include "kernels/common/variant.h"
 
@@ -318,7 +319,7 @@ void launch_rows(const AttentionProblem& problem, const AttentionParams& p, cuda
   }
   constexpr size_t smem = SplitTile<D, kRowsPerWarp>::kSmemBytes;
   auto kernel = split_kv_simt_kernel<T, D, kRowsPerWarp>;
-  LLMKB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+  allow_dynamic_shared_memory(reinterpret_cast<const void*>(kernel), smem);
   kernel<<<dim3(sa.num_splits, p.kv_heads, p.batch), kThreads, smem, stream>>>(p, sa);
   LLMKB_CHECK_LAUNCH();
   if (sa.num_splits > 1) {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "kernels/attention/attention_params.cuh"
+#include "kernels/common/dynamic_shared_memory.h"
 #include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
@@ -364,9 +365,7 @@ void launch_flash_prefill(const AttentionParams& p, cudaStream_t stream) {
   if (p.seqlen_q == 0) return;
   auto kernel = flash_prefill_kernel<T, Tile, Mma>;
   constexpr size_t smem = Tile::kSmemBytes;
-  if (smem > 48 * 1024) {
-    LLMKB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
-  }
+  allow_dynamic_shared_memory(reinterpret_cast<const void*>(kernel), smem);
   const dim3 grid((p.seqlen_q + Tile::kBlockM - 1) / Tile::kBlockM, p.q_heads, p.batch);
   kernel<<<grid, Tile::kThreads, smem, stream>>>(p);
   LLMKB_CHECK_LAUNCH();

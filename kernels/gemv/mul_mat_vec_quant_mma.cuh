@@ -56,6 +56,7 @@
 #include <string>
 #include <type_traits>
 
+#include "kernels/common/dynamic_shared_memory.h"
 #include "kernels/common/tile_primitives.cuh"
 #include "kernels/gemv/gemv_device.cuh"
 #include "kernels/gemv/mul_mat_vec_quant.cuh"
@@ -436,12 +437,7 @@ void launch_quant_mma_typed(const char* name, const MulMatVecProblem& p, const M
       throw std::invalid_argument(std::string(name) + ": needs " + std::to_string(kMaxSmem) +
                                   " bytes of shared memory per block, the device allows " + std::to_string(smem_limit));
     }
-    static const bool configured = [&] {  // once per kernel (the benchmark uses one device)
-      LLMKB_CUDA_CHECK(cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel),
-                                            cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kMaxSmem)));
-      return true;
-    }();
-    (void)configured;
+    allow_dynamic_shared_memory(reinterpret_cast<const void*>(kernel), kMaxSmem);
     const int resident = resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), Cfg::kThreads, kMaxSmem);
     plan_split_k(params, B, static_cast<int64_t>(sizeof(TX)), Cfg::kStageK, /*min_slice_steps=*/1, resident,
                  Cfg::kXSliceBytes, Cfg::kRowsPerBlock);

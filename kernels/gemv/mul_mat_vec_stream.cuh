@@ -18,6 +18,7 @@
 //   kStages         ring depth per warp; kStages - 1 stages of W in flight per warp
 //   kStepsPerStage  256-weight steps per row per stage (bytes per cp.async group)
 #pragma once
+#include "kernels/common/dynamic_shared_memory.h"
 #include "kernels/common/tile_primitives.cuh"
 #include "kernels/gemv/gemv_device.cuh"
 #include "kernels/gemv/mul_mat_vec_quant.cuh"
@@ -206,12 +207,7 @@ void launch_stream_typed(const char* name, const MulMatVecProblem& p, const MulM
     // (kStreamSliceBytes, or one stage of K for all B rows where that is more; rows padded to 128).
     constexpr int64_t kStageX = int64_t{B} * kStreamStep * kStepsPerStage * static_cast<int64_t>(sizeof(TX));
     const size_t max_smem = Ring::kBytes + static_cast<size_t>(std::max(kStreamSliceBytes, kStageX)) + 128 * B;
-    static const bool configured = [&] {  // once per kernel (the benchmark uses one device)
-      LLMKB_CUDA_CHECK(cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel),
-                                            cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(max_smem)));
-      return true;
-    }();
-    (void)configured;
+    allow_dynamic_shared_memory(reinterpret_cast<const void*>(kernel), max_smem);
     const int resident = resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), kThreads, max_smem);
     plan_split_k(params, B, static_cast<int64_t>(sizeof(TX)), int64_t{kStreamStep} * kStepsPerStage,
                  /*min_slice_steps=*/1, resident, kStreamSliceBytes);
