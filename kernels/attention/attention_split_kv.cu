@@ -28,6 +28,17 @@
 // five candidates: the lean math took the cp.async stream from 42.6 to 41.4 us (f16); the tensor copy
 // engine with 128-key stages over 8 warps, 3 deep, to 39.8 us, and b64 from 260.9 to 254.6 us; 64-key
 // stages 6 deep (40.6 us, 262.7 us) and two 96 KB blocks per SM (42.2 us) lost.
+//
+// Where the time goes at b1/KV 32768, f16, split_kv_tma (H200; per-block %globaltimer stamps, ncu):
+// all 128 blocks start within 0.1 us; their K/V streams end at 31.6 us (median) to 32.2 us (last),
+// 94 % of the read ceiling while they run; then the warps' merge and the partial's store take
+// 1.1 us, the fence and arrival atomic 1 us, and the last block's split merge 2.4 us, so the last
+// block ends 4.6 us after the last stream. ncu's duration is 39.8 us, the event time 39.9 us (an
+// empty kernel's event time is 2.7 us). Tried against that tail and dropped (same or slower):
+// splits taking tiles from a per-head atomic counter (41.0 us: the stream ends spread as much, 2
+// tiles), 64-key stages at two blocks per SM over all 132 SMs (44.9 us), and a KV head's splits as
+// one thread block cluster merging through distributed shared memory (40.5 us: only clusters of 9
+// fit 8 times, so 72 SMs stream).
 #include <cuda.h>  // CUtensorMap; cuTensorMapEncodeTiled is reached through the runtime's driver entry point
 #include <cudaTypedefs.h>
 
