@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Issue 7's decode cases in one run: every attention/split_kv* variant (split_kv, split_kv_tma on SM90, split_kv_simt, and any tuning candidate named split_kv_*), on llama3-8b shapes (Hq 32, Hkv 8, D 128, one
-# query token): batch 1 KV 32768 (fp16 and bf16) and batch 64 KV 4096 (bf16, the only dtype
+# Issue 7's decode cases in one run: every attention/split_kv* variant (split_kv, split_kv_tma on
+# SM90, split_kv_simt, and any tuning candidate named split_kv_*), on llama3-8b shapes (Hq 32, Hkv 8,
+# D 128, one query token): batch 1 KV 32768 (fp16 and bf16) and batch 64 KV 4096 (bf16, the only dtype
 # registered there). Prints variant, shape, median, K+V GB/s, % of the calibrated read ceiling (the
 # issue's target: >= 80 %) and % of the rate a plain streaming read of the same K+V bytes reaches
 # (the calibration's read curve). Takes a few minutes after the build.
