@@ -169,19 +169,22 @@ void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_
   LLMKB_CHECK_LAUNCH();
 }
 
+bool sm80_or_newer() {
+  static const int cc = gemv::device_compute_capability();
+  return cc >= 80;
+}
+
 }  // namespace
 
 bool mul_mat_vec_mma_runs(const MulMatVecProblem& p, const MulMatVecArgs& a) {
-  static const int cc = gemv::device_compute_capability();
-  return mul_mat_vec_mma_supports(p).ok && aligned16(a.w) && aligned16(a.x) && cc >= 80;
+  return mul_mat_vec_mma_supports(p).ok && aligned16(a.w) && aligned16(a.x) && sm80_or_newer();
 }
 
 void launch_mul_mat_vec_mma(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   const Support s = mul_mat_vec_mma_supports(p);
   if (!s.ok) throw std::invalid_argument("mul_mat_vec/mma: " + s.reason);
   if (!aligned16(a.w) || !aligned16(a.x)) throw std::invalid_argument("mul_mat_vec/mma: w or x not 16-byte aligned");
-  if (!mul_mat_vec_mma_runs(p, a))
-    throw std::invalid_argument("mul_mat_vec/mma: needs sm_80 or newer (mma.sync m16n8k16)");
+  if (!sm80_or_newer()) throw std::invalid_argument("mul_mat_vec/mma: needs sm_80 or newer (mma.sync m16n8k16)");
   if (p.weight == WeightFormat::f16) {
     launch_typed<__half>(p, a, stream);
   } else {
