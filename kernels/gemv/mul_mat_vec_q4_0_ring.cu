@@ -17,7 +17,7 @@ Support supports(const MulMatVecProblem& p) {
 }
 
 void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  gemv::launch_stream_quant<WeightFormat::q4_0, kStages, kStepsPerStage>("mul_mat_vec/q4_0_ring", p, a, stream);
+  gemv::launch_stream_quant<gemv::StreamQuant<WeightFormat::q4_0>, kStages, kStepsPerStage>("mul_mat_vec/q4_0_ring", p, a, stream);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The streamed quantised GEMV kernel (mul_mat_vec/q8_0_ring and q4_0_ring instantiate it).
+// The streamed quantised GEMV kernel (mul_mat_vec/q8_0_ring, q4_0_ring, q8_0_dp4a and q4_0_dp4a
+// instantiate it).
 //
 // Idea: keep W streaming without gaps. Each warp owns 4 rows (the block: 8 warps x 4 rows, split-K
 // and its end as in mul_mat_vec/fast) and copies them into a private ring of kStages shared-memory
@@ -14,9 +15,14 @@
 // block in shared memory (swizzled, gemv::stage_x_slice), at most kStreamSliceBytes of it.
 // Needs cols % 256 == 0 (whole steps, 16-byte aligned rows and slices) and 16-byte aligned W.
 //
+// The block dot product and the activation staging come from the Format: StreamQuant below (floats,
+// as described above), or StreamQuantDp4a (kernels/gemv/mul_mat_vec_dp4a.cuh: integer planes).
+//
 // Knobs (template parameters):
-//   kStages         ring depth per warp; kStages - 1 stages of W in flight per warp
-//   kStepsPerStage  256-weight steps per row per stage (bytes per cp.async group)
+//   kStages          ring depth per warp; kStages - 1 stages of W in flight per warp
+//   kStepsPerStage   256-weight steps per row per stage (bytes per cp.async group)
+//   kMinSliceStages  the shortest split-K slice, in stages (the plan otherwise splits K as finely as
+//                    filling the last wave asks)
 #pragma once
 #include "kernels/common/dynamic_shared_memory.h"
 #include "kernels/common/tile_primitives.cuh"
@@ -38,7 +44,16 @@ struct StreamQuant {
   static constexpr int kBlockBytes = Format::kBlockBytes;
   static constexpr int kStepBytes = kStreamLanesPerRow * kBlockBytes;  // 272 or 144: whole 16-byte chunks
   static constexpr int kBlockWords = (kBlockBytes + 2 + 3) / 4;         // words covering a block at a 2-byte offset
+  static constexpr WeightFormat kFormat = F;
   static_assert(kStepBytes % 16 == 0, "a step is whole 16-byte chunks");
+
+  // Staged bytes per activation element: the activations as they are.
+  static constexpr int64_t x_element_bytes(int64_t tx_bytes) { return tx_bytes; }
+
+  template <class TX, int B>
+  __device__ static __forceinline__ void stage_x(const Params& p, int64_t k_begin, int len, char* smem) {
+    stage_x_slice<TX, B>(p, k_begin, len, smem);
+  }
 
   // acc[b] += d * sum over the block of q * x[b]; `step` is the row's step in shared memory (4-byte
   // aligned), `e_step` the slice element of the step's first weight.
@@ -138,7 +153,7 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_stream_kernel(const Para
     if (s < stages) issue(s);
     cp_async_commit<kAsync>();
   }
-  stage_x_slice<TX, B>(p, k_begin, len, x_smem);
+  Format::template stage_x<TX, B>(p, k_begin, len, x_smem);
   __syncthreads();
 
   float acc[B];
@@ -194,7 +209,7 @@ inline Support stream_kernel_supports(const MulMatVecProblem& p) {
   return Support::yes();
 }
 
-template <class Format, class TX, int kStages, int kStepsPerStage>
+template <class Format, class TX, int kStages, int kStepsPerStage, int kMinSliceStages>
 void launch_stream_typed(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   using Ring = StreamRing<Format, kStages, kStepsPerStage>;
   if (!aligned16(a.w)) throw std::invalid_argument(std::string(name) + ": weights not 16-byte aligned");
@@ -205,27 +220,29 @@ void launch_stream_typed(const char* name, const MulMatVecProblem& p, const MulM
     auto kernel = mul_mat_vec_stream_kernel<Format, TX, B, kStages, kStepsPerStage>;
     // The largest dynamic shared memory the plan may ask for: the ring and the activation slice
     // (kStreamSliceBytes, or one stage of K for all B rows where that is more; rows padded to 128).
-    constexpr int64_t kStageX = int64_t{B} * kStreamStep * kStepsPerStage * static_cast<int64_t>(sizeof(TX));
+    constexpr int64_t kXElementBytes = Format::x_element_bytes(sizeof(TX));
+    constexpr int64_t kStageX = int64_t{B} * kStreamStep * kStepsPerStage * kXElementBytes;
     const size_t max_smem = Ring::kBytes + static_cast<size_t>(std::max(kStreamSliceBytes, kStageX)) + 128 * B;
     allow_dynamic_shared_memory(reinterpret_cast<const void*>(kernel), max_smem);
     const int resident = resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), kThreads, max_smem);
-    plan_split_k(params, B, static_cast<int64_t>(sizeof(TX)), int64_t{kStreamStep} * kStepsPerStage,
-                 /*min_slice_steps=*/1, resident, kStreamSliceBytes);
+    plan_split_k(params, B, kXElementBytes, int64_t{kStreamStep} * kStepsPerStage,
+                 kMinSliceStages, resident, kStreamSliceBytes);
     kernel<<<grid_of(params), kThreads, Ring::kBytes + x_smem_bytes(params, B), stream>>>(params);
   });
   LLMKB_CHECK_LAUNCH();
 }
 
-// Q8_0 / Q4_0 weights, f32 or f16 activations.
-template <WeightFormat F, int kStages, int kStepsPerStage>
+// Q8_0 / Q4_0 weights (Format: StreamQuant<F>, or StreamQuantDp4a<F> of mul_mat_vec_dp4a.cuh), f32 or
+// f16 activations.
+template <class Format, int kStages, int kStepsPerStage, int kMinSliceStages = 1>
 void launch_stream_quant(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   const Support s = stream_kernel_supports(p);
   if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
-  if (p.weight != F) throw std::invalid_argument(std::string(name) + ": " + to_string(p.weight) + " weights");
+  if (p.weight != Format::kFormat) throw std::invalid_argument(std::string(name) + ": " + to_string(p.weight) + " weights");
   if (p.activation == DType::f32) {
-    launch_stream_typed<StreamQuant<F>, float, kStages, kStepsPerStage>(name, p, a, stream);
+    launch_stream_typed<Format, float, kStages, kStepsPerStage, kMinSliceStages>(name, p, a, stream);
   } else {
-    launch_stream_typed<StreamQuant<F>, __half, kStages, kStepsPerStage>(name, p, a, stream);
+    launch_stream_typed<Format, __half, kStages, kStepsPerStage, kMinSliceStages>(name, p, a, stream);
   }
 }
 

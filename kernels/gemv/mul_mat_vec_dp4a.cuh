@@ -1,0 +1,180 @@
+// Integer dot products for the streamed quantised GEMV (mul_mat_vec/q8_0_dp4a and q4_0_dp4a plug
+// this into kernels/gemv/mul_mat_vec_stream.cuh in place of its float dequantisation).
+//
+// Idea: the float path (StreamQuant) spends about 8.5 instructions per weight per lane (byte
+// permute, subtraction, FMA, activation loads and their addresses; ncu on an H100, Q4_0 gate_up:
+// 31.3M warp instructions for 117M weights, issue slots 64 % busy at 45 % of the read ceiling).
+// Here a 32-weight block's sum of q * x is integer arithmetic, 4 weights per dp4a:
+// - Each block of 32 activations (per batch row) is staged once per thread block as a 24-bit fixed
+//   point number per element, xi = round(x * 2^s) with one power of two 2^s per block, the largest
+//   for which every |x * 2^s| < 2^22. xi is stored as three byte planes: plane 0 and 1 its low bytes
+//   (unsigned), plane 2 its third byte (signed: xi = 65536 * p2 + 256 * p1 + p0).
+// - Quants are used as stored: Q8_0 bytes are signed int8 words already; Q4_0 nibbles are masked
+//   into unsigned bytes n (q = n - 8), and the -8 * sum(xi) of the block comes precomputed with the
+//   plane (it starts plane 0's sum).
+// - Per 4 weights, three dp4a (one per plane) into exact int32 sums S0, S1, S2; the block's sum is
+//   (65536 * S2 + (256 * S1 + S0)) * 2^-s, scaled by d and added to the fp32 row sum.
+// The main loop is then about 3 instructions per weight per lane (sm_90a SASS: 192 per ring stage
+// of 2 blocks per lane, 48 of them dp4a); staging costs about 1 warp instruction per activation
+// element per 32-row block.
+//
+// Precision: the integer sums are exact (|S| < 2^31); the only rounding besides fp32 accumulation
+// is xi's: |x - xi * 2^-s| <= 2^-s / 2 <= max|x| of the block * 2^-22, i.e. within 2 fp32 ulps of the
+// block's largest element (fp32 holds each element to half an ulp of itself, so smaller elements keep
+// fewer bits here than in fp32, never less than 2^-22 of the block maximum). Blocks whose largest |x|
+// is under 2^-104 keep s = 125 (their elements then round to multiples of 2^-125); a block holding an
+// Inf or NaN makes the rows it meets NaN.
+#pragma once
+#include "kernels/gemv/gemv_device.cuh"
+#include "kernels/gemv/mul_mat_vec_quant.cuh"
+
+namespace llmkb {
+namespace gemv {
+
+// One staged block of 32 activations: three 32-byte planes, then the block's correction term (Q4_0:
+// -8 * sum of xi; Q8_0: 0) and its scale 2^-s. 16-byte aligned records; lanes reading records j = 0..7
+// (28 words apart) hit different banks.
+constexpr int kPlaneRecordBytes = 112;
+constexpr int kPlaneMetaOffset = 96;
+
+// a: 4 signed bytes, b: 4 unsigned bytes (planes 0, 1) or 4 signed bytes (plane 2); c + sum of products.
+__device__ __forceinline__ int dp4a_su(uint32_t a, uint32_t b, int c) {
+  int d;
+  asm("dp4a.s32.u32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+  return d;
+}
+__device__ __forceinline__ int dp4a_ss(uint32_t a, uint32_t b, int c) {
+  int d;
+  asm("dp4a.s32.s32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+  return d;
+}
+
+// Stages x[b, k_begin : k_begin + len) for b < B as plane records (len a multiple of 32). Eight lanes
+// take one block, 4 elements each; a warp's four blocks are uniform in trip count (shuffles inside).
+template <class TX, int B, bool kNibbleCorrection>
+__device__ __forceinline__ void stage_x_planes(const Params& p, int64_t k_begin, int len, char* smem) {
+  const TX* x = static_cast<const TX*>(p.x);
+  const int lane = threadIdx.x % 32, sub = lane % 8;
+  const int blocks = len / kQuantBlockWeights;
+  const int total = B * blocks;
+  for (int first = (threadIdx.x / 32) * 4; first < total; first += static_cast<int>(blockDim.x / 32) * 4) {
+    const int item = first + lane / 8;
+    const bool active = item < total;
+    const int b = active ? item / blocks : 0, block = active ? item - b * blocks : 0;
+    float v[4] = {0.f, 0.f, 0.f, 0.f};
+    if (active) {
+      const TX* src = x + b * p.cols + k_begin + block * kQuantBlockWeights + 4 * sub;
+      if (p.x_vector_staging) {
+        const Vec<TX, 4> raw = *reinterpret_cast<const Vec<TX, 4>*>(src);
+        vec_to_floats<TX, 4>(raw, v);
+      } else {
+#pragma unroll
+        for (int i = 0; i < 4; ++i) v[i] = to_float(src[i]);
+      }
+    }
+    // The largest |x| as bits: for non-negative floats integer order is float order, and a NaN
+    // (above Inf) is not lost as it would be through fmaxf.
+    int amax_bits = 0;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) amax_bits = max(amax_bits, __float_as_int(fabsf(v[i])));
+#pragma unroll
+    for (int o = 1; o < 8; o <<= 1) amax_bits = max(amax_bits, __shfl_xor_sync(0xffffffffu, amax_bits, o));
+    // amax < 2^(E + 1), so |x| * 2^(21 - E) < 2^22. Zero and subnormal blocks: E <= -127, s = 125.
+    const int exponent = (amax_bits >> 23) - 127;
+    const int s = max(min(21 - exponent, 125), -106);    // 2^s and 2^-s are normal floats
+    const float up = __int_as_float((s + 127) << 23);    // 2^s
+    const float down = __int_as_float((127 - s) << 23);  // 2^-s
+    uint32_t q[4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i) q[i] = static_cast<uint32_t>(__float2int_rn(v[i] * up));
+    // Byte p of each element, gathered into plane p's word (elements in order, lowest byte first).
+    const uint32_t lo01 = __byte_perm(q[0], q[1], 0x5140), lo23 = __byte_perm(q[2], q[3], 0x5140);
+    const uint32_t hi01 = __byte_perm(q[0], q[1], 0x7362), hi23 = __byte_perm(q[2], q[3], 0x7362);
+    int correction = 0;
+    if constexpr (kNibbleCorrection) {
+      int sum = static_cast<int>(q[0]) + static_cast<int>(q[1]) + static_cast<int>(q[2]) + static_cast<int>(q[3]);
+#pragma unroll
+      for (int o = 1; o < 8; o <<= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+      correction = -8 * sum;  // |sum| <= 32 * 2^22
+    }
+    if (active) {
+      char* record = smem + b * p.x_row_smem_bytes + block * kPlaneRecordBytes;
+      reinterpret_cast<uint32_t*>(record)[sub] = __byte_perm(lo01, lo23, 0x5410);
+      reinterpret_cast<uint32_t*>(record + 32)[sub] = __byte_perm(lo01, lo23, 0x7632);
+      reinterpret_cast<uint32_t*>(record + 64)[sub] = __byte_perm(hi01, hi23, 0x5410);
+      if (sub == 0) {
+        const float scale = amax_bits < 0x7f800000 ? down : __int_as_float(0x7fffffff);  // Inf / NaN: NaN rows
+        *reinterpret_cast<int2*>(record + kPlaneMetaOffset) = make_int2(correction, __float_as_int(scale));
+      }
+    }
+  }
+}
+
+// Q8_0 / Q4_0 against plane-staged activations: lane j of a row takes block j of each 256-weight
+// step, as StreamQuant does.
+template <WeightFormat F>
+struct StreamQuantDp4a {
+  using Format = QuantFormat<F>;
+  static constexpr WeightFormat kFormat = F;
+  static constexpr int kBlockBytes = Format::kBlockBytes;
+  static constexpr int kStepBytes = 8 * kBlockBytes;  // 272 or 144: whole 16-byte chunks
+  static constexpr int kBlockWords = (kBlockBytes + 2 + 3) / 4;
+  static_assert(kStepBytes % 16 == 0, "a step is whole 16-byte chunks");
+
+  // Staged bytes per activation element (3.5, rounded up for the split plan's row size).
+  static constexpr int64_t x_element_bytes(int64_t) { return 4; }
+
+  template <class TX, int B>
+  __device__ static __forceinline__ void stage_x(const Params& p, int64_t k_begin, int len, char* smem) {
+    stage_x_planes<TX, B, F == WeightFormat::q4_0>(p, k_begin, len, smem);
+  }
+
+  template <class TX, int B>
+  __device__ static __forceinline__ void dot(const char* step, int j, const char* x_smem, int x_row_bytes, int e_step,
+                                             float (&acc)[B]) {
+    const int offset = j * kBlockBytes;  // even; 4-byte aligned for even j
+    const uint32_t* words = reinterpret_cast<const uint32_t*>(step + (offset & ~3));
+    const int shift = (offset & 2) ? 32 : 16;  // funnel shift that drops the scale halfword
+    uint32_t w[kBlockWords];
+#pragma unroll
+    for (int i = 0; i < kBlockWords; ++i) w[i] = words[i];
+    const float d = __half2float(__ushort_as_half(static_cast<unsigned short>(w[0] >> (shift - 16))));
+    // a[g]: the quants of elements 4g .. 4g+3 (Q4_0: low nibbles of word g for g < 4, high for g >= 4).
+    uint32_t a[8];
+#pragma unroll
+    for (int g = 0; g < 8; ++g) {
+      if constexpr (F == WeightFormat::q8_0) {
+        a[g] = __funnelshift_rc(w[g], w[g + 1], shift);
+      } else {
+        const uint32_t qs = __funnelshift_rc(w[g & 3], w[(g & 3) + 1], shift);
+        a[g] = (g < 4 ? qs : qs >> 4) & 0x0F0F0F0Fu;
+      }
+    }
+    const char* record = x_smem + (e_step / kQuantBlockWeights + j) * kPlaneRecordBytes;
+#pragma unroll
+    for (int b = 0; b < B; ++b) {
+      const char* rec = record + b * x_row_bytes;
+      uint32_t x0[8], x1[8], x2[8];
+      *reinterpret_cast<uint4*>(x0) = reinterpret_cast<const uint4*>(rec)[0];
+      *reinterpret_cast<uint4*>(x0 + 4) = reinterpret_cast<const uint4*>(rec)[1];
+      *reinterpret_cast<uint4*>(x1) = reinterpret_cast<const uint4*>(rec + 32)[0];
+      *reinterpret_cast<uint4*>(x1 + 4) = reinterpret_cast<const uint4*>(rec + 32)[1];
+      *reinterpret_cast<uint4*>(x2) = reinterpret_cast<const uint4*>(rec + 64)[0];
+      *reinterpret_cast<uint4*>(x2 + 4) = reinterpret_cast<const uint4*>(rec + 64)[1];
+      const int2 meta = *reinterpret_cast<const int2*>(rec + kPlaneMetaOffset);
+      int s0 = meta.x, s1 = 0, s2 = 0;
+#pragma unroll
+      for (int g = 0; g < 8; ++g) {
+        s0 = dp4a_su(a[g], x0[g], s0);
+        s1 = dp4a_su(a[g], x1[g], s1);
+        s2 = dp4a_ss(a[g], x2[g], s2);
+      }
+      // |S1| * 256 < 2^28 and |S0| < 2^30 + 2^20: the int32 sum is exact; S2 * 65536 < 2^35 goes in fp32.
+      const float sum = fmaf(static_cast<float>(s2), 65536.f, static_cast<float>(s1 * 256 + s0));
+      acc[b] = fmaf(d * __int_as_float(meta.y), sum, acc[b]);
+    }
+  }
+};
+
+}  // namespace gemv
+}  // namespace llmkb

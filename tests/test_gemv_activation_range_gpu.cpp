@@ -1,0 +1,96 @@
+// Quantised GEMVs on f32 activations far from the test inputs' [-1, 3): every registered variant that
+// takes the problem, with batch rows of magnitude 1e30, 1e-30 and subnormal (under 2^-126), and one
+// row holding a NaN. Kernels that rescale activations per 32-element block (the *_mma and *_dp4a
+// variants) must pick each block's power of two right at both ends and let a NaN through.
+// Bound per output: 1e-5 of its own sum of |w| |x| (the op's relative tolerance), plus 2^-126 per
+// unit of sum |w|: the dp4a variants hold activations as multiples of at least 2^-125, so subnormal
+// ones may round to 0 (kernels/gemv/mul_mat_vec_dp4a.cuh).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "kernels/common/cuda_check.h"
+#include "kernels/common/device_buffer.h"
+#include "kernels/gemv/quantize.h"
+#include "kernels/registry.h"
+#include "tests/gpu_test_env.h"
+
+namespace llmkb {
+namespace {
+
+constexpr int64_t kRows = 40, kCols = 1024, kBatch = 4;
+constexpr int kNanRow = 3;
+
+void check_format(WeightFormat format) {
+  const MulMatVecProblem p{kRows, kCols, kBatch, format, DType::f32};
+  std::mt19937 gen(11);
+  std::uniform_real_distribution<float> unit(-1.f, 1.f);
+  std::vector<float> w(kRows * kCols);
+  for (float& v : w) v = unit(gen);
+  std::vector<uint8_t> blob(static_cast<size_t>(kRows * weight_row_bytes(format, kCols)));
+  std::vector<float> w_deq(w.size());
+  if (format == WeightFormat::q8_0) {
+    quantize_q8_0(w.data(), w.size(), blob.data());
+    dequantize_q8_0(blob.data(), w.size(), w_deq.data());
+  } else {
+    quantize_q4_0(w.data(), w.size(), blob.data());
+    dequantize_q4_0(blob.data(), w.size(), w_deq.data());
+  }
+  const float magnitude[kBatch] = {1e30f, 1e-30f, std::ldexp(1.f, -135), 1.f};
+  std::vector<float> x(kBatch * kCols);
+  for (int64_t b = 0; b < kBatch; ++b) {
+    for (int64_t k = 0; k < kCols; ++k) x[b * kCols + k] = unit(gen) * magnitude[b];
+  }
+  x[kNanRow * kCols + 100] = std::nanf("");
+
+  DeviceBuffer d_w(blob.size()), d_x(x.size() * sizeof(float)), d_y(kBatch * kRows * sizeof(float));
+  LLMKB_CUDA_CHECK(cudaMemcpy(d_w.get(), blob.data(), blob.size(), cudaMemcpyHostToDevice));
+  LLMKB_CUDA_CHECK(cudaMemcpy(d_x.get(), x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice));
+  int ran = 0;
+  for (const Variant<MulMatVecOp>& v : registered_variants<MulMatVecOp>()) {
+    if (!v.supports(p).ok || testing_env::device_sm() < v.min_sm) continue;
+    ++ran;
+    LLMKB_CUDA_CHECK(cudaMemset(d_y.get(), 0xFF, d_y.size()));  // NaN
+    v.launch(p, {d_w.get(), d_x.get(), d_y.as<float>()}, testing_env::stream());
+    LLMKB_CUDA_CHECK(cudaStreamSynchronize(testing_env::stream()));
+    std::vector<float> y(kBatch * kRows);
+    LLMKB_CUDA_CHECK(cudaMemcpy(y.data(), d_y.get(), y.size() * sizeof(float), cudaMemcpyDeviceToHost));
+    for (int64_t b = 0; b < kBatch; ++b) {
+      for (int64_t m = 0; m < kRows; ++m) {
+        const float got = y[b * kRows + m];
+        if (b == kNanRow) {
+          EXPECT_TRUE(std::isnan(got)) << v.name << " row " << m << ": " << got << " from an x holding a NaN";
+          continue;
+        }
+        double ref = 0, abs_sum = 0, w_sum = 0;
+        for (int64_t k = 0; k < kCols; ++k) {
+          const double wk = w_deq[m * kCols + k], xk = x[b * kCols + k];
+          ref += wk * xk;
+          abs_sum += std::fabs(wk * xk);
+          w_sum += std::fabs(wk);
+        }
+        const double bound = 1e-5 * abs_sum + std::ldexp(w_sum, -126);
+        EXPECT_LE(std::fabs(got - ref), bound)
+            << v.name << " batch row " << b << " (|x| ~ " << magnitude[b] << "), output " << m << ": " << got
+            << " against " << ref;
+      }
+    }
+  }
+  EXPECT_GE(ran, 4) << "quantised variants run on " << to_string(format);
+}
+
+}  // namespace
+
+TEST(GemvActivationRange, Q8_0) {
+  LLMKB_REQUIRE_GPU();
+  check_format(WeightFormat::q8_0);
+}
+
+TEST(GemvActivationRange, Q4_0) {
+  LLMKB_REQUIRE_GPU();
+  check_format(WeightFormat::q4_0);
+}
+
+}  // namespace llmkb
