@@ -118,7 +118,6 @@ struct StreamQuantDp4a {
   static constexpr WeightFormat kFormat = F;
   static constexpr int kBlockBytes = Format::kBlockBytes;
   static constexpr int kStepBytes = 8 * kBlockBytes;  // 272 or 144: whole 16-byte chunks
-  static constexpr int kBlockWords = (kBlockBytes + 2 + 3) / 4;
   static_assert(kStepBytes % 16 == 0, "a step is whole 16-byte chunks");
 
   // Staged bytes per activation element (3.5, rounded up for the split plan's row size).
@@ -132,22 +131,16 @@ struct StreamQuantDp4a {
   template <class TX, int B>
   __device__ static __forceinline__ void dot(const char* step, int j, const char* x_smem, int x_row_bytes, int e_step,
                                              float (&acc)[B]) {
-    const int offset = j * kBlockBytes;  // even; 4-byte aligned for even j
-    const uint32_t* words = reinterpret_cast<const uint32_t*>(step + (offset & ~3));
-    const int shift = (offset & 2) ? 32 : 16;  // funnel shift that drops the scale halfword
-    uint32_t w[kBlockWords];
-#pragma unroll
-    for (int i = 0; i < kBlockWords; ++i) w[i] = words[i];
-    const float d = __half2float(__ushort_as_half(static_cast<unsigned short>(w[0] >> (shift - 16))));
+    uint32_t qs[Format::kWords];
+    const float d = read_step_block<F>(step, j, qs);
     // a[g]: the quants of elements 4g .. 4g+3 (Q4_0: low nibbles of word g for g < 4, high for g >= 4).
     uint32_t a[8];
 #pragma unroll
     for (int g = 0; g < 8; ++g) {
       if constexpr (F == WeightFormat::q8_0) {
-        a[g] = __funnelshift_rc(w[g], w[g + 1], shift);
+        a[g] = qs[g];
       } else {
-        const uint32_t qs = __funnelshift_rc(w[g & 3], w[(g & 3) + 1], shift);
-        a[g] = (g < 4 ? qs : qs >> 4) & 0x0F0F0F0Fu;
+        a[g] = (g < 4 ? qs[g & 3] : qs[g & 3] >> 4) & 0x0F0F0F0Fu;
       }
     }
     const char* record = x_smem + (e_step / kQuantBlockWeights + j) * kPlaneRecordBytes;

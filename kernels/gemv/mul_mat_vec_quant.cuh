@@ -45,6 +45,24 @@ struct QuantFormat<WeightFormat::q4_0> {
   }
 };
 
+// Block j of a step held in shared memory (blocks of kBlockBytes back to back from a 4-byte aligned
+// `step`): returns its scale d and puts its quants in qs as whole words (read as words and
+// funnel-shifted past the fp16 scale; blocks at odd j start 2 mod 4).
+template <WeightFormat F>
+__device__ __forceinline__ float read_step_block(const char* step, int j, uint32_t (&qs)[QuantFormat<F>::kWords]) {
+  constexpr int kBlockBytes = QuantFormat<F>::kBlockBytes;
+  constexpr int kBlockWords = (kBlockBytes + 2 + 3) / 4;  // words covering a block at a 2-byte offset
+  const int offset = j * kBlockBytes;                      // even; 4-byte aligned for even j
+  const uint32_t* words = reinterpret_cast<const uint32_t*>(step + (offset & ~3));
+  const int shift = (offset & 2) ? 32 : 16;  // funnel shift that drops the scale halfword
+  uint32_t w[kBlockWords];
+#pragma unroll
+  for (int i = 0; i < kBlockWords; ++i) w[i] = words[i];
+#pragma unroll
+  for (int i = 0; i < QuantFormat<F>::kWords; ++i) qs[i] = __funnelshift_rc(w[i], w[i + 1], shift);
+  return __half2float(__ushort_as_half(static_cast<unsigned short>(w[0] >> (shift - 16))));
+}
+
 constexpr int kQuantStepBlocks = 32;  // quantised blocks per row per step: one per lane
 
 template <WeightFormat F, class TX, int B>

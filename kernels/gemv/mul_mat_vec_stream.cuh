@@ -43,7 +43,6 @@ struct StreamQuant {
   using Format = QuantFormat<F>;
   static constexpr int kBlockBytes = Format::kBlockBytes;
   static constexpr int kStepBytes = kStreamLanesPerRow * kBlockBytes;  // 272 or 144: whole 16-byte chunks
-  static constexpr int kBlockWords = (kBlockBytes + 2 + 3) / 4;         // words covering a block at a 2-byte offset
   static constexpr WeightFormat kFormat = F;
   static_assert(kStepBytes % 16 == 0, "a step is whole 16-byte chunks");
 
@@ -60,16 +59,8 @@ struct StreamQuant {
   template <class TX, int B>
   __device__ static __forceinline__ void dot(const char* step, int j, const char* x_smem, int x_row_bytes, int e_step,
                                              float (&acc)[B]) {
-    const int offset = j * kBlockBytes;  // even; 4-byte aligned for even j
-    const uint32_t* words = reinterpret_cast<const uint32_t*>(step + (offset & ~3));
-    const int shift = (offset & 2) ? 32 : 16;  // funnel shift that drops the scale halfword
-    uint32_t w[kBlockWords];
-#pragma unroll
-    for (int i = 0; i < kBlockWords; ++i) w[i] = words[i];
-    const float d = __half2float(__ushort_as_half(static_cast<unsigned short>(w[0] >> (shift - 16))));
     uint32_t qs[Format::kWords];
-#pragma unroll
-    for (int i = 0; i < Format::kWords; ++i) qs[i] = __funnelshift_rc(w[i], w[i + 1], shift);
+    const float d = read_step_block<F>(step, j, qs);
     float block_sum[B];
 #pragma unroll
     for (int b = 0; b < B; ++b) block_sum[b] = 0.f;
