@@ -10,6 +10,9 @@
 // (llama3-8b batch 1, f32 x): at least 16 stages per slice took Q4_0 gate_up from 42.4 to 32.2 us
 // and Q8_0 gate_up from 58.5 to 53.7 us, where 4 or 8 were no better on other shapes; 16-warp
 // blocks, 3- or 6-stage rings and 1-step Q4_0 stages were within +-5 % and not better on the whole.
+// Shortening the slices where the rows leave SMs without a block was tried and dropped: it helps
+// llama3-70b's qkv_tp8 (40 row tiles; Q8_0 13.7 -> 11.8 us) but splits shapes of 80-128 row tiles
+// and K <= 4096 in two, which lost more (gemma-3-4b o, Q4_0: 7.5 -> 8.7 us).
 #include "kernels/common/variant.h"
 #include "kernels/gemv/mul_mat_vec_dp4a.cuh"
 #include "kernels/gemv/mul_mat_vec_stream.cuh"
