@@ -1,7 +1,8 @@
 // mul_mat_vec/fast: one pass over W for all (up to 8) vectors: 8 warps x 4 rows per block, each lane
 // issuing 8 independent 16-byte streaming loads (4 rows x 2 steps) before using them, the
 // activation slice staged once per block in shared memory, warp-shuffle reductions, and K split
-// over blocks so that the grid fills whole waves of resident blocks (the last block of a row tile
+// over blocks (slices of at least kMinSliceSteps steps) so that the grid fills whole waves of resident
+// blocks where it can (the last block of a row tile
 // adds the partial sums). bf16 weights are widened a 32-bit word (two elements) at a time. Rows whose length is not a whole number of 16-byte vectors (or unaligned
 // pointers) take the same structure with one element per lane.
 // Batches of kTensorCoreMinBatch vectors or more, with f16/bf16 weights and x of the same type on
@@ -23,6 +24,16 @@ constexpr int kUnroll = 2;  // steps whose loads are in flight together
 // slower at batch 1 and 1.5-1.7x faster at batch 8; interpolated linearly, they cross at 1.6-2.5
 // vectors, so from 3 on mma is the faster on every one of them.
 constexpr int kTensorCoreMinBatch = 3;
+
+// The shortest split-K slice, in steps of 32 lanes x one 16-byte load (16 steps: 4096 f16/bf16 weights
+// per row): every split
+// costs its block a fence, an arrival atomic and the staging of its activations, and the last block
+// of a row tile a pass over the partials. H100, f16/bf16 batch 1-2 on the four models' 36 shapes,
+// against cuBLAS in the same run: at least 16 steps was as fast as or faster than cuBLAS on 22 of
+// them (median x1.008), at least 4 (the earlier plan) on 15 (median x0.989); it loses where few row
+// tiles are left unsplit (llama3-70b qkv_tp8, 1280 rows: 13.4 -> 15.3 us). Issuing the first
+// loads before the activation staging was tried with both and dropped: faster for bf16, slower for f16.
+constexpr int kMinSliceSteps = 16;
 
 template <class TW, int N>
 __device__ __forceinline__ Vec<TW, N> load_weights(const TW* p) {
@@ -119,7 +130,7 @@ void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_
     // Occupancy at the largest activation slice the plan may pick.
     const int resident = gemv::resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), gemv::kThreads,
                                                       gemv::kActivationSliceBytes + 128 * B);
-    gemv::plan_split_k(params, B, sizeof(TX), step, /*min_slice_steps=*/4, resident);
+    gemv::plan_split_k(params, B, sizeof(TX), step, kMinSliceSteps, resident);
     params.x_vector_staging = aligned16(a.x) && (p.cols * static_cast<int64_t>(sizeof(TX))) % 16 == 0 &&
                               (params.k_slice * static_cast<int64_t>(sizeof(TX))) % 16 == 0;
     const size_t smem = gemv::x_smem_bytes(params, B);
