@@ -1,10 +1,10 @@
 // mul_mat_vec/fast: one pass over W for all (up to 8) vectors: 8 warps x 4 rows per block, each lane
 // issuing 8 independent 16-byte streaming loads (4 rows x 2 steps) before using them, the
 // activation slice staged once per block in shared memory, warp-shuffle reductions, and K split
-// over blocks (slices of at least kMinSliceSteps steps) so that the grid fills whole waves of resident
-// blocks where it can (the last block of a row tile
-// adds the partial sums). bf16 weights are widened a 32-bit word (two elements) at a time. Rows whose length is not a whole number of 16-byte vectors (or unaligned
-// pointers) take the same structure with one element per lane.
+// over blocks (slices of at least kMinSliceSteps steps) so that the grid fills whole waves of
+// resident blocks where it can (the last block of a row tile adds the partial sums). bf16 weights
+// are widened a 32-bit word (two elements) at a time. Rows whose length is not a whole number of
+// 16-byte vectors (or unaligned pointers) take the same structure with one element per lane.
 // Batches of kTensorCoreMinBatch vectors or more, with f16/bf16 weights and x of the same type on
 // sm_80+, go to mul_mat_vec/mma's tensor-core kernel, whose time does not grow with the batch.
 #include "kernels/common/variant.h"
@@ -25,14 +25,14 @@ constexpr int kUnroll = 2;  // steps whose loads are in flight together
 // vectors, so from 3 on mma is the faster on every one of them.
 constexpr int kTensorCoreMinBatch = 3;
 
-// The shortest split-K slice, in steps of 32 lanes x one 16-byte load (16 steps: 4096 f16/bf16 weights
-// per row): every split
-// costs its block a fence, an arrival atomic and the staging of its activations, and the last block
-// of a row tile a pass over the partials. H100, f16/bf16 batch 1-2 on the four models' 36 shapes,
-// against cuBLAS in the same run: at least 16 steps was as fast as or faster than cuBLAS on 22 of
-// them (median x1.008), at least 4 (the earlier plan) on 15 (median x0.989); it loses where few row
-// tiles are left unsplit (llama3-70b qkv_tp8, 1280 rows: 13.4 -> 15.3 us). Issuing the first
-// loads before the activation staging was tried with both and dropped: faster for bf16, slower for f16.
+// The shortest split-K slice, in steps of 32 lanes x one 16-byte load (16 steps: 4096 f16/bf16
+// weights per row). Every split costs its block a fence, an arrival atomic and the staging of its
+// activations, and the last block of a row tile a pass over the partials. H100, f16/bf16 batch 1-2 on
+// the four models' 36 shapes, cuBLAS in the same run: with at least 16 steps, fast was as fast as
+// cuBLAS or faster on 22 of them (median x1.008); with at least 4 (the earlier plan), on 15 (median
+// x0.989). Re-timed as committed: 18 of 36, median x1.000. It loses where few row tiles are left
+// unsplit (llama3-70b qkv_tp8, 1280 rows: 13.4 -> 15.3 us). Issuing the first loads before the
+// activation staging was tried with both and dropped: faster for bf16, slower for f16.
 constexpr int kMinSliceSteps = 16;
 
 template <class TW, int N>
