@@ -20,17 +20,9 @@
 namespace llmkb {
 namespace {
 
-template <WeightFormat F>
-Support supports(const MulMatVecProblem& p) {
-  const Support s = gemv::stream_kernel_supports(p);
-  if (!s.ok) return s;
-  if (p.weight != F) return Support::no(std::string(to_string(p.weight)) + " weights");
-  return Support::yes();
-}
-
 template <WeightFormat F, int kStages, int kStepsPerStage, int kMinSliceStages>
 void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  const std::string name = std::string("mul_mat_vec/") + to_string(F) + "_dp4a";
+  static const std::string name = std::string("mul_mat_vec/") + to_string(F) + "_dp4a";
   gemv::launch_stream_quant<gemv::StreamQuantDp4a<F>, kStages, kStepsPerStage, kMinSliceStages>(name.c_str(), p, a, stream);
 }
 
@@ -44,7 +36,7 @@ Variant<MulMatVecOp> make(const char* name) {
               "(three int8 planes, power-of-two scale), 3 dp4a per 4 weights, exact int32 block sums, fp32 across blocks",
           75,
           false,
-          supports<F>,
+          gemv::stream_quant_supports<F>,
           launch<F, kStages, kStepsPerStage, kMinSliceStages>};
 }
 

@@ -200,6 +200,15 @@ inline Support stream_kernel_supports(const MulMatVecProblem& p) {
   return Support::yes();
 }
 
+// The stream kernel's needs and the weight format of a variant.
+template <WeightFormat F>
+Support stream_quant_supports(const MulMatVecProblem& p) {
+  const Support s = stream_kernel_supports(p);
+  if (!s.ok) return s;
+  if (p.weight != F) return Support::no(std::string(to_string(p.weight)) + " weights");
+  return Support::yes();
+}
+
 template <class Format, class TX, int kStages, int kStepsPerStage, int kMinSliceStages>
 void launch_stream_typed(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   using Ring = StreamRing<Format, kStages, kStepsPerStage>;
@@ -227,9 +236,8 @@ void launch_stream_typed(const char* name, const MulMatVecProblem& p, const MulM
 // f16 activations.
 template <class Format, int kStages, int kStepsPerStage, int kMinSliceStages = 1>
 void launch_stream_quant(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  const Support s = stream_kernel_supports(p);
+  const Support s = stream_quant_supports<Format::kFormat>(p);
   if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
-  if (p.weight != Format::kFormat) throw std::invalid_argument(std::string(name) + ": " + to_string(p.weight) + " weights");
   if (p.activation == DType::f32) {
     launch_stream_typed<Format, float, kStages, kStepsPerStage, kMinSliceStages>(name, p, a, stream);
   } else {
