@@ -433,39 +433,52 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
       mbarrier_init_fence();
     }
     __syncthreads();
+    // Tile t of the split into stage t % kStages (copy warp, lane 0). Dense K/V: keys along the map's
+    // dim 1, (sequence, KV head) along dim 2; varlen: KV heads along dim 1, the packed keys along dim 2.
+    const bool varlen = p.cu_seqlens_kv != nullptr;
+    auto issue_tile = [&](int t, int outer) {  // outer: the sequence's first key (varlen) or its (b, KV head)
+      const int st = t % kStages;
+      mbarrier_arrive_expect_tx(&full[st], kStageBytes);
+      const int n0 = (tile_begin + t) * kKeys;
+      const int c1 = varlen ? kv_head : n0, c2 = varlen ? outer + n0 : outer;
+#pragma unroll
+      for (int box = 0; box < D / 64; ++box) {
+        tma_load_3d(sK + st * Tile::kKVElems + box * kKeys * 64, &maps.k, box * 64, c1, c2, &full[st]);
+        tma_load_3d(sV + st * Tile::kKVElems + box * kKeys * 64, &maps.v, box * 64, c1, c2, &full[st]);
+      }
+    };
+    // The copy warp issues the first stages while the compute warps load Q; then one block barrier.
+    // (A named barrier over the compute warps alone would let the copy warp go on no sooner, and
+    // compute-sanitizer's racecheck does not follow one: with it, racecheck reported 53-57 hazards
+    // over the 72 split_kv_tma tests, every one a later shared-memory access by the copy warp's
+    // threads across a __syncthreads; with the block barrier, none. H100.)
     if (warp == kWarps) {
-      // The copy warp (one lane issues): tile t goes to stage t % kStages once the compute warps have
-      // released that stage's previous tile. Dense K/V: keys along the map's dim 1, (sequence, KV
-      // head) along dim 2; varlen: KV heads along dim 1, the packed keys along dim 2.
       if (lane == 0 && n_tiles > 0) {
         tma_prefetch_descriptor(&maps.k);
         tma_prefetch_descriptor(&maps.v);
-        const bool varlen = p.cu_seqlens_kv != nullptr;
         const int outer = varlen ? p.cu_seqlens_kv[b] : b * p.kv_heads + kv_head;
-        for (int t = 0; t < n_tiles; ++t) {
-          const int st = t % kStages;
-          if (t >= kStages) mbarrier_wait(&empty[st], (t / kStages - 1) & 1);
-          mbarrier_arrive_expect_tx(&full[st], kStageBytes);
-          const int n0 = (tile_begin + t) * kKeys;
-          const int c1 = varlen ? kv_head : n0, c2 = varlen ? outer + n0 : outer;
-#pragma unroll
-          for (int box = 0; box < D / 64; ++box) {
-            tma_load_3d(sK + st * Tile::kKVElems + box * kKeys * 64, &maps.k, box * 64, c1, c2, &full[st]);
-            tma_load_3d(sV + st * Tile::kKVElems + box * kKeys * 64, &maps.v, box * 64, c1, c2, &full[st]);
-          }
-        }
+        for (int t = 0; t < min(kStages, n_tiles); ++t) issue_tile(t, outer);
       }
-      __syncwarp();
-    } else {
-      // Q rows (padding rows zero-filled) by the compute warps; the load's latency overlaps the
-      // first stages' copies.
+    } else {  // Q rows, padding rows zero-filled
       for (int c = threadIdx.x; c < kRows * D / 8; c += Tile::kComputeThreads) {
         const int r = c / (D / 8), col = (c % (D / 8)) * 8;
         const bool valid = r < rows;
         const T* src = valid ? q + (r / s.len_q) * s.q_head_stride + (r % s.len_q) * s.q_row_stride + col : q;
         copy16<false>(sQ + r * kStride + col, src, valid);
       }
-      named_barrier_sync(1, Tile::kComputeThreads);
+    }
+    __syncthreads();  // Q in shared memory for every compute warp
+    if (warp == kWarps) {
+      // Tile t goes to stage t % kStages once the compute warps have released its previous tile.
+      if (lane == 0 && n_tiles > kStages) {
+        const int outer = varlen ? p.cu_seqlens_kv[b] : b * p.kv_heads + kv_head;
+        for (int t = kStages; t < n_tiles; ++t) {
+          mbarrier_wait(&empty[t % kStages], (t / kStages - 1) & 1);
+          issue_tile(t, outer);
+        }
+      }
+      __syncwarp();
+    } else {
       load_q_fragments();
       for (int t = 0; t < n_tiles; ++t) {
         const int st = t % kStages;

@@ -72,12 +72,6 @@ __device__ __forceinline__ void cp_async_wait() {
 #endif
 }
 
-// Waits at named barrier `id` (1..15; 0 is __syncthreads) until `threads` threads (a multiple of 32,
-// whole warps) have arrived: a barrier over some of the block's warps.
-__device__ __forceinline__ void named_barrier_sync(int id, int threads) {
-  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
-}
-
 // SM90 stage handshake for the tensor copy engine. Each pipeline stage has a "full" mbarrier (the
 // producer's arrive.expect_tx, then the copies' bytes complete the phase) and an "empty" one (one
 // arrival per consumer warp once it is done reading the stage). Phases alternate: the n-th use of a
