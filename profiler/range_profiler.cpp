@@ -110,25 +110,28 @@ RangeResult RangeProfiler::profile(const Pass& pass, cudaStream_t stream) {
   // One Start/Stop round per pass (user replay) or for all passes (kernel replay), each on a
   // restored case.
   bool all_passes = false;
+  // Each pass's time is split into its steps (summed over the passes) for the overhead figures.
   for (size_t round = 0; round < kMaxRounds && !all_passes; ++round) {
     if (pass.restore) pass.restore();
     LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
+    end_step("pass_restore");
     CUpti_RangeProfiler_Start_Params start{CUpti_RangeProfiler_Start_Params_STRUCT_SIZE};
     start.pRangeProfilerObject = profiler->get();
     LLMKB_CUPTI_CHECK(cuptiRangeProfilerStart(&start));
+    end_step("pass_start");
     if (pass.flush) pass.flush();
     pass.launch();
     LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
+    end_step("pass_launch");
     CUpti_RangeProfiler_Stop_Params stop{CUpti_RangeProfiler_Stop_Params_STRUCT_SIZE};
     stop.pRangeProfilerObject = profiler->get();
     LLMKB_CUPTI_CHECK(cuptiRangeProfilerStop(&stop));
+    end_step("pass_stop");
     all_passes = stop.isAllPassSubmitted != 0;
   }
   if (!all_passes)
     throw std::runtime_error("CUPTI did not submit every replay pass within " + std::to_string(kMaxRounds) +
                              " launches of the case");
-
-  end_step("passes");
 
   CUpti_RangeProfiler_DecodeData_Params decode{CUpti_RangeProfiler_DecodeData_Params_STRUCT_SIZE};
   decode.pRangeProfilerObject = profiler->get();
