@@ -31,6 +31,12 @@ passes = [c["profile"]["passes"] for c in profiled["cases"] if "profile" in c]
 kernels = [len(c["profile"]["kernels"]) for c in profiled["cases"] if "profile" in c]
 if passes:
     print(f"passes per case: min {min(passes)}, max {max(passes)}; kernels per case: min {min(kernels)}, max {max(kernels)}")
+steps = {}
+for c in profiled["cases"]:
+    for step, ms in c.get("profile", {}).get("step_ms", {}).items():
+        steps.setdefault(step, []).append(ms)
+if steps:
+    print("per case, median ms: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in sorted(steps.items())))
 errors = [(c["name"], c["profile"]["error"]) for c in profiled["cases"] if "error" in c.get("profile", {})]
 for name, error in errors[:10]:
     print(f"  profile error: {name}: {error}")
