@@ -27,7 +27,10 @@
 // Chosen on an H200 (scripts/decode_sweep.sh, b1/KV 32768 and b64/KV 4096, Hq 32 / Hkv 8, D 128) from
 // five candidates: the lean math took the cp.async stream from 42.6 to 41.4 us (f16); the tensor copy
 // engine with 128-key stages over 8 warps, 3 deep, to 39.8 us, and b64 from 260.9 to 254.6 us; 64-key
-// stages 6 deep (40.6 us, 262.7 us) and two 96 KB blocks per SM (42.2 us) lost.
+// stages 6 deep (40.6 us, 262.7 us) and two 96 KB blocks per SM (42.2 us) lost. On an H100 (read
+// ceiling 3,073 GB/s) split_kv_tma takes 52.0 us at b1/KV 32768 bf16 (84.0 % of the ceiling; the H200's
+// 39.8 us was 75 % of its faster one: the ~7 us of launch and tail weigh more there) and 352.8 us at
+// b64/KV 4096 (99.0 %); split_kv 55.2 us and 371.8 us.
 //
 // Where the time goes at b1/KV 32768, f16, split_kv_tma (H200; per-block %globaltimer stamps, ncu):
 // all 128 blocks start within 0.1 us; their K/V streams end at 31.6 us (median) to 32.2 us (last),
