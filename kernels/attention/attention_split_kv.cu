@@ -453,8 +453,8 @@ __device__ __forceinline__ void split_kv_body(const AttentionParams& p, const Sp
     // The copy warp issues the first stages while the compute warps load Q; then one block barrier.
     // (A named barrier over the compute warps alone would let the copy warp go on no sooner, and
     // compute-sanitizer's racecheck does not follow one: with it, racecheck reported 53-57 hazards
-    // over the 72 split_kv_tma tests, every one a later shared-memory access by the copy warp's
-    // threads across a __syncthreads; with the block barrier, none. H100.)
+    // over the 72 split_kv_tma tests, each a write and a read of shared memory separated by a
+    // __syncthreads (the split arrival flag, the warps' merge); with the block barrier, none. H100.)
     if (warp == kWarps) {
       if (lane == 0 && n_tiles > 0) {
         tma_prefetch_descriptor(&maps.k);
