@@ -130,8 +130,8 @@ void run_case(BenchSession& session, ProblemCase& problem, size_t variant, const
     const double ceiling = session.calibration.ceiling_value(problem.ceiling());
     state.counters["pct_of_ceiling"] = ceiling > 0 ? 100.0 * achieved / ceiling : 0.0;
     if (problem.ceiling() == Ceiling::read) {
-      const double read_at_size = session.calibration.read_gbps_at(problem.bytes_moved());
-      if (read_at_size > 0) state.counters["pct_of_read_at_size"] = 100.0 * achieved / read_at_size;
+      if (const auto pct = pct_of_read_at(session.calibration.read_curve, problem.bytes_moved(), achieved))
+        state.counters["pct_of_read_at_size"] = *pct;
     }
 
     if (session.profiler && record.profile.is_null()) {

@@ -26,8 +26,6 @@ struct Calibration {
 
   // The achievable rate for a ceiling: GB/s for bandwidth ceilings, TFLOP/s for tensor_f16.
   double ceiling_value(Ceiling c) const;
-  // The read rate at a read of `bytes`, from read_curve.
-  double read_gbps_at(double bytes) const { return llmkb::read_gbps_at(read_curve, bytes); }
   nlohmann::json to_json() const;
 };
 

@@ -17,6 +17,12 @@ double read_gbps_at(const ReadCurve& curve, double bytes) {
   return a.gbps + t * (b.gbps - a.gbps);
 }
 
+std::optional<double> pct_of_read_at(const ReadCurve& curve, double bytes, double gbps) {
+  const double rate = read_gbps_at(curve, bytes);
+  if (rate <= 0) return std::nullopt;
+  return 100.0 * gbps / rate;
+}
+
 nlohmann::json read_curve_json(const ReadCurve& curve) {
   nlohmann::json out = nlohmann::json::array();
   for (const ReadRate& r : curve) out.push_back({r.bytes, r.gbps});

@@ -4,6 +4,7 @@
 // read-bound case is also reported against the rate at its own size. Host-only.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 namespace llmkb {
@@ -17,6 +18,9 @@ using ReadCurve = std::vector<ReadRate>;  // by ascending bytes
 // The read rate at `bytes`: linear in log2(bytes) between the curve's points, the first point's
 // rate below it and the last point's above it; 0 for an empty curve.
 double read_gbps_at(const ReadCurve& curve, double bytes);
+
+// `gbps` as a percentage of the read rate at `bytes` (pct_of_read_at_size); none for an empty curve.
+std::optional<double> pct_of_read_at(const ReadCurve& curve, double bytes, double gbps);
 
 // As llmkb.calibration.read_curve stores it: [[bytes, GB/s], ...].
 nlohmann::json read_curve_json(const ReadCurve& curve);

@@ -34,8 +34,8 @@ void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration
   const double roof = ceiling_value(calibration, ceiling);
   c["pct_of_ceiling"] = roof > 0 ? 100.0 * achieved / roof : 0.0;
   if (ceiling == "read") {
-    const double read_at_size = read_gbps_at(read_curve_of(calibration), c.value("bytes_moved", 0.0));
-    if (read_at_size > 0) c["pct_of_read_at_size"] = 100.0 * c["gbps"].get<double>() / read_at_size;
+    if (const auto pct = pct_of_read_at(read_curve_of(calibration), c.value("bytes_moved", 0.0), achieved))
+      c["pct_of_read_at_size"] = *pct;
   }
 }
 
