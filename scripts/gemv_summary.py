@@ -7,6 +7,8 @@
 #     than cuBLAS; for Q8_0/Q4_0 cases, against f16 cuBLAS on the same shape and batch). '*' marks the fastest.
 #  2. The old one-line-per-shape view: the faster of fast and mma (or q8_0/q4_0) against cuBLAS.
 #  3. batch 8 / batch 1 at f16 28672x4096 for every float variant measured at both.
+#  4. Every Q8_0 / Q4_0 variant against the fastest bf16 variant on the same shape and batch (issue 6:
+#     Q8_0 >= 1.6x, Q4_0 >= 2.8x at batch 1), with its % of the read ceiling in weight bytes (>= 80 %).
 # Usage: scripts/gemv_summary.py results.json [REGEX on "variant label"]
 import collections, json, re, sys
 
@@ -78,3 +80,20 @@ b1 = by.get("f16/llama3-8b/gate_up:28672x4096/batch:1", {})
 b8 = by.get("f16/llama3-8b/gate_up:28672x4096/batch:8", {})
 for variant in sorted(set(b1) & set(b8)):
     print(f"{variant} f16 28672x4096: batch 8 / batch 1 = {b8[variant]['median_us'] / b1[variant]['median_us']:.2f}")
+
+quant_rows = []
+for label, v in sorted(by.items()):
+    m = re.match(r"u8/([^/]+)/(q[48]_0)/(.*)", label)
+    if not m:
+        continue
+    floats = [c for name, c in by.get(f"bf16/{m.group(1)}/{m.group(3)}", {}).items() if name != "cublas"]
+    if not floats:
+        continue
+    bf16 = min(floats, key=lambda c: c["median_us"])
+    for name in sorted(v, key=lambda n: v[n]["median_us"]):
+        c = v[name]
+        quant_rows.append(f"{label:50s} {name:14s} {c['median_us']:8.2f} us {weight_pct(c):5.1f} %W  "
+                          f"bf16 {bf16['variant'].split('/', 1)[1]} {bf16['median_us']:8.2f} us  x{bf16['median_us'] / c['median_us']:.2f}")
+if quant_rows:
+    print("quantised against the fastest bf16 variant (targets: Q8_0 x1.6, Q4_0 x2.8, 80 %W):")
+    print("\n".join(quant_rows))

@@ -259,15 +259,14 @@ __device__ __forceinline__ void load_x_floats(const char* row, int e, float (&ou
 
 // Every lane holds the warp's sums acc[r][b] for rows row0 + r: lane r * B + b stores one of them,
 // to y (one split) or to this split's partial sums.
-template <int B>
-__device__ __forceinline__ void store_warp_rows(const Params& p, int64_t row0, int lane,
-                                                const float (&acc)[kRowsPerWarp][B]) {
+template <int B, int kRows = kRowsPerWarp>
+__device__ __forceinline__ void store_warp_rows(const Params& p, int64_t row0, int lane, const float (&acc)[kRows][B]) {
   float v = 0.f;
 #pragma unroll
-  for (int i = 0; i < kRowsPerWarp * B; ++i) {
+  for (int i = 0; i < kRows * B; ++i) {
     if (lane == i) v = acc[i / B][i % B];
   }
-  if (lane < kRowsPerWarp * B) {
+  if (lane < kRows * B) {
     const int r = lane / B, b = lane % B;
     const int64_t row = row0 + r;
     if (row < p.rows) {

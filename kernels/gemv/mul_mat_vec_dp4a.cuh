@@ -110,8 +110,8 @@ __device__ __forceinline__ void stage_x_planes(const Params& p, int64_t k_begin,
   }
 }
 
-// Q8_0 / Q4_0 against plane-staged activations: lane j of a row takes block j of each 256-weight
-// step, as StreamQuant does.
+// Q8_0 / Q4_0 against plane-staged activations: as in StreamQuant, lane 8g + j takes block j of a
+// 256-weight step, for the stream kernel's kRowsPerLane rows.
 template <WeightFormat F>
 struct StreamQuantDp4a {
   using Format = QuantFormat<F>;
@@ -128,19 +128,26 @@ struct StreamQuantDp4a {
     stage_x_planes<TX, B, F == WeightFormat::q4_0>(p, k_begin, len, smem);
   }
 
-  template <class TX, int B>
-  __device__ static __forceinline__ void dot(const char* step, int j, const char* x_smem, int x_row_bytes, int e_step,
-                                             float (&acc)[B]) {
-    uint32_t qs[Format::kWords];
-    const float d = read_step_block<F>(step, j, qs);
-    // a[g]: the quants of elements 4g .. 4g+3 (Q4_0: low nibbles of word g for g < 4, high for g >= 4).
-    uint32_t a[8];
+  // acc[i][b] += d_i * sum over block j of q_i * x[b] for the kRows rows whose steps start at
+  // step + i * row_bytes; each activation record is read once for all of them.
+  template <class TX, int B, int kRows>
+  __device__ static __forceinline__ void dot(const char* step, int row_bytes, int j, const char* x_smem,
+                                             int x_row_bytes, int e_step, float (&acc)[kRows][B]) {
+    // a[i][g]: the quants of elements 4g .. 4g+3 of row i (Q4_0: low nibbles of word g for g < 4,
+    // high for g >= 4).
+    uint32_t a[kRows][8];
+    float d[kRows];
 #pragma unroll
-    for (int g = 0; g < 8; ++g) {
-      if constexpr (F == WeightFormat::q8_0) {
-        a[g] = qs[g];
-      } else {
-        a[g] = (g < 4 ? qs[g & 3] : qs[g & 3] >> 4) & 0x0F0F0F0Fu;
+    for (int i = 0; i < kRows; ++i) {
+      uint32_t qs[Format::kWords];
+      d[i] = read_step_block<F>(step + i * row_bytes, j, qs);
+#pragma unroll
+      for (int g = 0; g < 8; ++g) {
+        if constexpr (F == WeightFormat::q8_0) {
+          a[i][g] = qs[g];
+        } else {
+          a[i][g] = (g < 4 ? qs[g & 3] : qs[g & 3] >> 4) & 0x0F0F0F0Fu;
+        }
       }
     }
     const char* record = x_smem + (e_step / kQuantBlockWeights + j) * kPlaneRecordBytes;
@@ -155,16 +162,19 @@ struct StreamQuantDp4a {
       *reinterpret_cast<uint4*>(x2) = reinterpret_cast<const uint4*>(rec + 64)[0];
       *reinterpret_cast<uint4*>(x2 + 4) = reinterpret_cast<const uint4*>(rec + 64)[1];
       const int2 meta = *reinterpret_cast<const int2*>(rec + kPlaneMetaOffset);
-      int s0 = meta.x, s1 = 0, s2 = 0;
 #pragma unroll
-      for (int g = 0; g < 8; ++g) {
-        s0 = dp4a_su(a[g], x0[g], s0);
-        s1 = dp4a_su(a[g], x1[g], s1);
-        s2 = dp4a_ss(a[g], x2[g], s2);
+      for (int i = 0; i < kRows; ++i) {
+        int s0 = meta.x, s1 = 0, s2 = 0;
+#pragma unroll
+        for (int g = 0; g < 8; ++g) {
+          s0 = dp4a_su(a[i][g], x0[g], s0);
+          s1 = dp4a_su(a[i][g], x1[g], s1);
+          s2 = dp4a_ss(a[i][g], x2[g], s2);
+        }
+        // |S1| * 256 < 2^28 and |S0| < 2^30 + 2^20: the int32 sum is exact; S2 * 65536 < 2^35 goes in fp32.
+        const float sum = fmaf(static_cast<float>(s2), 65536.f, static_cast<float>(s1 * 256 + s0));
+        acc[i][b] = fmaf(d[i] * __int_as_float(meta.y), sum, acc[i][b]);
       }
-      // |S1| * 256 < 2^28 and |S0| < 2^30 + 2^20: the int32 sum is exact; S2 * 65536 < 2^35 goes in fp32.
-      const float sum = fmaf(static_cast<float>(s2), 65536.f, static_cast<float>(s1 * 256 + s0));
-      acc[b] = fmaf(d * __int_as_float(meta.y), sum, acc[b]);
     }
   }
 };

@@ -1,5 +1,5 @@
-// mul_mat_vec/fast: one pass over W for all (up to 8) vectors: 8 warps x 4 rows per block, each lane
-// issuing 8 independent 16-byte streaming loads (4 rows x 2 steps) before using them, the
+// mul_mat_vec/fast: one pass over W for all (up to 8) vectors: 8 warps x 2 or 4 rows per block, each
+// lane issuing 8 independent 16-byte streaming loads (2 rows x 4 steps, or 4 x 2) before using them, the
 // activation slice staged once per block in shared memory, warp-shuffle reductions, and K split
 // over blocks (slices of at least kMinSliceSteps steps) so that the grid fills whole waves of
 // resident blocks where it can (the last block of a row tile adds the partial sums). bf16 weights
@@ -14,11 +14,17 @@
 namespace llmkb {
 namespace {
 
-using gemv::kRowsPerBlock;
-using gemv::kRowsPerWarp;
 using gemv::Params;
 
-constexpr int kUnroll = 2;  // steps whose loads are in flight together
+constexpr int kLoadsInFlight = 8;  // 16-byte loads per lane issued before any is used (rows x steps)
+
+// Rows per warp: 2 (16-row tiles: twice the blocks, 4 steps of each row in flight), or 4 for rows
+// longer than kLongRowCols. H100, f16/bf16 batch 1 on the four models' 17 shapes, cuBLAS in the same
+// run (scripts/gemv_summary.py): 2 rows were faster than 4 on every shape with K <= 8192 (up to 7 %:
+// qwen2.5-7b o 14.75 -> 13.92 us, gemma-3-4b o 9.41 -> 8.83 us, llama3-70b qkv_tp8 15.33 -> 14.40 us)
+// and 1-2 % slower on the three down projections with K >= 10240. 1 row per warp (8 steps in flight)
+// was within 1 % of 2 rows, faster only where M >= 28672, and 4-10 % slower on the down projections.
+constexpr int64_t kLongRowCols = 8192;
 // H200, llama3-8b f16/bf16 projections: this kernel takes 1.6-1.8x longer at batch 8 than at batch 1
 // (the FMAs per weight grow with the batch), mma about the same time at both; mma is 1.04-1.18x
 // slower at batch 1 and 1.5-1.7x faster at batch 8; interpolated linearly, they cross at 1.6-2.5
@@ -45,54 +51,55 @@ __device__ __forceinline__ Vec<TW, N> load_weights(const TW* p) {
   }
 }
 
-template <class TW, class TX, int B, int kVecWidth>
+template <class TW, class TX, int B, int kVecWidth, int kWarpRows>
 __global__ void __launch_bounds__(gemv::kThreads) mul_mat_vec_fast_kernel(const Params p) {
+  constexpr int kUnroll = kLoadsInFlight / kWarpRows;  // steps whose loads are in flight together
   extern __shared__ __align__(16) char x_smem[];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int64_t k_begin = static_cast<int64_t>(blockIdx.y) * p.k_slice;
   const int len = static_cast<int>(min(p.k_slice, p.cols - k_begin));
-  const int64_t row0 = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + warp * kRowsPerWarp;
+  const int64_t row0 = static_cast<int64_t>(blockIdx.x) * (gemv::kWarps * kWarpRows) + warp * kWarpRows;
 
   // Rows past M (last tile only) re-read row M-1 and are never stored.
-  const TW* w_rows[kRowsPerWarp];
+  const TW* w_rows[kWarpRows];
 #pragma unroll
-  for (int r = 0; r < kRowsPerWarp; ++r) {
+  for (int r = 0; r < kWarpRows; ++r) {
     w_rows[r] = static_cast<const TW*>(p.w) + min(row0 + r, p.rows - 1) * p.cols + k_begin;
   }
   gemv::stage_x_slice<TX, B>(p, k_begin, len, x_smem);
   __syncthreads();
 
-  float acc[kRowsPerWarp][B];
+  float acc[kWarpRows][B];
 #pragma unroll
-  for (int r = 0; r < kRowsPerWarp; ++r) {
+  for (int r = 0; r < kWarpRows; ++r) {
 #pragma unroll
     for (int b = 0; b < B; ++b) acc[r][b] = 0.f;
   }
 
   constexpr int kStep = 32 * kVecWidth;
   for (int k0 = lane * kVecWidth; k0 < len; k0 += kStep * kUnroll) {
-    Vec<TW, kVecWidth> w[kUnroll][kRowsPerWarp];
+    Vec<TW, kVecWidth> w[kUnroll][kWarpRows];
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int k = k0 + u * kStep;
       if (k < len) {
 #pragma unroll
-        for (int r = 0; r < kRowsPerWarp; ++r) w[u][r] = load_weights<TW, kVecWidth>(w_rows[r] + k);
+        for (int r = 0; r < kWarpRows; ++r) w[u][r] = load_weights<TW, kVecWidth>(w_rows[r] + k);
       }
     }
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int k = k0 + u * kStep;
       if (k < len) {
-        float wf[kRowsPerWarp][kVecWidth];
+        float wf[kWarpRows][kVecWidth];
 #pragma unroll
-        for (int r = 0; r < kRowsPerWarp; ++r) gemv::vec_to_floats<TW, kVecWidth>(w[u][r], wf[r]);
+        for (int r = 0; r < kWarpRows; ++r) gemv::vec_to_floats<TW, kVecWidth>(w[u][r], wf[r]);
 #pragma unroll
         for (int b = 0; b < B; ++b) {
           float xf[kVecWidth];
           gemv::load_x_floats<TX, kVecWidth>(x_smem + b * p.x_row_smem_bytes, k, xf);
 #pragma unroll
-          for (int r = 0; r < kRowsPerWarp; ++r) {
+          for (int r = 0; r < kWarpRows; ++r) {
 #pragma unroll
             for (int j = 0; j < kVecWidth; ++j) acc[r][b] = fmaf(wf[r][j], xf[j], acc[r][b]);
           }
@@ -102,12 +109,12 @@ __global__ void __launch_bounds__(gemv::kThreads) mul_mat_vec_fast_kernel(const 
   }
 
 #pragma unroll
-  for (int r = 0; r < kRowsPerWarp; ++r) {
+  for (int r = 0; r < kWarpRows; ++r) {
 #pragma unroll
     for (int b = 0; b < B; ++b) acc[r][b] = warp_sum(acc[r][b]);
   }
-  gemv::store_warp_rows<B>(p, row0, lane, acc);
-  gemv::finish_split_k<B>(p);
+  gemv::store_warp_rows<B, kWarpRows>(p, row0, lane, acc);
+  gemv::finish_split_k<B, gemv::kWarps * kWarpRows>(p);
 }
 
 Support supports(const MulMatVecProblem& p) {
@@ -118,25 +125,39 @@ Support supports(const MulMatVecProblem& p) {
   return Support::yes();
 }
 
-template <class TW, class TX>
+template <class TW, class TX, int kWarpRows>
 void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  constexpr int kBlockRows = gemv::kWarps * kWarpRows;
   constexpr int kVec = kVec16<TW>;
   const bool vector_weights = p.cols % kVec == 0 && aligned16(a.w);
   Params params = gemv::make_params(p, a, p.cols * static_cast<int64_t>(sizeof(TW)));
   const int64_t step = 32 * (vector_weights ? kVec : 1);
   gemv::dispatch_batch(p.batch, [&](auto batch) {
     constexpr int B = decltype(batch)::value;
-    auto kernel = vector_weights ? mul_mat_vec_fast_kernel<TW, TX, B, kVec> : mul_mat_vec_fast_kernel<TW, TX, B, 1>;
+    auto kernel = vector_weights ? mul_mat_vec_fast_kernel<TW, TX, B, kVec, kWarpRows>
+                                 : mul_mat_vec_fast_kernel<TW, TX, B, 1, kWarpRows>;
     // Occupancy at the largest activation slice the plan may pick.
     const int resident = gemv::resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), gemv::kThreads,
                                                       gemv::kActivationSliceBytes + 128 * B);
-    gemv::plan_split_k(params, B, sizeof(TX), step, kMinSliceSteps, resident);
+    gemv::plan_split_k(params, B, sizeof(TX), step, kMinSliceSteps, resident, gemv::kActivationSliceBytes, kBlockRows);
     params.x_vector_staging = aligned16(a.x) && (p.cols * static_cast<int64_t>(sizeof(TX))) % 16 == 0 &&
                               (params.k_slice * static_cast<int64_t>(sizeof(TX))) % 16 == 0;
     const size_t smem = gemv::x_smem_bytes(params, B);
-    kernel<<<gemv::grid_of(params), gemv::kThreads, smem, stream>>>(params);
+    kernel<<<gemv::grid_of(params, kBlockRows), gemv::kThreads, smem, stream>>>(params);
   });
   LLMKB_CHECK_LAUNCH();
+}
+
+template <int kWarpRows>
+void launch_rows(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  dispatch_float_dtype(storage_dtype(p.weight), [&](auto weight_tag) {
+    using TW = decltype(weight_tag);
+    if (p.activation == DType::f32) {
+      launch_typed<TW, float, kWarpRows>(p, a, stream);
+    } else if constexpr (!std::is_same_v<TW, float>) {
+      launch_typed<TW, TW, kWarpRows>(p, a, stream);  // mul_mat_vec_valid: the activation is the weight's type
+    }
+  });
 }
 
 void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
@@ -146,22 +167,19 @@ void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stre
     launch_mul_mat_vec_mma(p, a, stream);
     return;
   }
-  dispatch_float_dtype(storage_dtype(p.weight), [&](auto weight_tag) {
-    using TW = decltype(weight_tag);
-    if (p.activation == DType::f32) {
-      launch_typed<TW, float>(p, a, stream);
-    } else if constexpr (!std::is_same_v<TW, float>) {
-      launch_typed<TW, TW>(p, a, stream);  // mul_mat_vec_valid: the activation is the weight's type
-    }
-  });
+  if (p.cols > kLongRowCols) {
+    launch_rows<4>(p, a, stream);
+  } else {
+    launch_rows<2>(p, a, stream);
+  }
 }
 
 }  // namespace
 
 Variant<MulMatVecOp> mul_mat_vec_fast() {
   return {"mul_mat_vec/fast",
-          "16-byte streaming loads, 4 rows x 2 steps in flight per lane, x slice in smem, all vectors in one pass, "
-          "split-K for small M; batches of 3+ with f16/bf16 x on sm_80+: mul_mat_vec/mma's tensor-core kernel",
+          "16-byte streaming loads, 2 rows x 4 steps (4 x 2 for K > 8192) in flight per lane, x slice in smem, "
+          "all vectors in one pass, split-K for small M; batches of 3+ with f16/bf16 x on sm_80+: mul_mat_vec/mma's tensor-core kernel",
           75,
           false,
           supports,

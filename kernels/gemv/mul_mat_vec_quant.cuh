@@ -1,6 +1,6 @@
 // The Q8_0 / Q4_0 GEMV kernel (mul_mat_vec/q8_0 and mul_mat_vec/q4_0 instantiate it).
 //
-// Same block as mul_mat_vec/fast (8 warps x 4 rows, split-K, activation slice in shared memory).
+// Same block as mul_mat_vec/fast on long rows (8 warps x 4 rows, split-K, activation slice in shared memory).
 // A step covers 32 quantised blocks of each of the warp's 4 rows: 1088 (Q8_0) or 576 (Q4_0)
 // contiguous, 16-byte aligned bytes per row (rows start aligned when cols is a multiple of 256).
 // The warp reads them with coalesced 16-byte streaming loads (4 rows x 1 step for Q8_0, x 2 steps

@@ -8,11 +8,13 @@
 // regroup of quantised blocks through registers and __syncwarp pairs per row.
 // A stage holds kStepsPerStage steps of 256 weights of each of the warp's 4 rows (copied as whole
 // 16-byte chunks: a step is 272 bytes of Q8_0, 144 of Q4_0).
-// Lane 8r + j computes on row r and the j-th Q8_0/Q4_0 block of each step (read as words and
-// funnel-shifted past its fp16 scale, dequantised exactly by byte permute and one subtraction, the
-// block's sum of q * x scaled by d once). fp32 FMAs throughout;
-// the 8 lanes of a row are added by shuffles in a fixed order. Activations: the slice staged once per
-// block in shared memory (swizzled, gemv::stage_x_slice), at most kStreamSliceBytes of it.
+// Lane 8g + j computes on the j-th Q8_0/Q4_0 block of a step (read as words and funnel-shifted past
+// its fp16 scale, dequantised exactly by byte permute and one subtraction, the block's sum of q * x
+// scaled by d once) for kRowsPerLane rows, which share one read of the block's activations: with one
+// row per lane, lane group g takes row g and every step of the stage; with 2 or 4, a group takes
+// every 2nd or 4th step of 2 or 4 rows (StreamLanes). fp32 FMAs throughout; the lanes of a row are
+// added by shuffles in a fixed order. Activations: the slice staged once per block in shared memory
+// (swizzled, gemv::stage_x_slice), at most kStreamSliceBytes of it.
 // Needs cols % 256 == 0 (whole steps, 16-byte aligned rows and slices) and 16-byte aligned W.
 //
 // The block dot product and the activation staging come from the Format: StreamQuant below (floats,
@@ -21,6 +23,8 @@
 // Knobs (template parameters):
 //   kStages          ring depth per warp; kStages - 1 stages of W in flight per warp
 //   kStepsPerStage   256-weight steps per row per stage (bytes per cp.async group)
+//   kRowsPerLane     rows whose blocks one lane computes on, sharing the activations (1, 2 or 4; at
+//                    most kStepsPerStage)
 //   kMinSliceStages  the shortest split-K slice, in stages (the plan otherwise splits K as finely as
 //                    filling the last wave asks)
 #pragma once
@@ -54,31 +58,44 @@ struct StreamQuant {
     stage_x_slice<TX, B>(p, k_begin, len, smem);
   }
 
-  // acc[b] += d * sum over the block of q * x[b]; `step` is the row's step in shared memory (4-byte
-  // aligned), `e_step` the slice element of the step's first weight.
-  template <class TX, int B>
-  __device__ static __forceinline__ void dot(const char* step, int j, const char* x_smem, int x_row_bytes, int e_step,
-                                             float (&acc)[B]) {
-    uint32_t qs[Format::kWords];
-    const float d = read_step_block<F>(step, j, qs);
-    float block_sum[B];
+  // acc[i][b] += d_i * sum over block j of q_i * x[b], for the kRows rows whose steps start at
+  // step + i * row_bytes (4-byte aligned); `e_step` is the slice element of the step's first weight.
+  // The activations of the block are read once for all kRows rows.
+  template <class TX, int B, int kRows>
+  __device__ static __forceinline__ void dot(const char* step, int row_bytes, int j, const char* x_smem,
+                                             int x_row_bytes, int e_step, float (&acc)[kRows][B]) {
+    uint32_t qs[kRows][Format::kWords];
+    float d[kRows];
 #pragma unroll
-    for (int b = 0; b < B; ++b) block_sum[b] = 0.f;
+    for (int i = 0; i < kRows; ++i) d[i] = read_step_block<F>(step + i * row_bytes, j, qs[i]);
+    float block_sum[kRows][B];
+#pragma unroll
+    for (int i = 0; i < kRows; ++i) {
+#pragma unroll
+      for (int b = 0; b < B; ++b) block_sum[i][b] = 0.f;
+    }
     const int e0 = e_step + j * kQuantBlockWeights;
 #pragma unroll
     for (int g = 0; g < 8; ++g) {
-      float wf[4];
-      Format::group(qs, g, wf);
+      float wf[kRows][4];
+#pragma unroll
+      for (int i = 0; i < kRows; ++i) Format::group(qs[i], g, wf[i]);
 #pragma unroll
       for (int b = 0; b < B; ++b) {
         float xf[4];
         load_x_floats<TX, 4>(x_smem + b * x_row_bytes, e0 + 4 * g, xf);
 #pragma unroll
-        for (int i = 0; i < 4; ++i) block_sum[b] = fmaf(wf[i], xf[i], block_sum[b]);
+        for (int i = 0; i < kRows; ++i) {
+#pragma unroll
+          for (int e = 0; e < 4; ++e) block_sum[i][b] = fmaf(wf[i][e], xf[e], block_sum[i][b]);
+        }
       }
     }
 #pragma unroll
-    for (int b = 0; b < B; ++b) acc[b] = fmaf(d, block_sum[b], acc[b]);
+    for (int i = 0; i < kRows; ++i) {
+#pragma unroll
+      for (int b = 0; b < B; ++b) acc[i][b] = fmaf(d[i], block_sum[i][b], acc[i][b]);
+    }
   }
 };
 
@@ -94,13 +111,27 @@ struct StreamRing {
   static constexpr size_t kBytes = static_cast<size_t>(kWarps) * kStages * kWarpStageBytes;
 };
 
-template <class Format, class TX, int B, int kStages, int kStepsPerStage>
+// The lanes of a warp over a stage (kStepsPerStage steps of the warp's 4 rows, 8 blocks per row-step):
+// lane 8g + j takes block j; of its group g, the row group g / kRowsPerLane (rows
+// kRowsPerLane * (g / kRowsPerLane) onward, kRowsPerLane of them: they share one read of the
+// activations) and the steps g % kRowsPerLane, + kRowsPerLane, ... of the stage.
+template <int kStepsPerStage, int kRowsPerLane>
+struct StreamLanes {
+  static_assert(kRowsPerLane == 1 || kRowsPerLane == 2 || kRowsPerLane == 4, "1, 2 or 4 rows per lane");
+  static_assert(kStepsPerStage % kRowsPerLane == 0, "every lane takes the same number of steps");
+  static constexpr int kStepsPerLane = kStepsPerStage / kRowsPerLane;
+};
+
+template <class Format, class TX, int B, int kStages, int kStepsPerStage, int kRowsPerLane>
 __global__ void __launch_bounds__(kThreads) mul_mat_vec_stream_kernel(const Params p) {
   using Ring = StreamRing<Format, kStages, kStepsPerStage>;
+  using Lanes = StreamLanes<kStepsPerStage, kRowsPerLane>;
   constexpr bool kAsync = LLMKB_SM80 != 0;
   extern __shared__ __align__(16) char smem[];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int r = lane / kStreamLanesPerRow, j = lane % kStreamLanesPerRow;
+  const int g = lane / kStreamLanesPerRow, j = lane % kStreamLanesPerRow;
+  const int first_row = (g / kRowsPerLane) * kRowsPerLane;  // of the warp's 4
+  const int first_lane_step = g % kRowsPerLane;             // of the stage's steps
   char* ring = smem + warp * kStages * Ring::kWarpStageBytes;
   char* x_smem = smem + Ring::kBytes;
 
@@ -147,39 +178,53 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_stream_kernel(const Para
   Format::template stage_x<TX, B>(p, k_begin, len, x_smem);
   __syncthreads();
 
-  float acc[B];
+  float acc[kRowsPerLane][B];
 #pragma unroll
-  for (int b = 0; b < B; ++b) acc[b] = 0.f;
+  for (int i = 0; i < kRowsPerLane; ++i) {
+#pragma unroll
+    for (int b = 0; b < B; ++b) acc[i][b] = 0.f;
+  }
 
   for (int s = 0; s < stages; ++s) {
     cp_async_wait<kAsync, kStages - 2>();  // this lane's copies of stage s have landed
     __syncwarp();  // every lane's copies of stage s visible; every lane done with stage s - 1's slot
     if (s + kStages - 1 < stages) issue(s + kStages - 1);  // into the slot of stage s - 1
     cp_async_commit<kAsync>();
-    const char* row_stage = ring + (s % kStages) * Ring::kWarpStageBytes + r * Ring::kRowStageBytes;
-    const int first_step = s * kStepsPerStage;
+    const char* rows_stage = ring + (s % kStages) * Ring::kWarpStageBytes + first_row * Ring::kRowStageBytes;
 #pragma unroll
-    for (int u = 0; u < kStepsPerStage; ++u) {
-      if (first_step + u < steps) {
-        Format::template dot<TX, B>(row_stage + u * Format::kStepBytes, j, x_smem, p.x_row_smem_bytes,
-                                    (first_step + u) * kStreamStep, acc);
+    for (int t = 0; t < Lanes::kStepsPerLane; ++t) {
+      const int u = first_lane_step + t * kRowsPerLane;  // step of the stage
+      const int step = s * kStepsPerStage + u;
+      if (step < steps) {
+        Format::template dot<TX, B, kRowsPerLane>(rows_stage + u * Format::kStepBytes, Ring::kRowStageBytes, j,
+                                                  x_smem, p.x_row_smem_bytes, step * kStreamStep, acc);
       }
     }
   }
   cp_async_wait<kAsync, 0>();  // nothing left in flight at exit (all groups past the last stage are empty)
 
-  // The 8 lanes of a row, added in a fixed order; lane 8r + b then stores batch b of row r.
+  // Each row's sum over the lanes that hold it (the 8 blocks j, and the steps of the row group:
+  // lane bits 0-2 and the low log2(kRowsPerLane) bits of g), in a fixed order. Lane 8g + j then
+  // stores batch j of row first_row + g % kRowsPerLane.
 #pragma unroll
-  for (int b = 0; b < B; ++b) {
+  for (int i = 0; i < kRowsPerLane; ++i) {
 #pragma unroll
-    for (int o = 1; o < kStreamLanesPerRow; o <<= 1) acc[b] += __shfl_xor_sync(0xffffffffu, acc[b], o);
+    for (int b = 0; b < B; ++b) {
+#pragma unroll
+      for (int o = 1; o < kStreamLanesPerRow * kRowsPerLane; o <<= 1) {
+        acc[i][b] += __shfl_xor_sync(0xffffffffu, acc[i][b], o);
+      }
+    }
   }
   float v = 0.f;
 #pragma unroll
-  for (int b = 0; b < B; ++b) {
-    if (j == b) v = acc[b];
+  for (int i = 0; i < kRowsPerLane; ++i) {
+#pragma unroll
+    for (int b = 0; b < B; ++b) {
+      if (first_lane_step == i && j == b) v = acc[i][b];
+    }
   }
-  const int64_t row = row0 + r;
+  const int64_t row = row0 + first_row + first_lane_step;
   if (j < B && row < p.rows) {
     if (p.splits == 1) {
       p.y[j * p.rows + row] = v;
@@ -209,7 +254,7 @@ Support stream_quant_supports(const MulMatVecProblem& p) {
   return Support::yes();
 }
 
-template <class Format, class TX, int kStages, int kStepsPerStage, int kMinSliceStages>
+template <class Format, class TX, int kStages, int kStepsPerStage, int kRowsPerLane, int kMinSliceStages>
 void launch_stream_typed(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   using Ring = StreamRing<Format, kStages, kStepsPerStage>;
   if (!aligned16(a.w)) throw std::invalid_argument(std::string(name) + ": weights not 16-byte aligned");
@@ -217,7 +262,7 @@ void launch_stream_typed(const char* name, const MulMatVecProblem& p, const MulM
   params.x_vector_staging = aligned16(a.x);  // cols % 256 == 0: rows and slices are whole 16-byte pieces
   dispatch_batch(p.batch, [&](auto batch) {
     constexpr int B = decltype(batch)::value;
-    auto kernel = mul_mat_vec_stream_kernel<Format, TX, B, kStages, kStepsPerStage>;
+    auto kernel = mul_mat_vec_stream_kernel<Format, TX, B, kStages, kStepsPerStage, kRowsPerLane>;
     // The largest dynamic shared memory the plan may ask for: the ring and the activation slice
     // (kStreamSliceBytes, or one stage of K for all B rows where that is more; rows padded to 128).
     constexpr int64_t kXElementBytes = Format::x_element_bytes(sizeof(TX));
@@ -234,14 +279,14 @@ void launch_stream_typed(const char* name, const MulMatVecProblem& p, const MulM
 
 // Q8_0 / Q4_0 weights (Format: StreamQuant<F>, or StreamQuantDp4a<F> of mul_mat_vec_dp4a.cuh), f32 or
 // f16 activations.
-template <class Format, int kStages, int kStepsPerStage, int kMinSliceStages = 1>
+template <class Format, int kStages, int kStepsPerStage, int kRowsPerLane, int kMinSliceStages = 1>
 void launch_stream_quant(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   const Support s = stream_quant_supports<Format::kFormat>(p);
   if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
   if (p.activation == DType::f32) {
-    launch_stream_typed<Format, float, kStages, kStepsPerStage, kMinSliceStages>(name, p, a, stream);
+    launch_stream_typed<Format, float, kStages, kStepsPerStage, kRowsPerLane, kMinSliceStages>(name, p, a, stream);
   } else {
-    launch_stream_typed<Format, __half, kStages, kStepsPerStage, kMinSliceStages>(name, p, a, stream);
+    launch_stream_typed<Format, __half, kStages, kStepsPerStage, kRowsPerLane, kMinSliceStages>(name, p, a, stream);
   }
 }
 
