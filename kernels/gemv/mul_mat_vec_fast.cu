@@ -38,7 +38,10 @@ constexpr int kTensorCoreMinBatch = 3;
 // cuBLAS or faster on 22 of them (median x1.008); with at least 4 (the earlier plan), on 15 (median
 // x0.989). Re-timed as committed: 18 of 36, median x1.000. It loses where few row tiles are left
 // unsplit (llama3-70b qkv_tp8, 1280 rows: 13.4 -> 15.3 us). Issuing the first loads before the
-// activation staging was tried with both and dropped: faster for bf16, slower for f16.
+// activation staging was tried with both and dropped: faster for bf16, slower for f16. With 2 rows per
+// warp (H100, same run): slices down to 4 steps wherever the 16-step plan leaves fewer than 2 blocks per
+// SM were slower on 7 of the 8 shapes concerned (gemma-3-4b o 8.74 -> 10.43 us, llama3-8b o 16.21 ->
+// 17.57 us), faster only on llama3-70b qkv_tp8 (14.30 -> 13.86 us; cuBLAS 13.25 us).
 constexpr int kMinSliceSteps = 16;
 
 template <class TW, int N>
