@@ -20,10 +20,11 @@ constexpr int kLoadsInFlight = 8;  // 16-byte loads per lane issued before any i
 
 // Rows per warp: 2 (16-row tiles: twice the blocks, 4 steps of each row in flight), or 4 for rows
 // longer than kLongRowCols. H100, f16/bf16 batch 1 on the four models' 17 shapes, cuBLAS in the same
-// run (scripts/gemv_summary.py): 2 rows were faster than 4 on every shape with K <= 8192 (up to 7 %:
-// qwen2.5-7b o 14.75 -> 13.92 us, gemma-3-4b o 9.41 -> 8.83 us, llama3-70b qkv_tp8 15.33 -> 14.40 us)
-// and 1-2 % slower on the three down projections with K >= 10240. 1 row per warp (8 steps in flight)
-// was within 1 % of 2 rows, faster only where M >= 28672, and 4-10 % slower on the down projections.
+// run (scripts/gemv_summary.py): of the 14 shapes with K <= 8192, 2 rows were faster than 4 on 12 (up
+// to 7 %: qwen2.5-7b o 14.75 -> 13.92 us, gemma-3-4b o 9.41 -> 8.83 us, llama3-70b qkv_tp8 15.33 ->
+// 14.40 us), level on llama3-70b down_tp8 and 1 % slower on o_tp8; on the three with K >= 10240 (down
+// projections) 1-2.5 % slower. 1 row per warp (8 steps in flight) beat 2 rows by more than 1 % only
+// where M >= 28672 (llama3-8b gate_up 81.02 -> 79.98 us) and was 3-10 % slower than 4 on the downs.
 constexpr int64_t kLongRowCols = 8192;
 // H200, llama3-8b f16/bf16 projections: this kernel takes 1.6-1.8x longer at batch 8 than at batch 1
 // (the FMAs per weight grow with the batch), mma about the same time at both; mma is 1.04-1.18x
@@ -182,7 +183,8 @@ void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stre
 Variant<MulMatVecOp> mul_mat_vec_fast() {
   return {"mul_mat_vec/fast",
           "16-byte streaming loads, 2 rows x 4 steps (4 x 2 for K > 8192) in flight per lane, x slice in smem, "
-          "all vectors in one pass, split-K for small M; batches of 3+ with f16/bf16 x on sm_80+: mul_mat_vec/mma's tensor-core kernel",
+          "all vectors in one pass, split-K for small M; batches of 3+ with f16/bf16 x on sm_80+: "
+          "mul_mat_vec/mma's tensor-core kernel",
           75,
           false,
           supports,
