@@ -37,8 +37,8 @@ constexpr int kTensorCoreMinBatch = 3;
 // activations, and the last block of a row tile a pass over the partials. H100, f16/bf16 batch 1-2 on
 // the four models' 36 shapes, cuBLAS in the same run: with at least 16 steps, fast was as fast as
 // cuBLAS or faster on 22 of them (median x1.008); with at least 4 (the earlier plan), on 15 (median
-// x0.989). Re-timed as committed then (4 rows per warp): 18 of 36, median x1.000. It loses where few row tiles are left
-// unsplit (llama3-70b qkv_tp8, 1280 rows: 13.4 -> 15.3 us). Issuing the first loads before the
+// x0.989). Re-timed as committed then (4 rows per warp): 18 of 36, median x1.000. It loses where few
+// row tiles are left unsplit (llama3-70b qkv_tp8, 1280 rows: 13.4 -> 15.3 us). Issuing the first loads before the
 // activation staging was tried with both and dropped: faster for bf16, slower for f16. With 2 rows per
 // warp (H100, same run): slices down to 4 steps wherever the 16-step plan leaves fewer than 2 blocks per
 // SM were slower on 7 of the 8 shapes concerned (gemma-3-4b o 8.74 -> 10.43 us, llama3-8b o 16.21 ->
