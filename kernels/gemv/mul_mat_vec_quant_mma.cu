@@ -22,24 +22,23 @@ void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stre
   gemv::launch_quant_mma<F, Config>(name.c_str(), p, a, stream);
 }
 
+template <WeightFormat F, class Config>
+Variant<MulMatVecOp> make(const char* name, const char* description) {
+  return {name, description, 80, false, supports<F>, launch<F, Config>};
+}
+
 }  // namespace
 
 Variant<MulMatVecOp> mul_mat_vec_q8_0_mma() {
-  return {"mul_mat_vec/q8_0_mma",
-          "Q8_0 on tensor cores: unscaled int8 quants as exact fp16 A of m16n8k16 (magic-number dequant, 1.25 instr/weight), activations as B in fragment order (f32 split hi+lo), scale on the fp32 C; 8 warps x 16 rows, 3-stage cp.async ring per warp, split-K",
-          80,
-          false,
-          supports<WeightFormat::q8_0>,
-          launch<WeightFormat::q8_0, Q8_0Config>};
+  return make<WeightFormat::q8_0, Q8_0Config>(
+      "mul_mat_vec/q8_0_mma",
+      "Q8_0 on tensor cores: unscaled int8 quants as exact fp16 A of m16n8k16 (magic-number dequant, 1.25 instr/weight), activations as B in fragment order (f32 split hi+lo), scale on the fp32 C; 8 warps x 16 rows, 3-stage cp.async ring per warp, split-K");
 }
 
 Variant<MulMatVecOp> mul_mat_vec_q4_0_mma() {
-  return {"mul_mat_vec/q4_0_mma",
-          "Q4_0 on tensor cores: unscaled nibbles as exact fp16 A of m16n8k16 (LOP3 magic-number dequant, ~1.1 instr/weight), activations as B in fragment order (f32 split hi+lo), scale on the fp32 C; 8 warps x 16 rows, 3-stage cp.async ring per warp, split-K",
-          80,
-          false,
-          supports<WeightFormat::q4_0>,
-          launch<WeightFormat::q4_0, Q4_0Config>};
+  return make<WeightFormat::q4_0, Q4_0Config>(
+      "mul_mat_vec/q4_0_mma",
+      "Q4_0 on tensor cores: unscaled nibbles as exact fp16 A of m16n8k16 (LOP3 magic-number dequant, ~1.1 instr/weight), activations as B in fragment order (f32 split hi+lo), scale on the fp32 C; 8 warps x 16 rows, 3-stage cp.async ring per warp, split-K");
 }
 
 }  // namespace llmkb

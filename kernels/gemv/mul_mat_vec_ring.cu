@@ -15,24 +15,23 @@ void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stre
   gemv::launch_stream_quant<gemv::StreamQuant<F>, kStages, kStepsPerStage, 1>(name.c_str(), p, a, stream);
 }
 
+template <WeightFormat F, int kStepsPerStage>
+Variant<MulMatVecOp> make(const char* name, const char* description) {
+  return {name, description, 75, false, gemv::stream_quant_supports<F>, launch<F, kStepsPerStage>};
+}
+
 }  // namespace
 
 Variant<MulMatVecOp> mul_mat_vec_q8_0_ring() {
-  return {"mul_mat_vec/q8_0_ring",
-          "Q8_0 weights streamed per warp through a 4-stage cp.async shared-memory ring, 1 x 256 weights per row per stage, lane per block/8th of a step, split-K",
-          75,
-          false,
-          gemv::stream_quant_supports<WeightFormat::q8_0>,
-          launch<WeightFormat::q8_0, 1>};
+  return make<WeightFormat::q8_0, 1>(
+      "mul_mat_vec/q8_0_ring",
+      "Q8_0 weights streamed per warp through a 4-stage cp.async shared-memory ring, 1 x 256 weights per row per stage, lane per block/8th of a step, split-K");
 }
 
 Variant<MulMatVecOp> mul_mat_vec_q4_0_ring() {
-  return {"mul_mat_vec/q4_0_ring",
-          "Q4_0 weights streamed per warp through a 4-stage cp.async shared-memory ring, 2 x 256 weights per row per stage, lane per block/8th of a step, split-K",
-          75,
-          false,
-          gemv::stream_quant_supports<WeightFormat::q4_0>,
-          launch<WeightFormat::q4_0, 2>};
+  return make<WeightFormat::q4_0, 2>(
+      "mul_mat_vec/q4_0_ring",
+      "Q4_0 weights streamed per warp through a 4-stage cp.async shared-memory ring, 2 x 256 weights per row per stage, lane per block/8th of a step, split-K");
 }
 
 }  // namespace llmkb
