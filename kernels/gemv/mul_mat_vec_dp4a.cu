@@ -3,7 +3,8 @@
 // (kernels/gemv/mul_mat_vec_dp4a.cuh: activations staged per block as 24-bit fixed point in three
 // int8 planes, 3 dp4a per 4 weights, exact int32 block sums).
 //
-// Slices are at least 16 ring stages long (4096 weights per row for Q8_0, 8192 for Q4_0): with the
+// Slices are at least 16 steps of 256 weights long for Q8_0 (16 one-step ring stages, or 4 four-step
+// ones on the one-row-per-warp path) and 32 for Q4_0 (16 two-step stages): with the
 // float path's plan (slices as short as one stage, to fill the last wave) a block streamed only 2
 // stages per warp of llama3-8b gate_up and then waited on its split-K fence (ncu: membar the top
 // stall), and each block staged its activations for that little work. Chosen on an H100
@@ -19,6 +20,19 @@
 // for Q8_0 neither 2 nor 4 rows (2- or 3-stage rings) gained on the whole (x0.998, x0.991, x0.906).
 // Halving the activation reads did so little that shared-memory bandwidth is not what holds these
 // kernels below the read ceiling.
+// What does: the pieces W is read in. A copy-only replica of the ring (no dot products; llama3-8b
+// gate_up geometry, H100) took 52.4 us with 4 rows x 272 bytes per warp-stage, 49.3 us with
+// 2 rows x 544 bytes and 46.9 us with 1 row x 1088 bytes, the same bytes in flight. So Q8_0 at batch 1
+// on many long rows (rows >= 6144 and K >= 3584) streams one row per warp, 4 steps per stage, in 2
+// passes (16 rows per block). Measured on an H100, batch 1, against 4 rows per warp: faster on all 5
+// of the 17 shapes the rule picks (llama3-8b qkv 17.38 -> 15.87 us, gate_up 52.86 -> 50.82 us, 79.9 %
+// of the read ceiling; qwen2.5-7b gate_up 60.38 -> 58.62; llama3-70b gate_up_tp8 33.98 -> 32.10,
+// down_tp8 18.24 -> 17.70); of the 12 others, faster on 3 by at most 1.6 %, level on 2 and slower on 7
+// (llama3-70b o_tp8 -11 %, gemma-3-4b gate_up -5 %, llama3-8b down -3 %). With 1 pass (8 rows per
+// block: the activations staged twice as often) or 4 passes it was slower on the whole (geometric
+// means x0.907, x0.972), as were 2 rows per warp (x0.980-0.998). Q4_0, with twice the weights per
+// byte to compute on, lost on every shape with 1 or 2 rows per warp (x0.84-0.96): it keeps 4 rows
+// per warp and 2 rows per lane.
 #include "kernels/common/variant.h"
 #include "kernels/gemv/mul_mat_vec_dp4a.cuh"
 #include "kernels/gemv/mul_mat_vec_stream.cuh"
@@ -26,35 +40,56 @@
 namespace llmkb {
 namespace {
 
-template <WeightFormat F, int kStages, int kStepsPerStage, int kRowsPerLane, int kMinSliceStages>
-void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  static const std::string name = std::string("mul_mat_vec/") + to_string(F) + "_dp4a";
-  gemv::launch_stream_quant<gemv::StreamQuantDp4a<F>, kStages, kStepsPerStage, kRowsPerLane, kMinSliceStages>(
-      name.c_str(), p, a, stream);
+// Q8_0: 4 rows per warp, 1-step stages; or, on many long rows at batch 1, 1 row per warp in 4-step
+// stages (1088-byte pieces), 2 passes. Q4_0: 4 rows per warp, 2-step stages, 2 rows per lane.
+using Q8Rows4 = gemv::StreamKnobs<4, 1, 4, 1, 1, 16>;
+using Q8Row1 = gemv::StreamKnobs<1, 2, 4, 4, 1, 4>;
+using Q4Rows4 = gemv::StreamKnobs<4, 1, 4, 2, 2, 16>;
+
+bool q8_0_streams_one_row_per_warp(const MulMatVecProblem& p) {
+  return p.batch == 1 && p.rows >= 6144 && p.cols >= 3584;
 }
 
-template <WeightFormat F, int kStages, int kStepsPerStage, int kRowsPerLane, int kMinSliceStages>
-Variant<MulMatVecOp> make(const char* name) {
-  return {name,
-          std::string(to_string(F)) +
-              " weights through the per-warp cp.async ring (" + std::to_string(kStages) + " stages x " +
-              std::to_string(kStepsPerStage) + " x 256 weights per row, " + std::to_string(kRowsPerLane) +
-              " row(s) per lane) with integer block dot products: activations as 24-bit fixed point per 32-block "
-              "(three int8 planes, power-of-two scale), 3 dp4a per 4 weights, exact int32 block sums, fp32 across blocks",
-          75,
-          false,
-          gemv::stream_quant_supports<F>,
-          launch<F, kStages, kStepsPerStage, kRowsPerLane, kMinSliceStages>};
+void launch_q8_0(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  using Format = gemv::StreamQuantDp4a<WeightFormat::q8_0>;
+  if (q8_0_streams_one_row_per_warp(p)) {
+    gemv::launch_stream_quant<Format, Q8Row1>("mul_mat_vec/q8_0_dp4a", p, a, stream);
+  } else {
+    gemv::launch_stream_quant<Format, Q8Rows4>("mul_mat_vec/q8_0_dp4a", p, a, stream);
+  }
 }
+
+void launch_q4_0(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  gemv::launch_stream_quant<gemv::StreamQuantDp4a<WeightFormat::q4_0>, Q4Rows4>("mul_mat_vec/q4_0_dp4a", p, a, stream);
+}
+
+// What the Q8_0 and Q4_0 variants share in their description.
+const char* const kDp4aDescription =
+    " with integer block dot products: activations as 24-bit fixed point per 32-block (three int8 planes, power-of-two "
+    "scale), 3 dp4a per 4 weights, exact int32 block sums, fp32 across blocks";
 
 }  // namespace
 
 Variant<MulMatVecOp> mul_mat_vec_q8_0_dp4a() {
-  return make<WeightFormat::q8_0, 4, 1, 1, 16>("mul_mat_vec/q8_0_dp4a");
+  return {"mul_mat_vec/q8_0_dp4a",
+          std::string("q8_0 weights through the per-warp cp.async ring (4 stages of 4 rows x 256 weights per warp, or "
+                      "of 1 row x 1024 where rows >= 6144 and K >= 3584 at batch 1)") +
+              kDp4aDescription,
+          75,
+          false,
+          gemv::stream_quant_supports<WeightFormat::q8_0>,
+          launch_q8_0};
 }
 
 Variant<MulMatVecOp> mul_mat_vec_q4_0_dp4a() {
-  return make<WeightFormat::q4_0, 4, 2, 2, 16>("mul_mat_vec/q4_0_dp4a");
+  return {"mul_mat_vec/q4_0_dp4a",
+          std::string("q4_0 weights through the per-warp cp.async ring (4 stages of 4 rows x 512 weights per warp, 2 "
+                      "rows per lane)") +
+              kDp4aDescription,
+          75,
+          false,
+          gemv::stream_quant_supports<WeightFormat::q4_0>,
+          launch_q4_0};
 }
 
 }  // namespace llmkb

@@ -275,6 +275,9 @@ std::vector<MulMatVecProblem> MulMatVecOp::test_problems() {
   problems.push_back({28672, 4096, 1, W::bf16, DType::bf16});
   problems.push_back({4096, 4096, 2, W::f32, DType::f32});
   problems.push_back({6144, 4096, 2, W::q8_0, DType::f32});
+  // q8_0_dp4a's one-row-per-warp path (batch 1, rows >= 6144, K >= 3584): an odd M (a 7-row last
+  // tile) and a ragged last stage (K = 3.5 stages of 1024).
+  problems.push_back({6151, 3584, 1, W::q8_0, DType::f32});
   problems.push_back({1280, 8192, 8, W::q4_0, DType::f32});
   problems.push_back({2560, 10240, 1, W::q4_0, DType::f32});
   return problems;

@@ -12,7 +12,8 @@ constexpr int kStages = 4;
 template <WeightFormat F, int kStepsPerStage>
 void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   static const std::string name = std::string("mul_mat_vec/") + to_string(F) + "_ring";
-  gemv::launch_stream_quant<gemv::StreamQuant<F>, kStages, kStepsPerStage, 1>(name.c_str(), p, a, stream);
+  gemv::launch_stream_quant<gemv::StreamQuant<F>, gemv::StreamKnobs<4, 1, kStages, kStepsPerStage, 1, 1>>(
+      name.c_str(), p, a, stream);
 }
 
 template <WeightFormat F, int kStepsPerStage>

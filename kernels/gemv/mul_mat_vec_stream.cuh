@@ -1,30 +1,34 @@
 // The streamed quantised GEMV kernel (mul_mat_vec/q8_0_ring, q4_0_ring, q8_0_dp4a and q4_0_dp4a
 // instantiate it).
 //
-// Idea: keep W streaming without gaps. Each warp owns 4 rows (the block: 8 warps x 4 rows, split-K
-// and its end as in mul_mat_vec/fast) and copies them into a private ring of kStages shared-memory
-// stages with cp.async (SM80+; a synchronous 16-byte copy on SM75), so kStages - 1 stages of loads
-// stay in flight while the warp computes on the oldest one: no registers hold loads in flight, no
-// regroup of quantised blocks through registers and __syncwarp pairs per row.
-// A stage holds kStepsPerStage steps of 256 weights of each of the warp's 4 rows (copied as whole
-// 16-byte chunks: a step is 272 bytes of Q8_0, 144 of Q4_0).
+// Idea: keep W streaming without gaps. Each warp streams kWarpRows rows at a time (1, 2 or 4) through a
+// private ring of kStages shared-memory stages filled with cp.async (SM80+; a synchronous 16-byte copy
+// on SM75), so kStages - 1 stages of loads stay in flight while the warp computes on the oldest one:
+// no registers hold loads in flight, no regroup of quantised blocks through registers and __syncwarp
+// pairs per row. A block is 8 warps; it covers kPasses x 8 x kWarpRows rows, and a warp's ring runs on
+// from one pass's rows into the next (the activations are staged once per block, the stream has no
+// gap between passes). Split-K and its end as in mul_mat_vec/fast.
+// A stage holds kStepsPerStage steps of 256 weights of each of the warp's rows (copied as whole
+// 16-byte chunks: a step is 272 bytes of Q8_0, 144 of Q4_0); fewer rows per warp with more steps
+// per stage stream each row in longer contiguous pieces.
 // Lane 8g + j computes on the j-th Q8_0/Q4_0 block of a step (read as words and funnel-shifted past
 // its fp16 scale, dequantised exactly by byte permute and one subtraction, the block's sum of q * x
-// scaled by d once) for kRowsPerLane rows, which share one read of the block's activations: with one
-// row per lane, lane group g takes row g and every step of the stage; with 2 or 4, a group takes
-// every 2nd or 4th step of 2 or 4 rows (StreamLanes). fp32 FMAs throughout; the lanes of a row are
-// added by shuffles in a fixed order. Activations: the slice staged once per block in shared memory
-// (swizzled, gemv::stage_x_slice), at most kStreamSliceBytes of it.
+// scaled by d once) for kRowsPerLane rows, which share one read of the block's activations; the
+// four lane groups g are dealt out over the rows and steps of a stage (StreamLanes). fp32 FMAs
+// throughout; the lanes of a row are added by shuffles in a fixed order. Activations: the slice
+// staged once per block in shared memory (swizzled, gemv::stage_x_slice), at most kStreamSliceBytes of it.
 // Needs cols % 256 == 0 (whole steps, 16-byte aligned rows and slices) and 16-byte aligned W.
 //
 // The block dot product and the activation staging come from the Format: StreamQuant below (floats,
 // as described above), or StreamQuantDp4a (kernels/gemv/mul_mat_vec_dp4a.cuh: integer planes).
 //
-// Knobs (template parameters):
+// Knobs (StreamKnobs):
+//   kWarpRows        rows a warp streams at a time (1, 2 or 4)
+//   kPasses          row sets a warp streams one after the other (rows per block: kPasses x 8 x kWarpRows)
 //   kStages          ring depth per warp; kStages - 1 stages of W in flight per warp
 //   kStepsPerStage   256-weight steps per row per stage (bytes per cp.async group)
 //   kRowsPerLane     rows whose blocks one lane computes on, sharing the activations (1, 2 or 4; at
-//                    most kStepsPerStage)
+//                    most kWarpRows)
 //   kMinSliceStages  the shortest split-K slice, in stages (the plan otherwise splits K as finely as
 //                    filling the last wave asks)
 #pragma once
@@ -99,65 +103,94 @@ struct StreamQuant {
   }
 };
 
-template <class Format, int kStages, int kStepsPerStage>
-struct StreamRing {
+// The kernel's knobs (see the top of this file).
+template <int kWarpRows_, int kPasses_, int kStages_, int kStepsPerStage_, int kRowsPerLane_, int kMinSliceStages_>
+struct StreamKnobs {
+  static constexpr int kWarpRows = kWarpRows_;
+  static constexpr int kPasses = kPasses_;
+  static constexpr int kStages = kStages_;
+  static constexpr int kStepsPerStage = kStepsPerStage_;
+  static constexpr int kRowsPerLane = kRowsPerLane_;
+  static constexpr int kMinSliceStages = kMinSliceStages_;
+  static constexpr int kPassRows = kWarps * kWarpRows;  // rows of a block per pass
+  static constexpr int kTileRows = kPassRows * kPasses;  // rows of a block
+  static_assert(kWarpRows == 1 || kWarpRows == 2 || kWarpRows == 4, "1, 2 or 4 rows per warp at a time");
+  static_assert(kPasses >= 1, "at least one pass");
   static_assert(kStages >= 2, "a ring of at least two stages");
   static_assert(kStepsPerStage >= 1, "at least one step per stage");
-  static constexpr int kRowStageBytes = kStepsPerStage * Format::kStepBytes;
+};
+
+template <class Format, class Knobs>
+struct StreamRing {
+  static constexpr int kRowStageBytes = Knobs::kStepsPerStage * Format::kStepBytes;
   static constexpr int kRowStageChunks = kRowStageBytes / 16;
-  static constexpr int kWarpStageBytes = kRowsPerWarp * kRowStageBytes;
+  static constexpr int kWarpStageBytes = Knobs::kWarpRows * kRowStageBytes;
   static constexpr int kWarpStageChunks = kWarpStageBytes / 16;
   static constexpr int kChunkRounds = (kWarpStageChunks + 31) / 32;  // 16-byte copies per lane per stage
-  static constexpr size_t kBytes = static_cast<size_t>(kWarps) * kStages * kWarpStageBytes;
+  static constexpr size_t kBytes = static_cast<size_t>(kWarps) * Knobs::kStages * kWarpStageBytes;
 };
 
-// The lanes of a warp over a stage (kStepsPerStage steps of the warp's 4 rows, 8 blocks per row-step):
-// lane 8g + j takes block j; of its group g, the row group g / kRowsPerLane (rows
-// kRowsPerLane * (g / kRowsPerLane) onward, kRowsPerLane of them: they share one read of the
-// activations) and the steps g % kRowsPerLane, + kRowsPerLane, ... of the stage.
-template <int kStepsPerStage, int kRowsPerLane>
+// The lanes of a warp over a stage (kStepsPerStage steps of the warp's kWarpRows rows, 8 blocks per
+// row-step): lane 8g + j takes block j. The rows come in groups of kRowsPerLane (they share one read
+// of the activations); lane groups g are dealt out to them, kGroupsPerRowGroup groups to each, and
+// those split the stage's steps: group g takes the rows of row group g / kGroupsPerRowGroup and the
+// steps g % kGroupsPerRowGroup, + kGroupsPerRowGroup, ... of the stage.
+template <class Knobs>
 struct StreamLanes {
+  static constexpr int kRowsPerLane = Knobs::kRowsPerLane;
   static_assert(kRowsPerLane == 1 || kRowsPerLane == 2 || kRowsPerLane == 4, "1, 2 or 4 rows per lane");
-  static_assert(kStepsPerStage % kRowsPerLane == 0, "every lane takes the same number of steps");
-  static constexpr int kStepsPerLane = kStepsPerStage / kRowsPerLane;
+  static_assert(Knobs::kWarpRows % kRowsPerLane == 0, "whole row groups");
+  static constexpr int kGroupsPerRowGroup = 4 * kRowsPerLane / Knobs::kWarpRows;
+  static_assert(Knobs::kStepsPerStage % kGroupsPerRowGroup == 0, "every lane takes the same number of steps");
+  static constexpr int kStepsPerLane = Knobs::kStepsPerStage / kGroupsPerRowGroup;
 };
 
-template <class Format, class TX, int B, int kStages, int kStepsPerStage, int kRowsPerLane>
+// A block covers kTileRows = kPassRows * kPasses rows: in pass t, warp w streams rows
+// tile_row0 + (t * kWarps + w) * kWarpRows onward, and its ring runs on from one pass into the next.
+template <class Format, class TX, int B, class Knobs>
 __global__ void __launch_bounds__(kThreads) mul_mat_vec_stream_kernel(const Params p) {
-  using Ring = StreamRing<Format, kStages, kStepsPerStage>;
-  using Lanes = StreamLanes<kStepsPerStage, kRowsPerLane>;
+  using Ring = StreamRing<Format, Knobs>;
+  using Lanes = StreamLanes<Knobs>;
+  constexpr int kStages = Knobs::kStages, kStepsPerStage = Knobs::kStepsPerStage;
+  constexpr int kRowsPerLane = Knobs::kRowsPerLane, kGroups = Lanes::kGroupsPerRowGroup;
   constexpr bool kAsync = LLMKB_SM80 != 0;
   extern __shared__ __align__(16) char smem[];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int g = lane / kStreamLanesPerRow, j = lane % kStreamLanesPerRow;
-  const int first_row = (g / kRowsPerLane) * kRowsPerLane;  // of the warp's 4
-  const int first_lane_step = g % kRowsPerLane;             // of the stage's steps
+  const int first_row = (g / kGroups) * kRowsPerLane;  // of the warp's kWarpRows
+  const int first_lane_step = g % kGroups;             // of the stage's steps
   char* ring = smem + warp * kStages * Ring::kWarpStageBytes;
   char* x_smem = smem + Ring::kBytes;
 
   const int64_t k_begin = static_cast<int64_t>(blockIdx.y) * p.k_slice;
   const int len = static_cast<int>(min(p.k_slice, p.cols - k_begin));  // a multiple of 256
   const int steps = len / kStreamStep;
-  const int stages = (steps + kStepsPerStage - 1) / kStepsPerStage;
-  const int64_t row0 = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + warp * kRowsPerWarp;
+  const int stages = (steps + kStepsPerStage - 1) / kStepsPerStage;  // per pass
+  const int64_t warp_row0 = static_cast<int64_t>(blockIdx.x) * Knobs::kTileRows + warp * Knobs::kWarpRows;
 
-  // This lane's copies: chunk lane + 32 i of a stage is piece `piece[i]` of row `c / kRowStageChunks`.
-  // Rows past M (last tile only) re-read row M-1 and are never stored.
+  // This lane's copies: chunk lane + 32 i of a stage is piece `piece[i]` of the warp's row c / kRowStageChunks,
+  // read from src[i] (set for the pass being copied). Rows past M (last tile only) re-read row M-1 and
+  // are never stored.
   const char* src[Ring::kChunkRounds];
-  int dst[Ring::kChunkRounds];
-  int piece[Ring::kChunkRounds];
+  int dst[Ring::kChunkRounds], piece[Ring::kChunkRounds];
+  const char* w_slice = static_cast<const char*>(p.w) + k_begin / kStreamStep * Format::kStepBytes;
 #pragma unroll
   for (int i = 0; i < Ring::kChunkRounds; ++i) {
     const int c = min(lane + 32 * i, Ring::kWarpStageChunks - 1);
-    const int row = c / Ring::kRowStageChunks;
-    piece[i] = c - row * Ring::kRowStageChunks;
-    dst[i] = row * Ring::kRowStageBytes + 16 * piece[i];
-    src[i] = static_cast<const char*>(p.w) + min(row0 + row, p.rows - 1) * p.w_row_bytes +
-             k_begin / kStreamStep * Format::kStepBytes + 16 * piece[i];
+    piece[i] = c % Ring::kRowStageChunks;
+    dst[i] = c / Ring::kRowStageChunks * Ring::kRowStageBytes + 16 * piece[i];
   }
-  // Copies stage s into its ring slot. Uniform in the warp: the number of steps in the stage.
-  auto issue = [&](int s) {
-    char* slot = ring + (s % kStages) * Ring::kWarpStageBytes;
+  auto point_at_pass = [&](int t) {
+    const int64_t pass_row0 = warp_row0 + static_cast<int64_t>(t) * Knobs::kPassRows;
+#pragma unroll
+    for (int i = 0; i < Ring::kChunkRounds; ++i) {
+      const int row = min(lane + 32 * i, Ring::kWarpStageChunks - 1) / Ring::kRowStageChunks;
+      src[i] = w_slice + min(pass_row0 + row, p.rows - 1) * p.w_row_bytes + 16 * piece[i];
+    }
+  };
+  // Copies stage s of the current pass into ring slot q % kStages. Uniform in the warp.
+  auto issue = [&](int q, int s) {
+    char* slot = ring + (q % kStages) * Ring::kWarpStageBytes;
     const int64_t offset = static_cast<int64_t>(s) * Ring::kRowStageBytes;
     const int row_chunks = min(kStepsPerStage, steps - s * kStepsPerStage) * (Format::kStepBytes / 16);
 #pragma unroll
@@ -170,69 +203,85 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_stream_kernel(const Para
 
   // Prologue: the first kStages - 1 stages in flight (one commit group each, empty or not, so the
   // wait count below holds), then the activations, which overlap them.
+  const int total = Knobs::kPasses * stages;
+  int issue_t = 0, issue_s = 0;  // pass and stage of the next stage to copy (several passes)
+  point_at_pass(0);
+  auto issue_next = [&](int q) {
+    if (q >= total) return;
+    if constexpr (Knobs::kPasses == 1) {
+      issue(q, q);
+    } else {
+      issue(q, issue_s);
+      if (++issue_s == stages) {
+        issue_s = 0;
+        if (++issue_t < Knobs::kPasses) point_at_pass(issue_t);
+      }
+    }
+  };
 #pragma unroll
-  for (int s = 0; s < kStages - 1; ++s) {
-    if (s < stages) issue(s);
+  for (int q = 0; q < kStages - 1; ++q) {
+    issue_next(q);
     cp_async_commit<kAsync>();
   }
   Format::template stage_x<TX, B>(p, k_begin, len, x_smem);
   __syncthreads();
 
-  float acc[kRowsPerLane][B];
+  int q = 0;  // stages computed on, over the passes: ring slot q % kStages
+  for (int t = 0; t < Knobs::kPasses; ++t) {
+    float acc[kRowsPerLane][B];
 #pragma unroll
-  for (int i = 0; i < kRowsPerLane; ++i) {
+    for (int i = 0; i < kRowsPerLane; ++i) {
 #pragma unroll
-    for (int b = 0; b < B; ++b) acc[i][b] = 0.f;
-  }
-
-  for (int s = 0; s < stages; ++s) {
-    cp_async_wait<kAsync, kStages - 2>();  // this lane's copies of stage s have landed
-    __syncwarp();  // every lane's copies of stage s visible; every lane done with stage s - 1's slot
-    if (s + kStages - 1 < stages) issue(s + kStages - 1);  // into the slot of stage s - 1
-    cp_async_commit<kAsync>();
-    const char* rows_stage = ring + (s % kStages) * Ring::kWarpStageBytes + first_row * Ring::kRowStageBytes;
+      for (int b = 0; b < B; ++b) acc[i][b] = 0.f;
+    }
+    for (int s = 0; s < stages; ++s, ++q) {
+      cp_async_wait<kAsync, kStages - 2>();  // this lane's copies of stage q have landed
+      __syncwarp();  // every lane's copies of stage q visible; every lane done with stage q - 1's slot
+      issue_next(q + kStages - 1);           // into the slot of stage q - 1
+      cp_async_commit<kAsync>();
+      const char* rows_stage = ring + (q % kStages) * Ring::kWarpStageBytes + first_row * Ring::kRowStageBytes;
 #pragma unroll
-    for (int t = 0; t < Lanes::kStepsPerLane; ++t) {
-      const int u = first_lane_step + t * kRowsPerLane;  // step of the stage
-      const int step = s * kStepsPerStage + u;
-      if (step < steps) {
-        Format::template dot<TX, B, kRowsPerLane>(rows_stage + u * Format::kStepBytes, Ring::kRowStageBytes, j,
-                                                  x_smem, p.x_row_smem_bytes, step * kStreamStep, acc);
+      for (int u_index = 0; u_index < Lanes::kStepsPerLane; ++u_index) {
+        const int u = first_lane_step + u_index * kGroups;  // step of the stage
+        const int step = s * kStepsPerStage + u;
+        if (step < steps) {
+          Format::template dot<TX, B, kRowsPerLane>(rows_stage + u * Format::kStepBytes, Ring::kRowStageBytes, j,
+                                                    x_smem, p.x_row_smem_bytes, step * kStreamStep, acc);
+        }
+      }
+    }
+    // Each row's sum over the lanes that hold it (the 8 blocks j, and the kGroups lane groups of its
+    // row group: lane bits 0-2 and the low log2(kGroups) bits of g), in a fixed order; lane 8g + j
+    // then stores batch j of row first_row + g % kGroups (where g % kGroups < kRowsPerLane).
+#pragma unroll
+    for (int i = 0; i < kRowsPerLane; ++i) {
+#pragma unroll
+      for (int b = 0; b < B; ++b) {
+#pragma unroll
+        for (int o = 1; o < kStreamLanesPerRow * kGroups; o <<= 1) {
+          acc[i][b] += __shfl_xor_sync(0xffffffffu, acc[i][b], o);
+        }
+      }
+    }
+    float v = 0.f;
+#pragma unroll
+    for (int i = 0; i < kRowsPerLane; ++i) {
+#pragma unroll
+      for (int b = 0; b < B; ++b) {
+        if (first_lane_step == i && j == b) v = acc[i][b];
+      }
+    }
+    const int64_t out_row = warp_row0 + static_cast<int64_t>(t) * Knobs::kPassRows + first_row + first_lane_step;
+    if (first_lane_step < kRowsPerLane && j < B && out_row < p.rows) {
+      if (p.splits == 1) {
+        p.y[j * p.rows + out_row] = v;
+      } else {
+        p.partials[(static_cast<int64_t>(blockIdx.y) * B + j) * p.rows + out_row] = v;
       }
     }
   }
   cp_async_wait<kAsync, 0>();  // nothing left in flight at exit (all groups past the last stage are empty)
-
-  // Each row's sum over the lanes that hold it (the 8 blocks j, and the steps of the row group:
-  // lane bits 0-2 and the low log2(kRowsPerLane) bits of g), in a fixed order. Lane 8g + j then
-  // stores batch j of row first_row + g % kRowsPerLane.
-#pragma unroll
-  for (int i = 0; i < kRowsPerLane; ++i) {
-#pragma unroll
-    for (int b = 0; b < B; ++b) {
-#pragma unroll
-      for (int o = 1; o < kStreamLanesPerRow * kRowsPerLane; o <<= 1) {
-        acc[i][b] += __shfl_xor_sync(0xffffffffu, acc[i][b], o);
-      }
-    }
-  }
-  float v = 0.f;
-#pragma unroll
-  for (int i = 0; i < kRowsPerLane; ++i) {
-#pragma unroll
-    for (int b = 0; b < B; ++b) {
-      if (first_lane_step == i && j == b) v = acc[i][b];
-    }
-  }
-  const int64_t row = row0 + first_row + first_lane_step;
-  if (j < B && row < p.rows) {
-    if (p.splits == 1) {
-      p.y[j * p.rows + row] = v;
-    } else {
-      p.partials[(static_cast<int64_t>(blockIdx.y) * B + j) * p.rows + row] = v;
-    }
-  }
-  finish_split_k<B>(p);
+  finish_split_k<B, Knobs::kTileRows>(p);
 }
 
 // What every streamed variant needs of the problem, beyond the weight format.
@@ -254,39 +303,39 @@ Support stream_quant_supports(const MulMatVecProblem& p) {
   return Support::yes();
 }
 
-template <class Format, class TX, int kStages, int kStepsPerStage, int kRowsPerLane, int kMinSliceStages>
+template <class Format, class TX, class Knobs>
 void launch_stream_typed(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  using Ring = StreamRing<Format, kStages, kStepsPerStage>;
+  using Ring = StreamRing<Format, Knobs>;
   if (!aligned16(a.w)) throw std::invalid_argument(std::string(name) + ": weights not 16-byte aligned");
   Params params = make_params(p, a, weight_row_bytes(p.weight, p.cols));
   params.x_vector_staging = aligned16(a.x);  // cols % 256 == 0: rows and slices are whole 16-byte pieces
   dispatch_batch(p.batch, [&](auto batch) {
     constexpr int B = decltype(batch)::value;
-    auto kernel = mul_mat_vec_stream_kernel<Format, TX, B, kStages, kStepsPerStage, kRowsPerLane>;
+    auto kernel = mul_mat_vec_stream_kernel<Format, TX, B, Knobs>;
     // The largest dynamic shared memory the plan may ask for: the ring and the activation slice
     // (kStreamSliceBytes, or one stage of K for all B rows where that is more; rows padded to 128).
     constexpr int64_t kXElementBytes = Format::x_element_bytes(sizeof(TX));
-    constexpr int64_t kStageX = int64_t{B} * kStreamStep * kStepsPerStage * kXElementBytes;
+    constexpr int64_t kStageX = int64_t{B} * kStreamStep * Knobs::kStepsPerStage * kXElementBytes;
     const size_t max_smem = Ring::kBytes + static_cast<size_t>(std::max(kStreamSliceBytes, kStageX)) + 128 * B;
     allow_dynamic_shared_memory(reinterpret_cast<const void*>(kernel), max_smem);
     const int resident = resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), kThreads, max_smem);
-    plan_split_k(params, B, kXElementBytes, int64_t{kStreamStep} * kStepsPerStage,
-                 kMinSliceStages, resident, kStreamSliceBytes);
-    kernel<<<grid_of(params), kThreads, Ring::kBytes + x_smem_bytes(params, B), stream>>>(params);
+    plan_split_k(params, B, kXElementBytes, int64_t{kStreamStep} * Knobs::kStepsPerStage, Knobs::kMinSliceStages,
+                 resident, kStreamSliceBytes, Knobs::kTileRows);
+    kernel<<<grid_of(params, Knobs::kTileRows), kThreads, Ring::kBytes + x_smem_bytes(params, B), stream>>>(params);
   });
   LLMKB_CHECK_LAUNCH();
 }
 
 // Q8_0 / Q4_0 weights (Format: StreamQuant<F>, or StreamQuantDp4a<F> of mul_mat_vec_dp4a.cuh), f32 or
-// f16 activations.
-template <class Format, int kStages, int kStepsPerStage, int kRowsPerLane, int kMinSliceStages = 1>
+// f16 activations; Knobs: StreamKnobs.
+template <class Format, class Knobs>
 void launch_stream_quant(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   const Support s = stream_quant_supports<Format::kFormat>(p);
   if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
   if (p.activation == DType::f32) {
-    launch_stream_typed<Format, float, kStages, kStepsPerStage, kRowsPerLane, kMinSliceStages>(name, p, a, stream);
+    launch_stream_typed<Format, float, Knobs>(name, p, a, stream);
   } else {
-    launch_stream_typed<Format, __half, kStages, kStepsPerStage, kRowsPerLane, kMinSliceStages>(name, p, a, stream);
+    launch_stream_typed<Format, __half, Knobs>(name, p, a, stream);
   }
 }
 
