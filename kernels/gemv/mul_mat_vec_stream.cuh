@@ -41,9 +41,9 @@ namespace llmkb {
 namespace gemv {
 
 constexpr int kStreamStep = 256;                    // weights per row per step
-constexpr int kStreamLanesPerRow = 32 / kRowsPerWarp;  // 8
+constexpr int kStreamLanesPerRow = kStreamStep / kQuantBlockWeights;  // lanes per row-step: one per block
 constexpr int64_t kStreamSliceBytes = 16 * 1024;     // activation slice cap (leaves shared memory to the ring)
-static_assert(kStreamLanesPerRow == 8, "a step is 8 quantised blocks, one per lane of a row");
+static_assert(kStreamLanesPerRow == 8, "a step is 8 quantised blocks, one per lane of a group of 8 (a warp is 4 groups)");
 
 // Q8_0 / Q4_0: lane j of a row takes block j of each step.
 template <WeightFormat F>
