@@ -63,33 +63,32 @@ void launch_q4_0(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t
   gemv::launch_stream_quant<gemv::StreamQuantDp4a<WeightFormat::q4_0>, Q4Rows4>("mul_mat_vec/q4_0_dp4a", p, a, stream);
 }
 
-// What the Q8_0 and Q4_0 variants share in their description.
-const char* const kDp4aDescription =
-    " with integer block dot products: activations as 24-bit fixed point per 32-block (three int8 planes, power-of-two "
-    "scale), 3 dp4a per 4 weights, exact int32 block sums, fp32 across blocks";
+// A dp4a variant of weight format F: `ring` says how its ring streams W.
+template <WeightFormat F>
+Variant<MulMatVecOp> make(const char* name, const char* ring,
+                          void (*launch)(const MulMatVecProblem&, const MulMatVecArgs&, cudaStream_t)) {
+  return {name,
+          std::string(to_string(F)) + " weights through the per-warp cp.async ring (" + ring +
+              ") with integer block dot products: activations as 24-bit fixed point per 32-block (three int8 planes, "
+              "power-of-two scale), 3 dp4a per 4 weights, exact int32 block sums, fp32 across blocks",
+          75,
+          false,
+          gemv::stream_quant_supports<F>,
+          launch};
+}
 
 }  // namespace
 
 Variant<MulMatVecOp> mul_mat_vec_q8_0_dp4a() {
-  return {"mul_mat_vec/q8_0_dp4a",
-          std::string("q8_0 weights through the per-warp cp.async ring (4 stages of 4 rows x 256 weights per warp, or "
-                      "of 1 row x 1024 where rows >= 6144 and K >= 3584 at batch 1)") +
-              kDp4aDescription,
-          75,
-          false,
-          gemv::stream_quant_supports<WeightFormat::q8_0>,
-          launch_q8_0};
+  return make<WeightFormat::q8_0>(
+      "mul_mat_vec/q8_0_dp4a",
+      "4 stages of 4 rows x 256 weights per warp, or of 1 row x 1024 where rows >= 6144 and K >= 3584 at batch 1",
+      launch_q8_0);
 }
 
 Variant<MulMatVecOp> mul_mat_vec_q4_0_dp4a() {
-  return {"mul_mat_vec/q4_0_dp4a",
-          std::string("q4_0 weights through the per-warp cp.async ring (4 stages of 4 rows x 512 weights per warp, 2 "
-                      "rows per lane)") +
-              kDp4aDescription,
-          75,
-          false,
-          gemv::stream_quant_supports<WeightFormat::q4_0>,
-          launch_q4_0};
+  return make<WeightFormat::q4_0>("mul_mat_vec/q4_0_dp4a",
+                                  "4 stages of 4 rows x 512 weights per warp, 2 rows per lane", launch_q4_0);
 }
 
 }  // namespace llmkb
