@@ -280,6 +280,10 @@ std::vector<MulMatVecProblem> MulMatVecOp::test_problems() {
   problems.push_back({6151, 3584, 1, W::q8_0, DType::f32});
   problems.push_back({1280, 8192, 8, W::q4_0, DType::f32});
   problems.push_back({2560, 10240, 1, W::q4_0, DType::f32});
+  // fast's warp-split path with 8 warps per row (f16/bf16, batch 1-2): an odd M, and K chunks of 5
+  // steps, of 2 steps and a partial one, and none for the last warp.
+  problems.push_back({1281, 8200, 2, W::bf16, DType::bf16});
+  problems.push_back({1281, 8200, 1, W::f16, DType::f16});
   return problems;
 }
 

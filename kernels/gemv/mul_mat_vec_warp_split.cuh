@@ -1,0 +1,132 @@
+// mul_mat_vec/fast at batch 1-2 where K is long enough: kSplitWarps warps (8, 4 or 2) share each pair
+// of rows, one contiguous chunk of K each, so a block covers 2-8 whole rows and the matrix is spread
+// over many small, short-lived blocks (several waves, which the block scheduler balances) without a
+// split-K pass through global memory. Each lane loads its activations straight from global memory
+// (L1-cached, shared by the blocks of an SM) together with its weights, so a warp's first (often only)
+// round of loads is issued at once, with no staging or barrier before it; the warps' sums meet in
+// shared memory at the end and are added in chunk order.
+#pragma once
+#include "kernels/gemv/gemv_device.cuh"
+
+namespace llmkb {
+namespace gemv {
+
+constexpr int kWarpSplitRows = 2;  // rows per warp
+
+// x pieces of one step for one lane: kVec elements of TX, as 16-byte words.
+template <class TX, int kVec>
+struct XPiece {
+  static constexpr int kWords = kVec * static_cast<int>(sizeof(TX)) / 16;
+  uint4 w[kWords];
+};
+
+template <class TW, class TX, int B, int kVec, int kLoads, int kSplitWarps>
+__global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const Params p) {
+  constexpr int kRows = kWarpSplitRows;
+  constexpr int kGroups = kWarps / kSplitWarps;  // row groups per block
+  constexpr int kBlockRows = kRows * kGroups;
+  constexpr int kUnroll = kLoads / kRows;  // steps per round
+  constexpr int kStep = 32 * kVec;
+  using W = Vec<TW, kVec>;
+  using X = XPiece<TX, kVec>;
+  __shared__ float sums[kWarps][kRows * B];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int group = warp / kSplitWarps, chunk = warp % kSplitWarps;
+  const int64_t row0 = static_cast<int64_t>(blockIdx.x) * kBlockRows + group * kRows;
+  const int64_t k_begin = static_cast<int64_t>(chunk) * p.k_slice;  // this warp's chunk of K
+  const int len = static_cast<int>(max(int64_t{0}, min(p.k_slice, p.cols - k_begin)));
+
+  // Rows past M (last block only) re-read row M-1 and are never stored.
+  const TW* w_rows[kRows];
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+    w_rows[r] = static_cast<const TW*>(p.w) + min(row0 + r, p.rows - 1) * p.cols + k_begin;
+  }
+  const TX* x = static_cast<const TX*>(p.x) + k_begin;
+
+  float acc[kRows][B];
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+    for (int b = 0; b < B; ++b) acc[r][b] = 0.f;
+  }
+  for (int k0 = lane * kVec; k0 < len; k0 += kStep * kUnroll) {
+    W w[kUnroll][kRows];
+    X xs[kUnroll][B];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int k = k0 + u * kStep;
+      if (k < len) {
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) {
+          const uint4 raw = load_stream16(w_rows[r] + k);
+          w[u][r] = *reinterpret_cast<const W*>(&raw);
+        }
+#pragma unroll
+        for (int b = 0; b < B; ++b) {
+#pragma unroll
+          for (int i = 0; i < X::kWords; ++i) xs[u][b].w[i] = __ldg(reinterpret_cast<const uint4*>(x + b * p.cols + k) + i);
+        }
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      if (k0 + u * kStep < len) {
+        float wf[kRows][kVec];
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) vec_to_floats<TW, kVec>(w[u][r], wf[r]);
+#pragma unroll
+        for (int b = 0; b < B; ++b) {
+          float xf[kVec];
+          vec_to_floats<TX, kVec>(*reinterpret_cast<const Vec<TX, kVec>*>(xs[u][b].w), xf);
+#pragma unroll
+          for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+            for (int j = 0; j < kVec; ++j) acc[r][b] = fmaf(wf[r][j], xf[j], acc[r][b]);
+          }
+        }
+      }
+    }
+  }
+
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+    for (int b = 0; b < B; ++b) {
+      const float s = warp_sum(acc[r][b]);
+      if (lane == 0) sums[warp][r * B + b] = s;
+    }
+  }
+  __syncthreads();
+  if (threadIdx.x < kBlockRows * B) {
+    const int g = threadIdx.x / (kRows * B), i = threadIdx.x % (kRows * B), r = i / B, b = i % B;
+    const int64_t row = static_cast<int64_t>(blockIdx.x) * kBlockRows + g * kRows + r;
+    float total = 0.f;
+#pragma unroll
+    for (int c = 0; c < kSplitWarps; ++c) total += sums[g * kSplitWarps + c][i];
+    if (row < p.rows) p.y[b * p.rows + row] = total;
+  }
+}
+
+// Whether the warp-split kernel can run (16-byte weights and activations at every step) and gives
+// each warp at least one full round of `loads` steps x rows.
+inline bool warp_split_fits(const MulMatVecProblem& p, const MulMatVecArgs& a, int64_t w_bytes, int64_t x_bytes,
+                            int loads, int split_warps) {
+  const int64_t vec = 16 / w_bytes;
+  const int64_t round = 32 * vec * (loads / kWarpSplitRows);
+  return p.cols % vec == 0 && aligned16(a.w) && aligned16(a.x) && (p.cols * x_bytes) % 16 == 0 &&
+         (vec * x_bytes) % 16 == 0 && p.cols >= split_warps * round;
+}
+
+template <class TW, class TX, int B, int kLoads, int kSplitWarps>
+void launch_warp_split(Params params, cudaStream_t stream) {
+  constexpr int kVec = kVec16<TW>;
+  params.k_slice = round_up(ceil_div(params.cols, kSplitWarps), 32 * kVec);
+  params.splits = 1;
+  const int64_t block_rows = kWarpSplitRows * (kWarps / kSplitWarps);
+  mul_mat_vec_warp_split_kernel<TW, TX, B, kVec, kLoads, kSplitWarps>
+      <<<static_cast<unsigned>(ceil_div(params.rows, block_rows)), kThreads, 0, stream>>>(params);
+}
+
+}  // namespace gemv
+}  // namespace llmkb
