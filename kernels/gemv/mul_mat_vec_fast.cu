@@ -140,7 +140,7 @@ Support supports(const MulMatVecProblem& p) {
 // Runs the warp-split kernel with the most warps per row (8, 4, then 2) whose K chunks each hold at
 // least one full round of loads; false where none fits or the types are not f16/bf16 for both W and x
 // at a batch up to kWarpSplitMaxBatch. H100, f16/bf16 batch 1 on the four models' 17 shapes against this
-// file's own kernel, same run: 1.09x geometric mean, faster on 16 of 17 (1.03-1.32x; 8 warps: llama3-70b
+// file's own kernel, same run: 1.09x geometric mean, faster on 16 of 17 (1.01-1.32x; 8 warps: llama3-70b
 // qkv_tp8 1280x8192 1.32x, llama3-8b down 4096x14336 1.11x; 4 warps: llama3-8b o and qkv 1.08-1.10x,
 // gate_up 1.04x; 2 warps: qwen2.5-7b o 1.10x, gemma-3-4b gate_up 1.05x, the 262k-row output head 1.01x)
 // and level on llama3-70b o_tp8, whose K = 1024 is too short for 2 warps per row.
