@@ -257,6 +257,17 @@ __device__ __forceinline__ void load_x_floats(const char* row, int e, float (&ou
   }
 }
 
+// acc[r][b] += the dot product of row r's weights wf[r] with the activations xf of batch row b.
+template <int kRows, int N, int B>
+__device__ __forceinline__ void accumulate_rows(const float (&wf)[kRows][N], const float (&xf)[N], float (&acc)[kRows][B],
+                                                int b) {
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+    for (int j = 0; j < N; ++j) acc[r][b] = fmaf(wf[r][j], xf[j], acc[r][b]);
+  }
+}
+
 // Every lane holds the warp's sums acc[r][b] for rows row0 + r: lane r * B + b stores one of them,
 // to y (one split) or to this split's partial sums.
 template <int B, int kRows = kRowsPerWarp>

@@ -110,11 +110,7 @@ __global__ void __launch_bounds__(gemv::kThreads) mul_mat_vec_fast_kernel(const 
         for (int b = 0; b < B; ++b) {
           float xf[kVecWidth];
           gemv::load_x_floats<TX, kVecWidth>(x_smem + b * p.x_row_smem_bytes, k, xf);
-#pragma unroll
-          for (int r = 0; r < kWarpRows; ++r) {
-#pragma unroll
-            for (int j = 0; j < kVecWidth; ++j) acc[r][b] = fmaf(wf[r][j], xf[j], acc[r][b]);
-          }
+          gemv::accumulate_rows(wf, xf, acc, b);
         }
       }
     }

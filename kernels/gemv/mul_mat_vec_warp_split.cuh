@@ -79,11 +79,7 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const 
         for (int b = 0; b < B; ++b) {
           float xf[kVec];
           vec_to_floats<TX, kVec>(*reinterpret_cast<const Vec<TX, kVec>*>(xs[u][b].w), xf);
-#pragma unroll
-          for (int r = 0; r < kRows; ++r) {
-#pragma unroll
-            for (int j = 0; j < kVec; ++j) acc[r][b] = fmaf(wf[r][j], xf[j], acc[r][b]);
-          }
+          accumulate_rows(wf, xf, acc, b);
         }
       }
     }
