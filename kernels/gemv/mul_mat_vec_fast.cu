@@ -22,7 +22,8 @@ using gemv::Params;
 constexpr int kLoadsInFlight = 8;  // 16-byte loads per lane issued before any is used (rows x steps)
 
 // The figures in the next two comments were taken before the warp-split path existed; at batch 1-2 with
-// f16/bf16 weights and x this kernel now runs only where K < 2048 (or is not a multiple of 8).
+// f16/bf16 weights and x this kernel now runs only where K < 2048, K is not a multiple of 8, or W or x
+// is not 16-byte aligned.
 // Rows per warp: 2 (16-row tiles: twice the blocks, 4 steps of each row in flight), or 4 for rows
 // longer than kLongRowCols. H100, f16/bf16 batch 1 on the four models' 17 shapes, cuBLAS in the same
 // run (scripts/gemv_summary.py): of the 14 shapes with K <= 8192, 2 rows were faster than 4 on 12 (up
