@@ -7,8 +7,8 @@
 // 16-byte vectors (or unaligned pointers) take the same structure with one element per lane.
 // Batches of kTensorCoreMinBatch vectors or more, with f16/bf16 weights and x of the same type on
 // sm_80+, go to mul_mat_vec/mma's tensor-core kernel, whose time does not grow with the batch.
-// Batches of 1-2 with f16/bf16 weights and x of the same type, where K gives each warp a full round
-// of loads with 2 or more warps per row, go to the warp-split kernel (mul_mat_vec_warp_split.cuh).
+// Batches of 1-2 with f16/bf16 weights and x of the same type, K >= 512 and 16-byte aligned rows go to
+// the warp-split kernel (mul_mat_vec_warp_split.cuh).
 #include "kernels/common/variant.h"
 #include "kernels/gemv/gemv_device.cuh"
 #include "kernels/gemv/mul_mat_vec_mma.h"
@@ -22,7 +22,7 @@ using gemv::Params;
 constexpr int kLoadsInFlight = 8;  // 16-byte loads per lane issued before any is used (rows x steps)
 
 // The figures in the next two comments were taken before the warp-split path existed; at batch 1-2 with
-// f16/bf16 weights and x this kernel now runs only where K < 2048, K is not a multiple of 8, or W or x
+// f16/bf16 weights and x this kernel now runs only where K < 512, K is not a multiple of 8, or W or x
 // is not 16-byte aligned.
 // Rows per warp: 2 (16-row tiles: twice the blocks, 4 steps of each row in flight), or 4 for rows
 // longer than kLongRowCols. H100, f16/bf16 batch 1 on the four models' 17 shapes, cuBLAS in the same
@@ -38,7 +38,7 @@ constexpr int64_t kLongRowCols = 8192;
 // vectors, so from 3 on mma is the faster on every one of them.
 constexpr int kTensorCoreMinBatch = 3;
 // The warp-split kernel serves batches up to this many vectors (measured at 1 and 2: H100, llama3-8b
-// down and gate_up f16 batch 2, 1.15x and 1.06x faster than this kernel).
+// down and gate_up f16 batch 2, 1.14x and 1.08x faster than this kernel).
 constexpr int kWarpSplitMaxBatch = 2;
 
 // The shortest split-K slice, in steps of 32 lanes x one 16-byte load (16 steps: 4096 f16/bf16
@@ -134,28 +134,30 @@ Support supports(const MulMatVecProblem& p) {
   return Support::yes();
 }
 
-// Runs the warp-split kernel with the most warps per row (8, 4, then 2) whose K chunks each hold at
-// least one full round of loads; false where none fits or the types are not f16/bf16 for both W and x
-// at a batch up to kWarpSplitMaxBatch. H100, f16/bf16 batch 1 on the four models' 17 shapes against this
-// file's own kernel, same run: 1.09x geometric mean, faster on 16 of 17 (1.01-1.32x; 8 warps: llama3-70b
-// qkv_tp8 1280x8192 1.32x, llama3-8b down 4096x14336 1.11x; 4 warps: llama3-8b o and qkv 1.08-1.10x,
-// gate_up 1.04x; 2 warps: qwen2.5-7b o 1.10x, gemma-3-4b gate_up 1.05x, the 262k-row output head 1.01x)
-// and level on llama3-70b o_tp8, whose K = 1024 is too short for 2 warps per row.
+// Runs the warp-split kernel where it can (gemv::warp_split_warps picks 2, 4 or 8 warps per row pair);
+// false where it cannot, or the types are not f16/bf16 for both W and x at a batch up to
+// kWarpSplitMaxBatch. H100, f16/bf16 batch 1 on the four models' 17 shapes against this file's own
+// kernel (as it was before), same run: 1.11x geometric mean over the 34 batch-1 cases and llama3-8b's 2
+// batch-2 ones, faster on all 36, from 1.02x (the 262k-row output head) to 1.32x (llama3-70b qkv_tp8
+// 1280x8192; llama3-8b down 4096x14336: 1.09x). Choosing the split by the fewest rounds per warp, not
+// the most warps whose chunk holds a full round: 1.015x over the 36, faster on 13, slower on none
+// (llama3-70b o_tp8, K = 1024: 1.10x; gemma-3-4b and qwen2.5-7b qkv 1.04-1.05x).
 template <class TW, class TX, int B>
 bool launch_warp_split_if_fits(const MulMatVecProblem& p, const MulMatVecArgs& a, const Params& params,
                                cudaStream_t stream) {
   if constexpr (B <= kWarpSplitMaxBatch && sizeof(TW) == 2 && std::is_same_v<TW, TX>) {
-    if (gemv::warp_split_fits(p, a, sizeof(TW), sizeof(TX), kLoadsInFlight, 8)) {
-      gemv::launch_warp_split<TW, TX, B, kLoadsInFlight, 8>(params, stream);
-      return true;
-    }
-    if (gemv::warp_split_fits(p, a, sizeof(TW), sizeof(TX), kLoadsInFlight, 4)) {
-      gemv::launch_warp_split<TW, TX, B, kLoadsInFlight, 4>(params, stream);
-      return true;
-    }
-    if (gemv::warp_split_fits(p, a, sizeof(TW), sizeof(TX), kLoadsInFlight, 2)) {
-      gemv::launch_warp_split<TW, TX, B, kLoadsInFlight, 2>(params, stream);
-      return true;
+    switch (gemv::warp_split_warps(p, a, sizeof(TW), sizeof(TX), kLoadsInFlight)) {
+      case 2:
+        gemv::launch_warp_split<TW, TX, B, kLoadsInFlight, 2>(params, stream);
+        return true;
+      case 4:
+        gemv::launch_warp_split<TW, TX, B, kLoadsInFlight, 4>(params, stream);
+        return true;
+      case 8:
+        gemv::launch_warp_split<TW, TX, B, kLoadsInFlight, 8>(params, stream);
+        return true;
+      default:
+        break;
     }
   }
   return false;
@@ -216,8 +218,8 @@ void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stre
 Variant<MulMatVecOp> mul_mat_vec_fast() {
   return {"mul_mat_vec/fast",
           "16-byte streaming loads, 2 rows x 4 steps (4 x 2 for K > 8192) in flight per lane, x slice in smem, "
-          "all vectors in one pass, split-K for small M; f16/bf16 batches of 1-2 where K allows: 2-8 warps "
-          "split each row's K, x from L1; batches of 3+ with f16/bf16 x on sm_80+: mul_mat_vec/mma's "
+          "all vectors in one pass, split-K for small M; f16/bf16 batches of 1-2: 2-8 warps split each row "
+          "pair's K, x from L1; batches of 3+ with f16/bf16 x on sm_80+: mul_mat_vec/mma's "
           "tensor-core kernel",
           75,
           false,

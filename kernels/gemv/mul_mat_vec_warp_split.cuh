@@ -1,5 +1,5 @@
-// mul_mat_vec/fast at batch 1-2 where K is long enough: kSplitWarps warps (8, 4 or 2) share each pair
-// of rows, one contiguous chunk of K each, so a block covers 2-8 whole rows and the matrix is spread
+// mul_mat_vec/fast at batch 1-2: kSplitWarps warps (2, 4 or 8) share each pair of rows, one
+// contiguous chunk of K each, so a block covers 2-8 whole rows and the matrix is spread
 // over many small, short-lived blocks (several waves, which the block scheduler balances) without a
 // split-K pass through global memory. Each lane loads its activations straight from global memory
 // (L1-cached, shared by the blocks of an SM) together with its weights, so a warp's first (often only)
@@ -9,7 +9,7 @@
 // at 2.7 TB/s while its SMs were active (ncu), against 3.0 TB/s on gate_up's 3.4 waves; none of these
 // changes to it gained more than 3.5 % there: first loads before the staging, the next round's loads
 // before this round's arithmetic, 16 loads in flight, x through L1, 4 blocks per SM, no split, or 2-5
-// waves through more splits (slower). This kernel: 41.1 against 45.8 us.
+// waves through more splits (slower). This kernel: 41.1 against 45.0 us in the same run.
 #pragma once
 #include "kernels/gemv/gemv_device.cuh"
 
@@ -109,14 +109,27 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const 
   }
 }
 
-// Whether the warp-split kernel can run (16-byte weights and activations at every step) and gives
-// each warp at least one full round of `loads` steps x rows.
-inline bool warp_split_fits(const MulMatVecProblem& p, const MulMatVecArgs& a, int64_t w_bytes, int64_t x_bytes,
-                            int loads, int split_warps) {
-  const int64_t vec = 16 / w_bytes;
-  const int64_t round = 32 * vec * (loads / kWarpSplitRows);
-  return p.cols % vec == 0 && aligned16(a.w) && aligned16(a.x) && (p.cols * x_bytes) % 16 == 0 &&
-         (vec * x_bytes) % 16 == 0 && p.cols >= split_warps * round;
+// The warps per pair of rows (2, 4 or 8) that give each warp the fewest rounds of `loads` 16-byte
+// loads over its chunk of K, the fewest warps among equals; 0 where the kernel cannot run (W and x
+// must allow 16-byte loads at every step, and each warp needs at least one step of K).
+inline int warp_split_warps(const MulMatVecProblem& p, const MulMatVecArgs& a, int64_t w_bytes, int64_t x_bytes,
+                            int loads) {
+  const int64_t vec = 16 / w_bytes, step = 32 * vec, steps_per_round = loads / kWarpSplitRows;
+  if (p.cols % vec != 0 || !aligned16(a.w) || !aligned16(a.x) || (p.cols * x_bytes) % 16 != 0 ||
+      (vec * x_bytes) % 16 != 0) {
+    return 0;
+  }
+  int best = 0;
+  int64_t best_rounds = 0;
+  for (const int warps : {2, 4, 8}) {
+    if (p.cols < warps * step) break;
+    const int64_t rounds = ceil_div(round_up(ceil_div(p.cols, warps), step) / step, steps_per_round);
+    if (best == 0 || rounds < best_rounds) {
+      best = warps;
+      best_rounds = rounds;
+    }
+  }
+  return best;
 }
 
 template <class TW, class TX, int B, int kLoads, int kSplitWarps>
