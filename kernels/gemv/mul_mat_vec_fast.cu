@@ -136,10 +136,10 @@ Support supports(const MulMatVecProblem& p) {
 
 // Runs the warp-split kernel where it can (gemv::warp_split_warps picks 2, 4 or 8 warps per row pair);
 // false where it cannot, or the types are not f16/bf16 for both W and x at a batch up to
-// kWarpSplitMaxBatch. H100, f16/bf16 batch 1 on the four models' 17 shapes against this file's own
-// kernel (as it was before), same run: 1.11x geometric mean over the 34 batch-1 cases and llama3-8b's 2
-// batch-2 ones, faster on all 36, from 1.02x (the 262k-row output head) to 1.32x (llama3-70b qkv_tp8
-// 1280x8192; llama3-8b down 4096x14336: 1.09x). Choosing the split by the fewest rounds per warp, not
+// kWarpSplitMaxBatch. H100, f16/bf16 on the four models' 17 shapes at batch 1 and llama3-8b's two
+// batch-2 cases, against this file's own kernel as it was before, same run: 1.11x geometric mean,
+// faster on all 36, from 1.02x (the 262k-row output head) to 1.32x (llama3-70b qkv_tp8 1280x8192;
+// llama3-8b down 4096x14336: 1.09x). Choosing the split by the fewest rounds per warp, not
 // the most warps whose chunk holds a full round: 1.015x over the 36, faster on 13, slower on none
 // (llama3-70b o_tp8, K = 1024: 1.10x; gemma-3-4b and qwen2.5-7b qkv 1.04-1.05x).
 template <class TW, class TX, int B>
