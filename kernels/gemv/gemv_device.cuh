@@ -14,8 +14,8 @@
 
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
-#include "kernels/gemv/mul_mat_vec_op.h"
 #include "kernels/common/split_workspace.h"
+#include "kernels/gemv/mul_mat_vec_op.h"
 
 namespace llmkb {
 namespace gemv {
@@ -259,8 +259,8 @@ __device__ __forceinline__ void load_x_floats(const char* row, int e, float (&ou
 
 // acc[r][b] += the dot product of row r's weights wf[r] with the activations xf of batch row b.
 template <int kRows, int N, int B>
-__device__ __forceinline__ void accumulate_rows(const float (&wf)[kRows][N], const float (&xf)[N], float (&acc)[kRows][B],
-                                                int b) {
+__device__ __forceinline__ void accumulate_rows(const float (&wf)[kRows][N], const float (&xf)[N],
+                                                float (&acc)[kRows][B], int b) {
 #pragma unroll
   for (int r = 0; r < kRows; ++r) {
 #pragma unroll

@@ -70,7 +70,8 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const 
 #pragma unroll
         for (int b = 0; b < B; ++b) {
 #pragma unroll
-          for (int i = 0; i < X::kWords; ++i) xs[u][b].w[i] = __ldg(reinterpret_cast<const uint4*>(x + b * p.cols + k) + i);
+          for (int i = 0; i < X::kWords; ++i)
+            xs[u][b].w[i] = __ldg(reinterpret_cast<const uint4*>(x + b * p.cols + k) + i);
         }
       }
     }
