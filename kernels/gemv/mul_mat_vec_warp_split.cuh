@@ -18,22 +18,15 @@ namespace gemv {
 
 constexpr int kWarpSplitRows = 2;  // rows per warp
 
-// x pieces of one step for one lane: kVec elements of TX, as 16-byte words.
-template <class TX, int kVec>
-struct XPiece {
-  static constexpr int kWords = kVec * static_cast<int>(sizeof(TX)) / 16;
-  uint4 w[kWords];
-};
-
-template <class TW, class TX, int B, int kVec, int kLoads, int kSplitWarps>
+// W and x are both T (f16 or bf16): one 16-byte load of each per step and lane.
+template <class T, int B, int kVec, int kLoads, int kSplitWarps>
 __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const Params p) {
   constexpr int kRows = kWarpSplitRows;
   constexpr int kGroups = kWarps / kSplitWarps;  // row groups per block
   constexpr int kBlockRows = kRows * kGroups;
   constexpr int kUnroll = kLoads / kRows;  // steps per round
   constexpr int kStep = 32 * kVec;
-  using W = Vec<TW, kVec>;
-  using X = XPiece<TX, kVec>;
+  using V = Vec<T, kVec>;
   __shared__ float sums[kWarps][kRows * B];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int group = warp / kSplitWarps, chunk = warp % kSplitWarps;
@@ -42,12 +35,12 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const 
   const int len = static_cast<int>(max(int64_t{0}, min(p.k_slice, p.cols - k_begin)));
 
   // Rows past M (last block only) re-read row M-1 and are never stored.
-  const TW* w_rows[kRows];
+  const T* w_rows[kRows];
 #pragma unroll
   for (int r = 0; r < kRows; ++r) {
-    w_rows[r] = static_cast<const TW*>(p.w) + min(row0 + r, p.rows - 1) * p.cols + k_begin;
+    w_rows[r] = static_cast<const T*>(p.w) + min(row0 + r, p.rows - 1) * p.cols + k_begin;
   }
-  const TX* x = static_cast<const TX*>(p.x) + k_begin;
+  const T* x = static_cast<const T*>(p.x) + k_begin;
 
   float acc[kRows][B];
 #pragma unroll
@@ -56,8 +49,8 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const 
     for (int b = 0; b < B; ++b) acc[r][b] = 0.f;
   }
   for (int k0 = lane * kVec; k0 < len; k0 += kStep * kUnroll) {
-    W w[kUnroll][kRows];
-    X xs[kUnroll][B];
+    V w[kUnroll][kRows];
+    uint4 xs[kUnroll][B];
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int k = k0 + u * kStep;
@@ -65,14 +58,10 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const 
 #pragma unroll
         for (int r = 0; r < kRows; ++r) {
           const uint4 raw = load_stream16(w_rows[r] + k);
-          w[u][r] = *reinterpret_cast<const W*>(&raw);
+          w[u][r] = *reinterpret_cast<const V*>(&raw);
         }
 #pragma unroll
-        for (int b = 0; b < B; ++b) {
-#pragma unroll
-          for (int i = 0; i < X::kWords; ++i)
-            xs[u][b].w[i] = __ldg(reinterpret_cast<const uint4*>(x + b * p.cols + k) + i);
-        }
+        for (int b = 0; b < B; ++b) xs[u][b] = __ldg(reinterpret_cast<const uint4*>(x + b * p.cols + k));
       }
     }
 #pragma unroll
@@ -80,11 +69,11 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const 
       if (k0 + u * kStep < len) {
         float wf[kRows][kVec];
 #pragma unroll
-        for (int r = 0; r < kRows; ++r) vec_to_floats<TW, kVec>(w[u][r], wf[r]);
+        for (int r = 0; r < kRows; ++r) vec_to_floats<T, kVec>(w[u][r], wf[r]);
 #pragma unroll
         for (int b = 0; b < B; ++b) {
           float xf[kVec];
-          vec_to_floats<TX, kVec>(*reinterpret_cast<const Vec<TX, kVec>*>(xs[u][b].w), xf);
+          vec_to_floats<T, kVec>(*reinterpret_cast<const V*>(&xs[u][b]), xf);
           accumulate_rows(wf, xf, acc, b);
         }
       }
@@ -111,15 +100,11 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const 
 }
 
 // The warps per pair of rows (2, 4 or 8) that give each warp the fewest rounds of `loads` 16-byte
-// loads over its chunk of K, the fewest warps among equals; 0 where the kernel cannot run (W and x
-// must allow 16-byte loads at every step, and each warp needs at least one step of K).
-inline int warp_split_warps(const MulMatVecProblem& p, const MulMatVecArgs& a, int64_t w_bytes, int64_t x_bytes,
-                            int loads) {
-  const int64_t vec = 16 / w_bytes, step = 32 * vec, steps_per_round = loads / kWarpSplitRows;
-  if (p.cols % vec != 0 || !aligned16(a.w) || !aligned16(a.x) || (p.cols * x_bytes) % 16 != 0 ||
-      (vec * x_bytes) % 16 != 0) {
-    return 0;
-  }
+// loads over its chunk of K, the fewest warps among equals; 0 where the kernel cannot run (W and x, both
+// of `element_bytes`, must allow 16-byte loads at every step, and each warp needs at least one step of K).
+inline int warp_split_warps(const MulMatVecProblem& p, const MulMatVecArgs& a, int64_t element_bytes, int loads) {
+  const int64_t vec = 16 / element_bytes, step = 32 * vec, steps_per_round = loads / kWarpSplitRows;
+  if (p.cols % vec != 0 || !aligned16(a.w) || !aligned16(a.x)) return 0;
   int best = 0;
   int64_t best_rounds = 0;
   for (const int warps : {2, 4, 8}) {
@@ -133,13 +118,13 @@ inline int warp_split_warps(const MulMatVecProblem& p, const MulMatVecArgs& a, i
   return best;
 }
 
-template <class TW, class TX, int B, int kLoads, int kSplitWarps>
+template <class T, int B, int kLoads, int kSplitWarps>
 void launch_warp_split(Params params, cudaStream_t stream) {
-  constexpr int kVec = kVec16<TW>;
+  constexpr int kVec = kVec16<T>;
   params.k_slice = round_up(ceil_div(params.cols, kSplitWarps), 32 * kVec);
   params.splits = 1;
   const int64_t block_rows = kWarpSplitRows * (kWarps / kSplitWarps);
-  mul_mat_vec_warp_split_kernel<TW, TX, B, kVec, kLoads, kSplitWarps>
+  mul_mat_vec_warp_split_kernel<T, B, kVec, kLoads, kSplitWarps>
       <<<static_cast<unsigned>(ceil_div(params.rows, block_rows)), kThreads, 0, stream>>>(params);
 }
 
