@@ -21,6 +21,10 @@ double ceiling_value(const nlohmann::json& calibration, const std::string& ceili
 }
 
 void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration) {
+  summarise_case_timings(c, calibration, read_curve_of(calibration));
+}
+
+void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration, const ReadCurve& read_curve) {
   std::vector<double> medians;
   for (const auto& s : c.value("samples", nlohmann::json::array())) medians.push_back(s["median_us"].get<double>());
   if (medians.empty()) return;
@@ -34,7 +38,7 @@ void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration
   const double roof = ceiling_value(calibration, ceiling);
   c["pct_of_ceiling"] = roof > 0 ? 100.0 * achieved / roof : 0.0;
   if (ceiling == "read") {
-    if (const auto pct = pct_of_read_at(read_curve_of(calibration), c.value("bytes_moved", 0.0), achieved))
+    if (const auto pct = pct_of_read_at(read_curve, c.value("bytes_moved", 0.0), achieved))
       c["pct_of_read_at_size"] = *pct;
   }
 }
@@ -53,6 +57,7 @@ nlohmann::json make_results(const ResultsInput& input) {
                              {"max_us", entry.value("max_us", 0.0)}});
   }
 
+  const ReadCurve read_curve = read_curve_of(input.calibration);
   nlohmann::json cases = nlohmann::json::array();
   for (const CaseOutcome& outcome : input.cases) {
     if (!outcome.ran) continue;
@@ -69,7 +74,7 @@ nlohmann::json make_results(const ResultsInput& input) {
     if (!outcome.error.empty()) c["error"] = outcome.error;
     if (!outcome.profile.is_null()) c["profile"] = outcome.profile;
 
-    summarise_case_timings(c, input.calibration);
+    summarise_case_timings(c, input.calibration, read_curve);
     cases.push_back(std::move(c));
   }
 

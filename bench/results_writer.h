@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/read_curve.h"
 #include "kernels/core/tensor.h"
 
 namespace llmkb {
@@ -40,6 +41,8 @@ double ceiling_value(const nlohmann::json& calibration, const std::string& ceili
 // samples, bytes_moved, flops and ceiling, and for a read-bound case with a calibrated read curve
 // pct_of_read_at_size (against the read rate at bytes_moved); leaves a case without samples unchanged.
 void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration);
+// The same with the calibration's read curve already parsed (make_results parses it once for all cases).
+void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration, const ReadCurve& read_curve);
 
 nlohmann::json make_results(const ResultsInput& input);
 
