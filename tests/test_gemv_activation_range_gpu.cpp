@@ -1,7 +1,7 @@
 // Quantised GEMVs on f32 activations far from the test inputs' [-1, 3): every registered variant that
 // takes the problem, with batch rows of magnitude 1e30, 1e-30 and subnormal (under 2^-126), and one
-// row holding a NaN. Kernels that rescale activations per 32-element block (the *_mma and *_dp4a
-// variants) must pick each block's power of two right at both ends and let a NaN through.
+// row holding a NaN. Kernels that rescale activations per 32-element block (the *_mma, *_dp4a and
+// *_split variants) must pick each block's power of two right at both ends and let a NaN through.
 // Bound per output: 1e-5 of its own sum of |w| |x| (the op's relative tolerance), plus 2^-126 per
 // unit of sum |w|: the dp4a variants hold activations as multiples of at least 2^-125, so subnormal
 // ones may round to 0 (kernels/gemv/mul_mat_vec_dp4a.cuh).
@@ -49,36 +49,43 @@ void check_format(WeightFormat format) {
   LLMKB_CUDA_CHECK(cudaMemcpy(d_w.get(), blob.data(), blob.size(), cudaMemcpyHostToDevice));
   LLMKB_CUDA_CHECK(cudaMemcpy(d_x.get(), x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice));
   int ran = 0;
+  // Variants that take at most 2 vectors (the *_split ones) run on batch rows {0, 1} and {2, 3} in turn.
   for (const Variant<MulMatVecOp>& v : registered_variants<MulMatVecOp>()) {
-    if (!v.supports(p).ok || testing_env::device_sm() < v.min_sm) continue;
+    if (testing_env::device_sm() < v.min_sm) continue;
+    MulMatVecProblem run = p;
+    if (!v.supports(run).ok) {
+      run.batch = 2;
+      if (!v.supports(run).ok) continue;
+    }
     ++ran;
-    LLMKB_CUDA_CHECK(cudaMemset(d_y.get(), 0xFF, d_y.size()));  // NaN
-    v.launch(p, {d_w.get(), d_x.get(), d_y.as<float>()}, testing_env::stream());
-    LLMKB_CUDA_CHECK(cudaStreamSynchronize(testing_env::stream()));
-    std::vector<float> y(kBatch * kRows);
-    LLMKB_CUDA_CHECK(cudaMemcpy(y.data(), d_y.get(), y.size() * sizeof(float), cudaMemcpyDeviceToHost));
-    for (int64_t b = 0; b < kBatch; ++b) {
-      for (int64_t m = 0; m < kRows; ++m) {
-        const float got = y[b * kRows + m];
-        if (b == kNanRow) {
-          EXPECT_TRUE(std::isnan(got)) << v.name << " row " << m << ": " << got << " from an x holding a NaN";
-          continue;
+    for (int64_t first = 0; first < kBatch; first += run.batch) {
+      LLMKB_CUDA_CHECK(cudaMemset(d_y.get(), 0xFF, d_y.size()));  // NaN
+      v.launch(run, {d_w.get(), d_x.as<float>() + first * kCols, d_y.as<float>()}, testing_env::stream());
+      LLMKB_CUDA_CHECK(cudaStreamSynchronize(testing_env::stream()));
+      std::vector<float> y(run.batch * kRows);
+      LLMKB_CUDA_CHECK(cudaMemcpy(y.data(), d_y.get(), y.size() * sizeof(float), cudaMemcpyDeviceToHost));
+      for (int64_t b = first; b < first + run.batch; ++b) {
+        for (int64_t m = 0; m < kRows; ++m) {
+          const float got = y[(b - first) * kRows + m];
+          if (b == kNanRow) {
+            EXPECT_TRUE(std::isnan(got)) << v.name << " row " << m << ": " << got << " from an x holding a NaN";
+            continue;
+          }
+          double ref = 0, abs_sum = 0, w_sum = 0;
+          for (int64_t k = 0; k < kCols; ++k) {
+            const double wk = w_deq[m * kCols + k], xk = x[b * kCols + k];
+            ref += wk * xk;
+            abs_sum += std::fabs(wk * xk);
+            w_sum += std::fabs(wk);
+          }
+          const double bound = 1e-5 * abs_sum + std::ldexp(w_sum, -126);
+          EXPECT_LE(std::fabs(got - ref), bound) << v.name << " batch row " << b << " (|x| ~ " << magnitude[b]
+                                                 << "), output " << m << ": " << got << " against " << ref;
         }
-        double ref = 0, abs_sum = 0, w_sum = 0;
-        for (int64_t k = 0; k < kCols; ++k) {
-          const double wk = w_deq[m * kCols + k], xk = x[b * kCols + k];
-          ref += wk * xk;
-          abs_sum += std::fabs(wk * xk);
-          w_sum += std::fabs(wk);
-        }
-        const double bound = 1e-5 * abs_sum + std::ldexp(w_sum, -126);
-        EXPECT_LE(std::fabs(got - ref), bound)
-            << v.name << " batch row " << b << " (|x| ~ " << magnitude[b] << "), output " << m << ": " << got
-            << " against " << ref;
       }
     }
   }
-  EXPECT_GE(ran, 4) << "quantised variants run on " << to_string(format);
+  EXPECT_GE(ran, 5) << "quantised variants run on " << to_string(format);
 }
 
 }  // namespace

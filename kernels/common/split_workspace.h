@@ -18,4 +18,8 @@ struct SplitWorkspace {
 // For the current device; may synchronise the device when it has to grow.
 SplitWorkspace split_workspace(size_t partial_floats, size_t counter_count);
 
+// Scratch of at least `bytes` (16-byte aligned) for an input that one kernel converts for the kernel
+// after it (the quantised GEMVs' activation planes), apart from the partials; grown and kept as above.
+void* converted_input_workspace(size_t bytes);
+
 }  // namespace llmkb

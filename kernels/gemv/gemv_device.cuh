@@ -33,12 +33,14 @@ struct Params {
   float* y = nullptr;
   int64_t rows = 0, cols = 0;
   int64_t w_row_bytes = 0;
-  int64_t k_slice = 0;            // elements of K per split; the last split may be shorter
-  int splits = 1;                 // gridDim.y
-  int x_row_smem_bytes = 0;       // shared-memory bytes per batch row of the staged slice (multiple of 128)
-  bool x_vector_staging = false;  // x rows and slices 16-byte aligned: stage with 16-byte copies
-  float* partials = nullptr;      // [splits, batch, rows] when splits > 1
-  unsigned* counters = nullptr;   // one per row tile when splits > 1
+  int64_t k_slice = 0;             // elements of K per split; the last split may be shorter
+  int splits = 1;                  // gridDim.y
+  int x_row_smem_bytes = 0;        // shared-memory bytes per batch row of the staged slice (multiple of 128)
+  bool x_vector_staging = false;   // x rows and slices 16-byte aligned: stage with 16-byte copies
+  float* partials = nullptr;       // [splits, batch, rows] when splits > 1
+  unsigned* counters = nullptr;    // one per row tile when splits > 1
+  const char* x_planes = nullptr;  // x converted once for all blocks (mul_mat_vec_dp4a.cuh's plane records)
+  int x_planes_row_bytes = 0;      // bytes per batch row of x_planes
 };
 
 // ---- host side ----

@@ -25,6 +25,8 @@
 // is under 2^-104 keep s = 125 (their elements then round to multiples of 2^-125); a block holding an
 // Inf or NaN makes the rows it meets NaN.
 #pragma once
+#include "kernels/common/dependent_launch.cuh"
+#include "kernels/common/split_workspace.h"
 #include "kernels/gemv/gemv_device.cuh"
 #include "kernels/gemv/mul_mat_vec_quant.cuh"
 
@@ -131,6 +133,23 @@ __device__ __forceinline__ void stage_x_planes(const Params& p, int64_t k_begin,
   }
 }
 
+// The plane records of all of x, converted once by a kernel of their own for all the blocks of the
+// GEMV after it (which waits for it before reading them: wait_for_prior_grids): record (b, block) at
+// planes + b * p.x_planes_row_bytes + block * kPlaneRecordBytes. Block i converts activations
+// [i, i + 1) * kPlaneSliceWeights of every batch row.
+constexpr int kPlaneSliceWeights = 1024;
+
+template <class TX, int B, bool kNibbleCorrection>
+__global__ void __launch_bounds__(kThreads) convert_x_planes_kernel(const Params p, char* planes) {
+  allow_dependent_launch();
+  const int64_t k_begin = static_cast<int64_t>(blockIdx.x) * kPlaneSliceWeights;
+  const int len = static_cast<int>(min(int64_t{kPlaneSliceWeights}, p.cols - k_begin));
+  Params rows = p;
+  rows.x_row_smem_bytes = p.x_planes_row_bytes;  // stage_x_planes' row stride
+  stage_x_planes<TX, B, kNibbleCorrection, 2>(rows, k_begin, len,
+                                              planes + k_begin / kQuantBlockWeights * kPlaneRecordBytes);
+}
+
 // Q8_0 / Q4_0 against plane-staged activations: as in StreamQuant, lane 8g + j takes block j of a
 // 256-weight step, for the stream kernel's kRowsPerLane rows.
 template <WeightFormat F>
@@ -148,6 +167,18 @@ struct StreamQuantDp4a {
   __device__ static __forceinline__ void stage_x(const Params& p, int64_t k_begin, int len, char* smem) {
     constexpr bool kNibbles = F == WeightFormat::q4_0;
     stage_x_planes<TX, B, kNibbles, kNibbles ? 2 : 4>(p, k_begin, len, smem);
+  }
+
+  // Launches the conversion of all of x into plane records (converted_input_workspace) and points
+  // params.x_planes and params.x_planes_row_bytes at them. params.x and x_vector_staging must be set.
+  template <class TX, int B>
+  static void prepare_x(Params& params, cudaStream_t stream) {
+    params.x_planes_row_bytes = static_cast<int>(params.cols / kQuantBlockWeights * kPlaneRecordBytes);
+    char* planes = static_cast<char*>(converted_input_workspace(static_cast<size_t>(B) * params.x_planes_row_bytes));
+    convert_x_planes_kernel<TX, B, F == WeightFormat::q4_0>
+        <<<static_cast<unsigned>(ceil_div(params.cols, kPlaneSliceWeights)), kThreads, 0, stream>>>(params, planes);
+    LLMKB_CHECK_LAUNCH();
+    params.x_planes = planes;
   }
 
   // acc[i][b] += d_i * sum over block j of q_i * x[b] for the kRows rows whose steps start at

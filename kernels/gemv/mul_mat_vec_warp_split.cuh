@@ -18,6 +18,34 @@ namespace gemv {
 
 constexpr int kWarpSplitRows = 2;  // rows per warp
 
+// The end of a warp-split block: each warp holds, spread over its lanes, its chunk's sums acc[r][b] of
+// rows r of its row group (warp / kSplitWarps); they are added across the lanes, then across the
+// group's kSplitWarps warps in chunk order (deterministic), and written to y. `sums` is the block's
+// shared scratch.
+template <int kSplitWarps, int kRows, int B>
+__device__ __forceinline__ void add_chunk_sums(const Params& p, const float (&acc)[kRows][B],
+                                               float (&sums)[kWarps][kRows * B]) {
+  constexpr int kBlockRows = kRows * (kWarps / kSplitWarps);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+    for (int b = 0; b < B; ++b) {
+      const float s = warp_sum(acc[r][b]);
+      if (lane == 0) sums[warp][r * B + b] = s;
+    }
+  }
+  __syncthreads();
+  if (threadIdx.x < kBlockRows * B) {
+    const int g = threadIdx.x / (kRows * B), i = threadIdx.x % (kRows * B), r = i / B, b = i % B;
+    const int64_t row = static_cast<int64_t>(blockIdx.x) * kBlockRows + g * kRows + r;
+    float total = 0.f;
+#pragma unroll
+    for (int c = 0; c < kSplitWarps; ++c) total += sums[g * kSplitWarps + c][i];
+    if (row < p.rows) p.y[b * p.rows + row] = total;
+  }
+}
+
 // W and x are both T (f16 or bf16): one 16-byte load of each per step and lane.
 template <class T, int B, int kVec, int kLoads, int kSplitWarps>
 __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const Params p) {
@@ -80,23 +108,7 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const 
     }
   }
 
-#pragma unroll
-  for (int r = 0; r < kRows; ++r) {
-#pragma unroll
-    for (int b = 0; b < B; ++b) {
-      const float s = warp_sum(acc[r][b]);
-      if (lane == 0) sums[warp][r * B + b] = s;
-    }
-  }
-  __syncthreads();
-  if (threadIdx.x < kBlockRows * B) {
-    const int g = threadIdx.x / (kRows * B), i = threadIdx.x % (kRows * B), r = i / B, b = i % B;
-    const int64_t row = static_cast<int64_t>(blockIdx.x) * kBlockRows + g * kRows + r;
-    float total = 0.f;
-#pragma unroll
-    for (int c = 0; c < kSplitWarps; ++c) total += sums[g * kSplitWarps + c][i];
-    if (row < p.rows) p.y[b * p.rows + row] = total;
-  }
+  add_chunk_sums<kSplitWarps>(p, acc, sums);
 }
 
 // The warps per pair of rows (2, 4 or 8) that give each warp the fewest rounds of `loads` 16-byte
