@@ -10,7 +10,10 @@
 // on 8 (Q8_0) and 6 (Q4_0) of the 17 shapes, the large projections and the output head (Q8_0 llama3-8b
 // gate_up 50.8 -> 47.2 us, 86 % of the read ceiling; Q4_0 gemma-3-4b output 145.3 -> 129.8 us, 95 %),
 // and up to 11 % slower on the small ones (the o projections, gemma-3-4b's qkv and down), where the
-// streamed kernels' split-K keeps more of the GPU busy.
+// streamed kernels' split-K keeps more of the GPU busy. Also tried on the H100 (same runs, geometric
+// means against the *_dp4a kernels): 5 blocks per SM (48 registers, 50-80 bytes of spills), Q8_0
+// x0.937 and Q4_0 x0.857; Q4_0 in two commit groups x0.975 against x0.996 (faster only on the
+// gate_ups, by 1.6-1.8 %).
 #include "kernels/common/variant.h"
 #include "kernels/gemv/mul_mat_vec_quant_split.cuh"
 
