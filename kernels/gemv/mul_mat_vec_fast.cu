@@ -146,19 +146,12 @@ template <class TW, class TX, int B>
 bool launch_warp_split_if_fits(const MulMatVecProblem& p, const MulMatVecArgs& a, const Params& params,
                                cudaStream_t stream) {
   if constexpr (B <= kWarpSplitMaxBatch && sizeof(TW) == 2 && std::is_same_v<TW, TX>) {
-    switch (gemv::warp_split_warps(p, a, sizeof(TW), kLoadsInFlight)) {
-      case 2:
-        gemv::launch_warp_split<TW, B, kLoadsInFlight, 2>(params, stream);
-        return true;
-      case 4:
-        gemv::launch_warp_split<TW, B, kLoadsInFlight, 4>(params, stream);
-        return true;
-      case 8:
-        gemv::launch_warp_split<TW, B, kLoadsInFlight, 8>(params, stream);
-        return true;
-      default:
-        break;
-    }
+    const int warps = gemv::warp_split_warps(p, a, sizeof(TW), kLoadsInFlight);
+    if (warps == 0) return false;
+    gemv::dispatch_split_warps(warps, [&](auto split) {
+      gemv::launch_warp_split<TW, B, kLoadsInFlight, decltype(split)::value>(params, stream);
+    });
+    return true;
   }
   return false;
 }

@@ -20,34 +20,33 @@
 namespace llmkb {
 namespace {
 
-void launch_q8_0(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  gemv::launch_quant_split<WeightFormat::q8_0, 8, 2>("mul_mat_vec/q8_0_split", p, a, stream);
+template <WeightFormat F, int kRoundSteps, int kCopyParts>
+void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  static const std::string name = std::string("mul_mat_vec/") + to_string(F) + "_split";
+  gemv::launch_quant_split<F, kRoundSteps, kCopyParts>(name.c_str(), p, a, stream);
 }
 
-void launch_q4_0(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  gemv::launch_quant_split<WeightFormat::q4_0, 16, 1>("mul_mat_vec/q4_0_split", p, a, stream);
+// The variant of weight format F copying rounds of kRoundSteps steps in kCopyParts commit groups.
+template <WeightFormat F, int kRoundSteps, int kCopyParts>
+Variant<MulMatVecOp> make() {
+  return {std::string("mul_mat_vec/") + to_string(F) + "_split",
+          "batches of 1-2: x converted once to 24-bit integer planes (" + std::string(to_string(F)) +
+              "_dp4a's dot products), then 1-8 warps per row pair, each copying up to " + std::to_string(kRoundSteps) +
+              " steps of K into shared memory at once, blocks of 2-16 rows",
+          75,
+          false,
+          gemv::quant_split_supports<F>,
+          launch<F, kRoundSteps, kCopyParts>};
 }
 
 }  // namespace
 
 Variant<MulMatVecOp> mul_mat_vec_q8_0_split() {
-  return {"mul_mat_vec/q8_0_split",
-          "batches of 1-2: x converted once to 24-bit integer planes (q8_0_dp4a's dot products), then 1-8 warps per "
-          "row pair, each copying up to 8 steps of K into shared memory at once, blocks of 2-16 rows",
-          75,
-          false,
-          gemv::quant_split_supports<WeightFormat::q8_0>,
-          launch_q8_0};
+  return make<WeightFormat::q8_0, 8, 2>();
 }
 
 Variant<MulMatVecOp> mul_mat_vec_q4_0_split() {
-  return {"mul_mat_vec/q4_0_split",
-          "batches of 1-2: x converted once to 24-bit integer planes (q4_0_dp4a's dot products), then 1-8 warps per "
-          "row pair, each copying up to 16 steps of K into shared memory at once, blocks of 2-16 rows",
-          75,
-          false,
-          gemv::quant_split_supports<WeightFormat::q4_0>,
-          launch_q4_0};
+  return make<WeightFormat::q4_0, 16, 1>();
 }
 
 }  // namespace llmkb

@@ -35,7 +35,7 @@ template <WeightFormat F, int B, int kSplitWarps, int kRoundSteps, int kCopyPart
 __global__ void __launch_bounds__(kThreads, kQuantSplitMinBlocks) mul_mat_vec_quant_split_kernel(const Params p) {
   using Format = StreamQuantDp4a<F>;
   constexpr int kRows = kWarpSplitRows;
-  constexpr int kBlockRows = kRows * (kWarps / kSplitWarps);
+  constexpr int kBlockRows = warp_split_block_rows(kSplitWarps);
   constexpr int kStepChunks = Format::kStepBytes / 16;
   constexpr int kRowBytes = kRoundSteps * Format::kStepBytes;  // a row's share of a warp's buffer
   constexpr int kLaneGroups = 32 / kStreamLanesPerRow;
@@ -113,47 +113,20 @@ __global__ void __launch_bounds__(kThreads, kQuantSplitMinBlocks) mul_mat_vec_qu
   add_chunk_sums<kSplitWarps>(p, acc, sums);
 }
 
-// The warps per pair of rows (1, 2, 4 or 8) that give each warp the fewest rounds of kRoundSteps
-// steps over its chunk of K, the fewest warps among equals.
-inline int quant_split_warps(int64_t steps, int64_t round_steps) {
-  int best = 1;
-  int64_t best_rounds = ceil_div(steps, round_steps);
-  for (const int warps : {2, 4, 8}) {
-    if (steps < warps) break;
-    const int64_t rounds = ceil_div(ceil_div(steps, warps), round_steps);
-    if (rounds < best_rounds) {
-      best = warps;
-      best_rounds = rounds;
-    }
-  }
-  return best;
-}
-
 template <WeightFormat F, class TX, int B, int kRoundSteps, int kCopyParts>
 void launch_quant_split_typed(Params params, cudaStream_t stream) {
+  // 1, 2, 4 or 8 warps per row pair: the fewest rounds per warp, then the fewest warps.
   const int64_t steps = params.cols / kStreamStep;
-  const int warps = quant_split_warps(steps, kRoundSteps);
+  const int warps = fewest_rounds_split(steps, kRoundSteps, steps, {1, 2, 4, 8});
   params.k_slice = ceil_div(steps, warps) * kStreamStep;
   params.splits = 1;
   StreamQuantDp4a<F>::template prepare_x<TX, B>(params, stream);
-  auto launch = [&](auto kernel, int block_rows) {
-    launch_dependent(kernel, dim3(static_cast<unsigned>(ceil_div(params.rows, block_rows))), dim3(kThreads), 0, stream,
-                     params);
-  };
-  switch (warps) {
-    case 1:
-      launch(mul_mat_vec_quant_split_kernel<F, B, 1, kRoundSteps, kCopyParts>, kWarpSplitRows * kWarps);
-      break;
-    case 2:
-      launch(mul_mat_vec_quant_split_kernel<F, B, 2, kRoundSteps, kCopyParts>, kWarpSplitRows * kWarps / 2);
-      break;
-    case 4:
-      launch(mul_mat_vec_quant_split_kernel<F, B, 4, kRoundSteps, kCopyParts>, kWarpSplitRows * kWarps / 4);
-      break;
-    default:
-      launch(mul_mat_vec_quant_split_kernel<F, B, 8, kRoundSteps, kCopyParts>, kWarpSplitRows);
-      break;
-  }
+  dispatch_split_warps(warps, [&](auto split) {
+    constexpr int kSplitWarps = decltype(split)::value;
+    launch_dependent(mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kCopyParts>,
+                     dim3(static_cast<unsigned>(ceil_div(params.rows, warp_split_block_rows(kSplitWarps)))),
+                     dim3(kThreads), 0, stream, params);
+  });
 }
 
 // The streamed kernel's needs (cols % 256 == 0), weight format F and a batch of 1-2.

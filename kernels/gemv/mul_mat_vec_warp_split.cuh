@@ -11,12 +11,61 @@
 // before this round's arithmetic, 16 loads in flight, x through L1, 4 blocks per SM, no split, or 2-5
 // waves through more splits (slower). This kernel: 41.1 against 45.0 us in the same run.
 #pragma once
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
 #include "kernels/gemv/gemv_device.cuh"
 
 namespace llmkb {
 namespace gemv {
 
 constexpr int kWarpSplitRows = 2;  // rows per warp
+
+// Rows of a block whose warps share each pair of rows kSplitWarps ways.
+constexpr int warp_split_block_rows(int split_warps) {
+  return kWarpSplitRows * (kWarps / split_warps);
+}
+
+// Of the warp counts in `candidates` (ascending) up to max_warps, the one that gives each warp the
+// fewest rounds of steps_per_round steps over an equal share of `steps`, the fewest warps among
+// equals; 0 where none is allowed.
+inline int fewest_rounds_split(int64_t steps, int64_t steps_per_round, int64_t max_warps,
+                               std::initializer_list<int> candidates) {
+  int best = 0;
+  int64_t best_rounds = 0;
+  for (const int warps : candidates) {
+    if (warps > max_warps) break;
+    const int64_t rounds = ceil_div(ceil_div(steps, warps), steps_per_round);
+    if (best == 0 || rounds < best_rounds) {
+      best = warps;
+      best_rounds = rounds;
+    }
+  }
+  return best;
+}
+
+// Calls f(std::integral_constant<int, W>{}) with W == warps (1, 2, 4 or 8: warps per row pair).
+template <class F>
+void dispatch_split_warps(int warps, F&& f) {
+  switch (warps) {
+    case 1:
+      f(std::integral_constant<int, 1>{});
+      return;
+    case 2:
+      f(std::integral_constant<int, 2>{});
+      return;
+    case 4:
+      f(std::integral_constant<int, 4>{});
+      return;
+    case 8:
+      f(std::integral_constant<int, 8>{});
+      return;
+    default:
+      throw std::invalid_argument("mul_mat_vec: " + std::to_string(warps) + " warps per row pair, not 1, 2, 4 or 8");
+  }
+}
 
 // The end of a warp-split block: each warp holds, spread over its lanes, its chunk's sums acc[r][b] of
 // rows r of its row group (warp / kSplitWarps); they are added across the lanes, then across the
@@ -25,7 +74,7 @@ constexpr int kWarpSplitRows = 2;  // rows per warp
 template <int kSplitWarps, int kRows, int B>
 __device__ __forceinline__ void add_chunk_sums(const Params& p, const float (&acc)[kRows][B],
                                                float (&sums)[kWarps][kRows * B]) {
-  constexpr int kBlockRows = kRows * (kWarps / kSplitWarps);
+  constexpr int kBlockRows = warp_split_block_rows(kSplitWarps);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 #pragma unroll
   for (int r = 0; r < kRows; ++r) {
@@ -50,8 +99,7 @@ __device__ __forceinline__ void add_chunk_sums(const Params& p, const float (&ac
 template <class T, int B, int kVec, int kLoads, int kSplitWarps>
 __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const Params p) {
   constexpr int kRows = kWarpSplitRows;
-  constexpr int kGroups = kWarps / kSplitWarps;  // row groups per block
-  constexpr int kBlockRows = kRows * kGroups;
+  constexpr int kBlockRows = warp_split_block_rows(kSplitWarps);
   constexpr int kUnroll = kLoads / kRows;  // steps per round
   constexpr int kStep = 32 * kVec;
   using V = Vec<T, kVec>;
@@ -115,19 +163,9 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_warp_split_kernel(const 
 // loads over its chunk of K, the fewest warps among equals; 0 where the kernel cannot run (W and x, both
 // of `element_bytes`, must allow 16-byte loads at every step, and each warp needs at least one step of K).
 inline int warp_split_warps(const MulMatVecProblem& p, const MulMatVecArgs& a, int64_t element_bytes, int loads) {
-  const int64_t vec = 16 / element_bytes, step = 32 * vec, steps_per_round = loads / kWarpSplitRows;
+  const int64_t vec = 16 / element_bytes, step = 32 * vec;
   if (p.cols % vec != 0 || !aligned16(a.w) || !aligned16(a.x)) return 0;
-  int best = 0;
-  int64_t best_rounds = 0;
-  for (const int warps : {2, 4, 8}) {
-    if (p.cols < warps * step) break;
-    const int64_t rounds = ceil_div(round_up(ceil_div(p.cols, warps), step) / step, steps_per_round);
-    if (best == 0 || rounds < best_rounds) {
-      best = warps;
-      best_rounds = rounds;
-    }
-  }
-  return best;
+  return fewest_rounds_split(ceil_div(p.cols, step), loads / kWarpSplitRows, p.cols / step, {2, 4, 8});
 }
 
 template <class T, int B, int kLoads, int kSplitWarps>
@@ -135,9 +173,9 @@ void launch_warp_split(Params params, cudaStream_t stream) {
   constexpr int kVec = kVec16<T>;
   params.k_slice = round_up(ceil_div(params.cols, kSplitWarps), 32 * kVec);
   params.splits = 1;
-  const int64_t block_rows = kWarpSplitRows * (kWarps / kSplitWarps);
   mul_mat_vec_warp_split_kernel<T, B, kVec, kLoads, kSplitWarps>
-      <<<static_cast<unsigned>(ceil_div(params.rows, block_rows)), kThreads, 0, stream>>>(params);
+      <<<static_cast<unsigned>(ceil_div(params.rows, warp_split_block_rows(kSplitWarps))), kThreads, 0, stream>>>(
+          params);
 }
 
 }  // namespace gemv
