@@ -9,11 +9,11 @@
 #include <limits>
 
 #include "kernels/attention/attention_params.cuh"
-#include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
+#include "kernels/common/device_workspace.h"
 #include "kernels/common/dynamic_shared_memory.h"
-#include "kernels/common/split_workspace.h"
+#include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/variant.h"
 
 namespace llmkb {

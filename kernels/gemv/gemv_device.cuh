@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <type_traits>
 
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
-#include "kernels/common/split_workspace.h"
+#include "kernels/common/device_workspace.h"
 #include "kernels/gemv/mul_mat_vec_op.h"
 
 namespace llmkb {
@@ -157,37 +159,18 @@ inline dim3 grid_of(const Params& p, int64_t rows_per_block = kRowsPerBlock) {
   return dim3(static_cast<unsigned>(ceil_div(p.rows, rows_per_block)), static_cast<unsigned>(p.splits));
 }
 
+// Calls f(std::integral_constant<int, V>{}) for the V among kValues that equals `value`; returns
+// whether one did (every f(V) is compiled: the kernels of all of them are instantiated).
+template <int... kValues, class F>
+bool dispatch_value(int64_t value, F&& f) {
+  return ((value == kValues && (f(std::integral_constant<int, kValues>{}), true)) || ...);
+}
+
 // Calls f(std::integral_constant<int, B>{}) with B == batch (1..8).
 template <class F>
 void dispatch_batch(int64_t batch, F&& f) {
-  switch (batch) {
-    case 1:
-      f(std::integral_constant<int, 1>{});
-      return;
-    case 2:
-      f(std::integral_constant<int, 2>{});
-      return;
-    case 3:
-      f(std::integral_constant<int, 3>{});
-      return;
-    case 4:
-      f(std::integral_constant<int, 4>{});
-      return;
-    case 5:
-      f(std::integral_constant<int, 5>{});
-      return;
-    case 6:
-      f(std::integral_constant<int, 6>{});
-      return;
-    case 7:
-      f(std::integral_constant<int, 7>{});
-      return;
-    case 8:
-      f(std::integral_constant<int, 8>{});
-      return;
-    default:
-      throw std::invalid_argument("mul_mat_vec: batch " + std::to_string(batch) + " outside 1..8");
-  }
+  if (!dispatch_value<1, 2, 3, 4, 5, 6, 7, 8>(batch, f))
+    throw std::invalid_argument("mul_mat_vec: batch " + std::to_string(batch) + " outside 1..8");
 }
 
 // ---- device side ----

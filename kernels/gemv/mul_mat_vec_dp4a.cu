@@ -43,24 +43,27 @@ namespace {
 // Q8_0: 4 rows per warp, 1-step stages; or, on many long rows at batch 1, 1 row per warp in 4-step
 // stages (1088-byte pieces), 2 passes. Q4_0: 4 rows per warp, 2-step stages, 2 rows per lane.
 using Q8Rows4 = gemv::StreamKnobs<4, 1, 4, 1, 1, 16>;
-using Q8Row1 = gemv::StreamKnobs<1, 2, 4, 4, 1, 4>;
+using Q8Row1 = gemv::StreamKnobs<1, 2, 4, 4, 1, 4, 1>;  // batch 1 only
 using Q4Rows4 = gemv::StreamKnobs<4, 1, 4, 2, 2, 16>;
 
 bool q8_0_streams_one_row_per_warp(const MulMatVecProblem& p) {
   return p.batch == 1 && p.rows >= 6144 && p.cols >= 3584;
 }
 
+constexpr char kQ8Name[] = "mul_mat_vec/q8_0_dp4a";
+constexpr char kQ4Name[] = "mul_mat_vec/q4_0_dp4a";
+
 void launch_q8_0(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   using Format = gemv::StreamQuantDp4a<WeightFormat::q8_0>;
   if (q8_0_streams_one_row_per_warp(p)) {
-    gemv::launch_stream_quant<Format, Q8Row1>("mul_mat_vec/q8_0_dp4a", p, a, stream);
+    gemv::launch_stream_quant<Format, Q8Row1>(kQ8Name, p, a, stream);
   } else {
-    gemv::launch_stream_quant<Format, Q8Rows4>("mul_mat_vec/q8_0_dp4a", p, a, stream);
+    gemv::launch_stream_quant<Format, Q8Rows4>(kQ8Name, p, a, stream);
   }
 }
 
 void launch_q4_0(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  gemv::launch_stream_quant<gemv::StreamQuantDp4a<WeightFormat::q4_0>, Q4Rows4>("mul_mat_vec/q4_0_dp4a", p, a, stream);
+  gemv::launch_stream_quant<gemv::StreamQuantDp4a<WeightFormat::q4_0>, Q4Rows4>(kQ4Name, p, a, stream);
 }
 
 // A dp4a variant of weight format F: `ring` says how its ring streams W.
@@ -81,14 +84,13 @@ Variant<MulMatVecOp> make(const char* name, const char* ring,
 
 Variant<MulMatVecOp> mul_mat_vec_q8_0_dp4a() {
   return make<WeightFormat::q8_0>(
-      "mul_mat_vec/q8_0_dp4a",
+      kQ8Name,
       "4 stages of 4 rows x 256 weights per warp, or of 1 row x 1024 where rows >= 6144 and K >= 3584 at batch 1",
       launch_q8_0);
 }
 
 Variant<MulMatVecOp> mul_mat_vec_q4_0_dp4a() {
-  return make<WeightFormat::q4_0>("mul_mat_vec/q4_0_dp4a",
-                                  "4 stages of 4 rows x 512 weights per warp, 2 rows per lane", launch_q4_0);
+  return make<WeightFormat::q4_0>(kQ4Name, "4 stages of 4 rows x 512 weights per warp, 2 rows per lane", launch_q4_0);
 }
 
 }  // namespace llmkb

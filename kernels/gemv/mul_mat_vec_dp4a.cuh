@@ -26,7 +26,7 @@
 // Inf or NaN makes the rows it meets NaN.
 #pragma once
 #include "kernels/common/dependent_launch.cuh"
-#include "kernels/common/split_workspace.h"
+#include "kernels/common/device_workspace.h"
 #include "kernels/gemv/gemv_device.cuh"
 #include "kernels/gemv/mul_mat_vec_quant.cuh"
 
@@ -51,7 +51,8 @@ __device__ __forceinline__ int dp4a_ss(uint32_t a, uint32_t b, int c) {
   return d;
 }
 
-// Stages x[b, k_begin : k_begin + len) for b < B as plane records (len a multiple of 32). Eight lanes
+// Stages x[b, k_begin : k_begin + len) for b < B as plane records (len a multiple of 32), batch row b's
+// at smem + b * row_bytes (shared memory, or global memory for the conversion kernel). Eight lanes
 // take one block, 4 elements each; a warp takes four blocks per round and loads kRoundsInFlight
 // rounds before converting any: every thread block stages the same x from L2, and its ring waits
 // for the staging, so one load latency per kRoundsInFlight rounds rather than one per round.
@@ -62,7 +63,7 @@ __device__ __forceinline__ int dp4a_ss(uint32_t a, uint32_t b, int c) {
 // kernel needs 71 registers, 3 blocks per SM instead of 4, and the shapes that fit one wave of 4
 // (llama3-70b gate_up_tp8, llama3-8b down) lost 12-15 %; with 2 it needs 64.
 template <class TX, int B, bool kNibbleCorrection, int kRoundsInFlight>
-__device__ __forceinline__ void stage_x_planes(const Params& p, int64_t k_begin, int len, char* smem) {
+__device__ __forceinline__ void stage_x_planes(const Params& p, int64_t k_begin, int len, char* smem, int row_bytes) {
   const TX* x = static_cast<const TX*>(p.x);
   const int lane = threadIdx.x % 32, sub = lane % 8;
   const int blocks = len / kQuantBlockWeights;
@@ -120,7 +121,7 @@ __device__ __forceinline__ void stage_x_planes(const Params& p, int64_t k_begin,
         correction = -8 * sum;  // |sum| <= 32 * 2^22
       }
       if (active) {
-        char* record = smem + b * p.x_row_smem_bytes + block * kPlaneRecordBytes;
+        char* record = smem + b * row_bytes + block * kPlaneRecordBytes;
         reinterpret_cast<uint32_t*>(record)[sub] = __byte_perm(lo01, lo23, 0x5410);
         reinterpret_cast<uint32_t*>(record + 32)[sub] = __byte_perm(lo01, lo23, 0x7632);
         reinterpret_cast<uint32_t*>(record + 64)[sub] = __byte_perm(hi01, hi23, 0x5410);
@@ -144,10 +145,8 @@ __global__ void __launch_bounds__(kThreads) convert_x_planes_kernel(const Params
   allow_dependent_launch();
   const int64_t k_begin = static_cast<int64_t>(blockIdx.x) * kPlaneSliceWeights;
   const int len = static_cast<int>(min(int64_t{kPlaneSliceWeights}, p.cols - k_begin));
-  Params rows = p;
-  rows.x_row_smem_bytes = p.x_planes_row_bytes;  // stage_x_planes' row stride
-  stage_x_planes<TX, B, kNibbleCorrection, 2>(rows, k_begin, len,
-                                              planes + k_begin / kQuantBlockWeights * kPlaneRecordBytes);
+  stage_x_planes<TX, B, kNibbleCorrection, 2>(
+      p, k_begin, len, planes + k_begin / kQuantBlockWeights * kPlaneRecordBytes, p.x_planes_row_bytes);
 }
 
 // Q8_0 / Q4_0 against plane-staged activations: as in StreamQuant, lane 8g + j takes block j of a
@@ -166,7 +165,7 @@ struct StreamQuantDp4a {
   template <class TX, int B>
   __device__ static __forceinline__ void stage_x(const Params& p, int64_t k_begin, int len, char* smem) {
     constexpr bool kNibbles = F == WeightFormat::q4_0;
-    stage_x_planes<TX, B, kNibbles, kNibbles ? 2 : 4>(p, k_begin, len, smem);
+    stage_x_planes<TX, B, kNibbles, kNibbles ? 2 : 4>(p, k_begin, len, smem, p.x_row_smem_bytes);
   }
 
   // Launches the conversion of all of x into plane records (converted_input_workspace) and points

@@ -31,6 +31,7 @@
 //                    most kWarpRows)
 //   kMinSliceStages  the shortest split-K slice, in stages (the plan otherwise splits K as finely as
 //                    filling the last wave asks)
+//   kMaxBatch        the largest batch the knobs are compiled for (8: all)
 #pragma once
 #include "kernels/common/dynamic_shared_memory.h"
 #include "kernels/common/tile_primitives.cuh"
@@ -104,7 +105,8 @@ struct StreamQuant {
 };
 
 // The kernel's knobs (see the top of this file).
-template <int kWarpRows_, int kPasses_, int kStages_, int kStepsPerStage_, int kRowsPerLane_, int kMinSliceStages_>
+template <int kWarpRows_, int kPasses_, int kStages_, int kStepsPerStage_, int kRowsPerLane_, int kMinSliceStages_,
+          int kMaxBatch_ = 8>
 struct StreamKnobs {
   static constexpr int kWarpRows = kWarpRows_;
   static constexpr int kPasses = kPasses_;
@@ -112,6 +114,7 @@ struct StreamKnobs {
   static constexpr int kStepsPerStage = kStepsPerStage_;
   static constexpr int kRowsPerLane = kRowsPerLane_;
   static constexpr int kMinSliceStages = kMinSliceStages_;
+  static constexpr int kMaxBatch = kMaxBatch_;
   static constexpr int kPassRows = kWarps * kWarpRows;  // rows of a block per pass
   static constexpr int kTileRows = kPassRows * kPasses;  // rows of a block
   static_assert(kWarpRows == 1 || kWarpRows == 2 || kWarpRows == 4, "1, 2 or 4 rows per warp at a time");
@@ -303,25 +306,33 @@ Support stream_quant_supports(const MulMatVecProblem& p) {
   return Support::yes();
 }
 
+template <class Format, class TX, int B, class Knobs>
+void launch_stream_batch(Params params, cudaStream_t stream) {
+  using Ring = StreamRing<Format, Knobs>;
+  auto kernel = mul_mat_vec_stream_kernel<Format, TX, B, Knobs>;
+  // The largest dynamic shared memory the plan may ask for: the ring and the activation slice
+  // (kStreamSliceBytes, or one stage of K for all B rows where that is more; rows padded to 128).
+  constexpr int64_t kXElementBytes = Format::x_element_bytes(sizeof(TX));
+  constexpr int64_t kStageX = int64_t{B} * kStreamStep * Knobs::kStepsPerStage * kXElementBytes;
+  const size_t max_smem = Ring::kBytes + static_cast<size_t>(std::max(kStreamSliceBytes, kStageX)) + 128 * B;
+  allow_dynamic_shared_memory(reinterpret_cast<const void*>(kernel), max_smem);
+  const int resident = resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), kThreads, max_smem);
+  plan_split_k(params, B, kXElementBytes, int64_t{kStreamStep} * Knobs::kStepsPerStage, Knobs::kMinSliceStages,
+               resident, kStreamSliceBytes, Knobs::kTileRows);
+  kernel<<<grid_of(params, Knobs::kTileRows), kThreads, Ring::kBytes + x_smem_bytes(params, B), stream>>>(params);
+}
+
 template <class Format, class TX, class Knobs>
 void launch_stream_typed(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  using Ring = StreamRing<Format, Knobs>;
   if (!aligned16(a.w)) throw std::invalid_argument(std::string(name) + ": weights not 16-byte aligned");
+  if (p.batch > Knobs::kMaxBatch)
+    throw std::invalid_argument(std::string(name) + ": batch " + std::to_string(p.batch) + " above the " +
+                                std::to_string(Knobs::kMaxBatch) + " these knobs are compiled for");
   Params params = make_params(p, a, weight_row_bytes(p.weight, p.cols));
   params.x_vector_staging = aligned16(a.x);  // cols % 256 == 0: rows and slices are whole 16-byte pieces
   dispatch_batch(p.batch, [&](auto batch) {
     constexpr int B = decltype(batch)::value;
-    auto kernel = mul_mat_vec_stream_kernel<Format, TX, B, Knobs>;
-    // The largest dynamic shared memory the plan may ask for: the ring and the activation slice
-    // (kStreamSliceBytes, or one stage of K for all B rows where that is more; rows padded to 128).
-    constexpr int64_t kXElementBytes = Format::x_element_bytes(sizeof(TX));
-    constexpr int64_t kStageX = int64_t{B} * kStreamStep * Knobs::kStepsPerStage * kXElementBytes;
-    const size_t max_smem = Ring::kBytes + static_cast<size_t>(std::max(kStreamSliceBytes, kStageX)) + 128 * B;
-    allow_dynamic_shared_memory(reinterpret_cast<const void*>(kernel), max_smem);
-    const int resident = resident_blocks_per_sm(reinterpret_cast<const void*>(kernel), kThreads, max_smem);
-    plan_split_k(params, B, kXElementBytes, int64_t{kStreamStep} * Knobs::kStepsPerStage, Knobs::kMinSliceStages,
-                 resident, kStreamSliceBytes, Knobs::kTileRows);
-    kernel<<<grid_of(params, Knobs::kTileRows), kThreads, Ring::kBytes + x_smem_bytes(params, B), stream>>>(params);
+    if constexpr (B <= Knobs::kMaxBatch) launch_stream_batch<Format, TX, B, Knobs>(params, stream);
   });
   LLMKB_CHECK_LAUNCH();
 }

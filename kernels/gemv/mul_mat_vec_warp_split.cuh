@@ -49,22 +49,8 @@ inline int fewest_rounds_split(int64_t steps, int64_t steps_per_round, int64_t m
 // Calls f(std::integral_constant<int, W>{}) with W == warps (1, 2, 4 or 8: warps per row pair).
 template <class F>
 void dispatch_split_warps(int warps, F&& f) {
-  switch (warps) {
-    case 1:
-      f(std::integral_constant<int, 1>{});
-      return;
-    case 2:
-      f(std::integral_constant<int, 2>{});
-      return;
-    case 4:
-      f(std::integral_constant<int, 4>{});
-      return;
-    case 8:
-      f(std::integral_constant<int, 8>{});
-      return;
-    default:
-      throw std::invalid_argument("mul_mat_vec: " + std::to_string(warps) + " warps per row pair, not 1, 2, 4 or 8");
-  }
+  if (!dispatch_value<1, 2, 4, 8>(warps, f))
+    throw std::invalid_argument("mul_mat_vec: " + std::to_string(warps) + " warps per row pair, not 1, 2, 4 or 8");
 }
 
 // The end of a warp-split block: each warp holds, spread over its lanes, its chunk's sums acc[r][b] of

@@ -3,7 +3,7 @@
 
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_buffer.h"
-#include "kernels/common/split_workspace.h"
+#include "kernels/common/device_workspace.h"
 
 namespace llmkb {
 
