@@ -74,6 +74,27 @@ struct BenchSession {
   }
 };
 
+// What timing needs before the first case: the collector (when --profile asked for one; it starts
+// before calibration so that its kernel trace covers it), the ceilings, the L2 flusher. Throws
+// CudaError.
+void prepare_measurements(BenchSession& session) {
+  const BenchOptions& options = session.options;
+  if (options.make_profiler) session.profiler = options.make_profiler();
+  std::cerr << "llmkb: " << session.device.name << " (sm_" << session.device.sm() << ", " << session.device.sm_count
+            << " SMs), " << (options.cold ? "cold" : "warm") << " L2, seed " << session.seed
+            << "\nllmkb: calibrating ceilings...\n";
+  CalibrationOptions cal_options;
+  cal_options.cold = options.cold;
+  session.calibration = calibrate(session.device, cal_options, session.stream->get());
+  const Calibration& c = session.calibration;
+  std::cerr << "llmkb: read " << c.read_gbps << " GB/s, write " << c.write_gbps << " GB/s, copy " << c.copy_gbps
+            << " GB/s (theoretical DRAM peak " << c.dram_peak_gbps << " GB/s), launch " << c.launch_us
+            << " us, fp16 tensor " << c.tensor_f16_tflops << " TFLOP/s\nllmkb: read rate by size (GB/s):";
+  for (const ReadRate& r : c.read_curve) std::cerr << " " << r.bytes / (1 << 20) << " MiB: " << r.gbps;
+  std::cerr << "\n";
+  if (options.cold) session.flusher = std::make_unique<L2Flusher>(session.device.l2_bytes, session.device.sm_count);
+}
+
 void run_case(BenchSession& session, ProblemCase& problem, size_t variant, const std::string& name,
               benchmark::State& state) {
   CaseRecord& record = session.records[name];
@@ -198,6 +219,20 @@ std::string flag_value(int argc, char** argv, const std::string& flag) {
   return value;
 }
 
+// Google Benchmark's --benchmark_list_tests (bare, or =true/1/yes): it prints the case names and runs nothing.
+bool list_tests_only(int argc, char** argv) {
+  bool list = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--benchmark_list_tests") list = true;
+    if (arg.rfind("--benchmark_list_tests=", 0) == 0) {
+      const std::string value = arg.substr(std::strlen("--benchmark_list_tests="));
+      list = value == "true" || value == "1" || value == "yes" || value == "t" || value == "y";
+    }
+  }
+  return list;
+}
+
 std::string iso_time_now() {
   const std::time_t now = std::time(nullptr);
   char buffer[32];
@@ -235,6 +270,7 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
     }
   }
 
+  const bool list_only = list_tests_only(argc, argv);  // before Initialize consumes the flag
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBenchBadInput;
   const bool fixed_iterations = flag_value(argc, argv, "benchmark_min_time").empty();
@@ -247,21 +283,9 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
     session->device = query_device(0);
     LLMKB_CUDA_CHECK(cudaSetDevice(0));
     session->stream = std::make_unique<CudaStream>();
-    // The collector starts before calibration so that its kernel trace covers it.
-    if (options.make_profiler) session->profiler = options.make_profiler();
-    std::cerr << "llmkb: " << session->device.name << " (sm_" << session->device.sm() << ", "
-              << session->device.sm_count << " SMs), " << (options.cold ? "cold" : "warm") << " L2, seed "
-              << session->seed << "\nllmkb: calibrating ceilings...\n";
-    CalibrationOptions cal_options;
-    cal_options.cold = options.cold;
-    session->calibration = calibrate(session->device, cal_options, session->stream->get());
-    const Calibration& c = session->calibration;
-    std::cerr << "llmkb: read " << c.read_gbps << " GB/s, write " << c.write_gbps << " GB/s, copy " << c.copy_gbps
-              << " GB/s (theoretical DRAM peak " << c.dram_peak_gbps << " GB/s), launch " << c.launch_us
-              << " us, fp16 tensor " << c.tensor_f16_tflops << " TFLOP/s\nllmkb: read rate by size (GB/s):";
-    for (const ReadRate& r : c.read_curve) std::cerr << " " << r.bytes / (1 << 20) << " MiB: " << r.gbps;
-    std::cerr << "\n";
-    if (options.cold) session->flusher = std::make_unique<L2Flusher>(session->device.l2_bytes, session->device.sm_count);
+    // Listing the cases needs the device (which variants it can run) but neither the collector nor
+    // the ceilings.
+    if (!list_only) prepare_measurements(*session);
   } catch (const CudaError& e) {
     std::cerr << "llmkb bench: " << e.what() << "\n";
     return kBenchNoDevice;
@@ -336,6 +360,7 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
               << "' (see `llmkb list` for the names)\n";
     return kBenchBadInput;
   }
+  if (list_only) return kBenchOk;  // the names are printed; nothing ran
 
   nlohmann::json results;
   try {

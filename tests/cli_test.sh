@@ -60,5 +60,14 @@ PY
     echo "FAIL: bench --profile exited $code"; cat "$tmp/profile"; fail=1
   fi
   expect 2 "no benchmark matches" -- "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_filter=no_such_case --out "$tmp/x.json"
+  # --benchmark_list_tests: the names, exit 0, nothing measured (no calibration, no results file).
+  "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_list_tests=true --out "$tmp/l.json" >"$tmp/list" 2>&1
+  code=$?
+  if [ "$code" -eq 0 ] && grep -q '^rmsnorm/vec8/bf16/gemma-3-4b/tokens:1/' "$tmp/list" && ! grep -q calibrating "$tmp/list" &&
+    [ ! -e "$tmp/l.json" ]; then
+    echo "ok: bench --benchmark_list_tests lists the cases and measures nothing"
+  else
+    echo "FAIL: bench --benchmark_list_tests exited $code"; cat "$tmp/list"; fail=1
+  fi
 fi
 exit $fail
