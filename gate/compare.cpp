@@ -226,7 +226,8 @@ std::vector<EnvironmentDifference> environment_differences(const nlohmann::json&
                                         "device.memory_clock_mhz",
                                         "driver_version",
                                         "runtime_version",
-                                        "timing"};
+                                        "timing",
+                                        "kernel_trace"};
   std::vector<EnvironmentDifference> differences;
   for (const char* name : kFields) {
     const nlohmann::json& b = field(baseline_environment, name);

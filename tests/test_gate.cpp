@@ -364,6 +364,13 @@ TEST_F(Gate, DifferentEnvironmentsAreRefusedNamingTheField) {
   EXPECT_EQ(differences[0].candidate, "1410");
   EXPECT_EQ(differences[1].field, "driver_version");
 
+  // A run made with --profile timed its loops under the kernel trace: not comparable with one without.
+  nlohmann::json traced = baseline_;
+  traced["llmkb"]["environment"]["kernel_trace"] = true;
+  message = error_of([&] { compare(baseline_, traced); });
+  EXPECT_NE(message.find("kernel_trace: baseline '(absent)', candidate 'true'"), std::string::npos) << message;
+  EXPECT_TRUE(environment_differences(traced["llmkb"]["environment"], traced["llmkb"]["environment"]).empty());
+
   CompareOptions allow;
   allow.allow_different_env = true;
   const Comparison c = compare(baseline_, fixture("other_device.json"), allow);
