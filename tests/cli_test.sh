@@ -50,6 +50,8 @@ if status == "ok":
     assert kernels[0]["launch"]["registers"] > 0, kernels[0]["launch"]
     assert case["profile"]["passes"] == llmkb["profiler"]["passes"] > 0
     assert any("rmsnorm" in k["name"] for k in llmkb["trace"]["kernels"]), llmkb["trace"]
+    # the timed loops ran under the kernel trace: marked, so the gate keeps such runs apart
+    assert llmkb["environment"].get("kernel_trace") is True, llmkb["environment"]
 else:  # counters not permitted or another profiler attached: one clear line, timings still there
     assert status in ("insufficient_privileges", "profiler_busy", "unsupported_device"), llmkb["profiler"]
     print("note: counters not collected here:", llmkb["profiler"]["message"])
@@ -58,6 +60,10 @@ PY
     echo "ok: bench --profile on one case"
   else
     echo "FAIL: bench --profile exited $code"; cat "$tmp/profile"; fail=1
+  fi
+  # A run timed under the kernel trace is not gated against one timed without it.
+  if python3 -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))["llmkb"]["environment"].get("kernel_trace") else 1)' "$tmp/p.json"; then
+    expect 2 "kernel_trace: baseline '(absent)', candidate 'true'" -- "$llmkb" compare "$tmp/r.json" "$tmp/p.json"
   fi
   expect 2 "no benchmark matches" -- "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_filter=no_such_case --out "$tmp/x.json"
   # --benchmark_list_tests: the names, exit 0, nothing measured (no calibration, no results file).
