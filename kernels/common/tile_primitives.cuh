@@ -72,6 +72,18 @@ __device__ __forceinline__ void cp_async_wait() {
 #endif
 }
 
+// cp_async_wait<kAsync, pending>() for a pending count of 0-3 that is a constant only once the
+// caller's loop is unrolled. Uniform in the warp.
+template <bool kAsync>
+__device__ __forceinline__ void cp_async_wait_pending(int pending) {
+  switch (pending) {
+    case 0: cp_async_wait<kAsync, 0>(); break;
+    case 1: cp_async_wait<kAsync, 1>(); break;
+    case 2: cp_async_wait<kAsync, 2>(); break;
+    default: cp_async_wait<kAsync, 3>(); break;
+  }
+}
+
 // SM90 stage handshake for the tensor copy engine. Each pipeline stage has a "full" mbarrier (the
 // producer's arrive.expect_tx, then the copies' bytes complete the phase) and an "empty" one (one
 // arrival per consumer warp once it is done reading the stage). Phases alternate: the n-th use of a

@@ -266,6 +266,8 @@ std::vector<MulMatVecProblem> MulMatVecOp::test_problems() {
       problems.push_back({7, 4128, 2, pair.weight, pair.activation});  // cols % 32 == 0, % 256 != 0
       // Long rows: the quantised warp split's chunks of 32 steps per warp go in several rounds.
       problems.push_back({3, 65536, 2, pair.weight, pair.activation});
+      // Chunks of exactly one round per warp (K = 16 steps: Q4_0's split in four commit groups), batch 2.
+      problems.push_back({67, 4096, 2, pair.weight, pair.activation});
     } else {
       problems.push_back({5, 1000, 2, pair.weight, pair.activation});   // cols % 8 == 0, % 32 != 0
       problems.push_back({67, 1001, 5, pair.weight, pair.activation});  // odd cols: element-wise paths

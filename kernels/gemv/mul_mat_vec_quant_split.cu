@@ -18,20 +18,31 @@
 // issuing, an mbarrier per commit group) in place of the lanes' 16-byte cp.async, Q8_0 x0.963 (one
 // group: x0.975) and Q4_0 x0.992 (two groups: x0.979); and the most warps per row pair that keep the
 // fewest rounds (for llama3-8b gate_up 8 warps of 2 steps instead of 1 of 16), x0.728 and x0.738.
+// Q4_0 in four commit groups (one step per lane group each) where every warp's chunk is one whole
+// round of 16 steps (K = 4096 or 8192), one group elsewhere (H100, 3 runs, 17 shapes, against one group
+// everywhere): faster on those 6 shapes by 1.1-5.0 % (llama3-8b gate_up 31.65 -> 30.14 us), the other
+// 11 within 0.3 %. Four groups everywhere lost on the others (gemma-3-4b output x0.66, K = 2560: parts
+// of 2-3 steps leave lane groups idle); Q8_0 in rounds of 16 steps and four groups lost on all 17
+// (x0.83). Why Q4_0 stays near 71 % of the read ceiling there: a copy-only replica of this kernel's
+// reads (one warp per row pair, 4.5 KB at once, no dot products; llama3-8b gate_up, L2 flushed as
+// llmkb does) takes 24.1 us, as a plain read of the same 66 MB (24.4 us), and 28.1 us with about as
+// many (synthetic) instructions per warp as this kernel issues: the dot products, not the reads, are
+// what is not hidden.
 #include "kernels/common/variant.h"
 #include "kernels/gemv/mul_mat_vec_quant_split.cuh"
 
 namespace llmkb {
 namespace {
 
-template <WeightFormat F, int kRoundSteps, int kCopyParts>
+template <WeightFormat F, int kRoundSteps, int kCopyParts, int kFullRoundParts>
 void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   static const std::string name = std::string("mul_mat_vec/") + to_string(F) + "_split";
-  gemv::launch_quant_split<F, kRoundSteps, kCopyParts>(name.c_str(), p, a, stream);
+  gemv::launch_quant_split<F, kRoundSteps, kCopyParts, kFullRoundParts>(name.c_str(), p, a, stream);
 }
 
-// The variant of weight format F copying rounds of kRoundSteps steps in kCopyParts commit groups.
-template <WeightFormat F, int kRoundSteps, int kCopyParts>
+// The variant of weight format F copying rounds of kRoundSteps steps in kCopyParts commit groups
+// (kFullRoundParts where each warp's chunk is one whole round).
+template <WeightFormat F, int kRoundSteps, int kCopyParts, int kFullRoundParts>
 Variant<MulMatVecOp> make() {
   return {std::string("mul_mat_vec/") + to_string(F) + "_split",
           "batches of 1-2: x converted once to 24-bit integer planes (" + std::string(to_string(F)) +
@@ -40,17 +51,17 @@ Variant<MulMatVecOp> make() {
           75,
           false,
           gemv::quant_split_supports<F>,
-          launch<F, kRoundSteps, kCopyParts>};
+          launch<F, kRoundSteps, kCopyParts, kFullRoundParts>};
 }
 
 }  // namespace
 
 Variant<MulMatVecOp> mul_mat_vec_q8_0_split() {
-  return make<WeightFormat::q8_0, 8, 2>();
+  return make<WeightFormat::q8_0, 8, 2, 2>();
 }
 
 Variant<MulMatVecOp> mul_mat_vec_q4_0_split() {
-  return make<WeightFormat::q4_0, 16, 1>();
+  return make<WeightFormat::q4_0, 16, 1, 4>();
 }
 
 }  // namespace llmkb

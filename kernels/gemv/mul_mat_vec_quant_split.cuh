@@ -93,12 +93,8 @@ __global__ void __launch_bounds__(kThreads, kQuantSplitMinBlocks) mul_mat_vec_qu
     const int steps = min(kRoundSteps, step_end - first);
 #pragma unroll
     for (int part = 0; part < kCopyParts; ++part) {
-      static_assert(kCopyParts == 1 || kCopyParts == 2, "one or two commit groups per round");
-      if (part == 0) {
-        cp_async_wait<kAsync, kCopyParts - 1>();
-      } else {
-        cp_async_wait<kAsync, 0>();
-      }
+      static_assert(kCopyParts >= 1 && kCopyParts <= 4, "one to four commit groups per round");
+      cp_async_wait_pending<kAsync>(kCopyParts - 1 - part);  // this part's copies have landed
       __syncwarp();  // every lane's copies of this part visible
       for (int u = part_end(steps, part - 1) + lane_group; u < part_end(steps, part); u += kLaneGroups) {
         Format::template dot<float, B, kRows>(buffer + u * Format::kStepBytes, kRowBytes, j, p.x_planes,
@@ -113,19 +109,26 @@ __global__ void __launch_bounds__(kThreads, kQuantSplitMinBlocks) mul_mat_vec_qu
   add_chunk_sums<kSplitWarps>(p, acc, sums);
 }
 
-template <WeightFormat F, class TX, int B, int kRoundSteps, int kCopyParts>
+template <WeightFormat F, class TX, int B, int kRoundSteps, int kCopyParts, int kFullRoundParts>
 void launch_quant_split_typed(Params params, cudaStream_t stream) {
   // 1, 2, 4 or 8 warps per row pair: the fewest rounds per warp, then the fewest warps.
   const int64_t steps = params.cols / kStreamStep;
   const int warps = fewest_rounds_split(steps, kRoundSteps, steps, {1, 2, 4, 8});
-  params.k_slice = ceil_div(steps, warps) * kStreamStep;
+  const int64_t chunk_steps = ceil_div(steps, warps);
+  params.k_slice = chunk_steps * kStreamStep;
   params.splits = 1;
   StreamQuantDp4a<F>::template prepare_x<TX, B>(params, stream);
+  const bool full_round = chunk_steps == kRoundSteps;
   dispatch_split_warps(warps, [&](auto split) {
     constexpr int kSplitWarps = decltype(split)::value;
-    launch_dependent(mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kCopyParts>,
-                     dim3(static_cast<unsigned>(ceil_div(params.rows, warp_split_block_rows(kSplitWarps)))),
-                     dim3(kThreads), 0, stream, params);
+    const unsigned grid = static_cast<unsigned>(ceil_div(params.rows, warp_split_block_rows(kSplitWarps)));
+    if (full_round) {
+      launch_dependent(mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kFullRoundParts>, dim3(grid),
+                       dim3(kThreads), 0, stream, params);
+    } else {
+      launch_dependent(mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kCopyParts>, dim3(grid),
+                       dim3(kThreads), 0, stream, params);
+    }
   });
 }
 
@@ -140,8 +143,9 @@ Support quant_split_supports(const MulMatVecProblem& p) {
   return Support::yes();
 }
 
-// Q8_0 / Q4_0 weights, f32 or f16 activations: the conversion kernel, then the warp split.
-template <WeightFormat F, int kRoundSteps, int kCopyParts>
+// Q8_0 / Q4_0 weights, f32 or f16 activations: the conversion kernel, then the warp split, its rounds
+// in kCopyParts commit groups, or in kFullRoundParts where every warp's chunk is one whole round.
+template <WeightFormat F, int kRoundSteps, int kCopyParts, int kFullRoundParts>
 void launch_quant_split(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   const Support s = quant_split_supports<F>(p);
   if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
@@ -152,9 +156,9 @@ void launch_quant_split(const char* name, const MulMatVecProblem& p, const MulMa
     constexpr int B = decltype(batch)::value;
     if constexpr (B <= kQuantSplitMaxBatch) {
       if (p.activation == DType::f32) {
-        launch_quant_split_typed<F, float, B, kRoundSteps, kCopyParts>(params, stream);
+        launch_quant_split_typed<F, float, B, kRoundSteps, kCopyParts, kFullRoundParts>(params, stream);
       } else {
-        launch_quant_split_typed<F, __half, B, kRoundSteps, kCopyParts>(params, stream);
+        launch_quant_split_typed<F, __half, B, kRoundSteps, kCopyParts, kFullRoundParts>(params, stream);
       }
     }
   });
