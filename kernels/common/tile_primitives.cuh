@@ -84,6 +84,32 @@ __device__ __forceinline__ void cp_async_wait_pending(int pending) {
   }
 }
 
+// A warp's ring of kStages shared-memory stages filled with copy16<kAsync>: kStages - 1 stages stay in
+// flight while the warp computes on the oldest. issue(q) copies stage q into its slot (q % kStages),
+// or nothing past the last stage; each issue is one commit group, empty or not, so the waits count right.
+template <bool kAsync, int kStages>
+struct CpAsyncRing {
+  static_assert(kStages >= 2, "a ring of at least two stages");
+  // Stages 0 .. kStages - 2 in flight.
+  template <class Issue>
+  __device__ __forceinline__ static void prologue(Issue&& issue) {
+#pragma unroll
+    for (int q = 0; q < kStages - 1; ++q) {
+      issue(q);
+      cp_async_commit<kAsync>();
+    }
+  }
+  // Before computing on stage q: waits until every lane's copies of it have landed, then refills the
+  // slot of stage q - 1 (which every lane is done with) with stage q + kStages - 1.
+  template <class Issue>
+  __device__ __forceinline__ static void advance(int q, Issue&& issue) {
+    cp_async_wait<kAsync, kStages - 2>();
+    __syncwarp();
+    issue(q + kStages - 1);
+    cp_async_commit<kAsync>();
+  }
+};
+
 // SM90 stage handshake for the tensor copy engine. Each pipeline stage has a "full" mbarrier (the
 // producer's arrive.expect_tx, then the copies' bytes complete the phase) and an "empty" one (one
 // arrival per consumer warp once it is done reading the stage). Phases alternate: the n-th use of a
@@ -174,44 +200,34 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void* 
                : "r"(shared_address(smem_row)));
 }
 
-// d += A(16x16) * B(16x8) with fp32 accumulation, as one m16n8k16 (SM80+).
+// d = A(16x16) * B(16x8) + c with fp32 accumulation, as one m16n8k16 (SM80+): run() accumulates into
+// d, product() starts from zero (nothing to clear first).
 template <class T>
 struct MmaM16N8K16 {
   static constexpr int kMinSm = 80;
   __device__ __forceinline__ static void run(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-#if LLMKB_SM80
-    if constexpr (std::is_same_v<T, __half>) {
-      asm volatile(
-          "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-          "{%0, %1, %2, %3};\n"
-          : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-    } else {
-      asm volatile(
-          "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-          "{%0, %1, %2, %3};\n"
-          : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-    }
-#else
-    __trap();
-#endif
+    mma(d, a, b0, b1, d[0], d[1], d[2], d[3]);
   }
-  // d = A(16x16) * B(16x8), the accumulator input zero (nothing to clear first).
   __device__ __forceinline__ static void product(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    mma(d, a, b0, b1, 0.f, 0.f, 0.f, 0.f);
+  }
+
+ private:
+  __device__ __forceinline__ static void mma(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1, float c0,
+                                             float c1, float c2, float c3) {
 #if LLMKB_SM80
     if constexpr (std::is_same_v<T, __half>) {
       asm volatile(
           "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-          "{%10, %10, %10, %10};\n"
+          "{%10, %11, %12, %13};\n"
           : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
-          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1), "f"(0.f));
+          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1), "f"(c0), "f"(c1), "f"(c2), "f"(c3));
     } else {
       asm volatile(
           "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-          "{%10, %10, %10, %10};\n"
+          "{%10, %11, %12, %13};\n"
           : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
-          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1), "f"(0.f));
+          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1), "f"(c0), "f"(c1), "f"(c2), "f"(c3));
     }
 #else
     __trap();

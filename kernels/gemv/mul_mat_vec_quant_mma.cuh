@@ -350,13 +350,12 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks) mul_mat_vec_qu
     }
   };
 
-  // Prologue: the first kStages - 1 stages in flight (one commit group each, empty or not, so the
-  // wait count below holds), then the activation fragments, which overlap them.
-#pragma unroll
-  for (int s = 0; s < kStages - 1; ++s) {
+  // Prologue: the first kStages - 1 stages in flight, then the activation fragments, which overlap them.
+  using CopyRing = CpAsyncRing<true, kStages>;
+  auto issue_stage = [&](int s) {
     if (s < stages) issue(s);
-    cp_async_commit<true>();
-  }
+  };
+  CopyRing::prologue(issue_stage);
   stage_x_fragments<TX, B>(p, k_begin, len, frag, inv_scale);
   __syncthreads();
 
@@ -371,10 +370,7 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks) mul_mat_vec_qu
   }
 
   for (int s = 0; s < stages; ++s) {
-    cp_async_wait<true, kStages - 2>();  // this lane's copies of stage s have landed
-    __syncwarp();  // every lane's copies of stage s visible; every lane done with stage s - 1's slot
-    if (s + kStages - 1 < stages) issue(s + kStages - 1);  // into the slot of stage s - 1
-    cp_async_commit<true>();
+    CopyRing::advance(s, issue_stage);
     const char* stage = ring + (s % kStages) * Ring::kWarpStageBytes + g * Ring::kRowStride;
 #pragma unroll
     for (int u = 0; u < kSteps; ++u) {

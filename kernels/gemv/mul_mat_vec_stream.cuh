@@ -204,8 +204,7 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_stream_kernel(const Para
     }
   };
 
-  // Prologue: the first kStages - 1 stages in flight (one commit group each, empty or not, so the
-  // wait count below holds), then the activations, which overlap them.
+  // Prologue: the first kStages - 1 stages in flight, then the activations, which overlap them.
   const int total = Knobs::kPasses * stages;
   int issue_t = 0, issue_s = 0;  // pass and stage of the next stage to copy (several passes)
   point_at_pass(0);
@@ -221,11 +220,8 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_stream_kernel(const Para
       }
     }
   };
-#pragma unroll
-  for (int q = 0; q < kStages - 1; ++q) {
-    issue_next(q);
-    cp_async_commit<kAsync>();
-  }
+  using CopyRing = CpAsyncRing<kAsync, kStages>;
+  CopyRing::prologue(issue_next);
   Format::template stage_x<TX, B>(p, k_begin, len, x_smem);
   __syncthreads();
 
@@ -238,10 +234,7 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_stream_kernel(const Para
       for (int b = 0; b < B; ++b) acc[i][b] = 0.f;
     }
     for (int s = 0; s < stages; ++s, ++q) {
-      cp_async_wait<kAsync, kStages - 2>();  // this lane's copies of stage q have landed
-      __syncwarp();  // every lane's copies of stage q visible; every lane done with stage q - 1's slot
-      issue_next(q + kStages - 1);           // into the slot of stage q - 1
-      cp_async_commit<kAsync>();
+      CopyRing::advance(q, issue_next);
       const char* rows_stage = ring + (q % kStages) * Ring::kWarpStageBytes + first_row * Ring::kRowStageBytes;
 #pragma unroll
       for (int u_index = 0; u_index < Lanes::kStepsPerLane; ++u_index) {
