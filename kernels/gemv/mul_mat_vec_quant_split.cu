@@ -20,8 +20,9 @@
 // fewest rounds (for llama3-8b gate_up 8 warps of 2 steps instead of 1 of 16), x0.728 and x0.738.
 // Q4_0 in four commit groups (one step per lane group each) where every warp's chunk is one whole
 // round of 16 steps (K = 4096 or 8192), one group elsewhere (H100, 3 runs, 17 shapes, against one group
-// everywhere): faster on those 6 shapes by 1.1-5.0 % (llama3-8b gate_up 31.65 -> 30.14 us), the other
-// 11 within 0.3 %. Four groups everywhere lost on the others (gemma-3-4b output x0.66, K = 2560: parts
+// everywhere): faster on the 5 shapes that take four groups (llama3-8b qkv, o and gate_up, llama3-70b
+// qkv_tp8 and gate_up_tp8) by 1.1-5.0 % (llama3-8b gate_up 31.65 -> 30.14 us); the other 12, whose
+// kernel is unchanged, within -0.3 to +1.2 %. Four groups everywhere lost on the others (gemma-3-4b output x0.66, K = 2560: parts
 // of 2-3 steps leave lane groups idle); Q8_0 in rounds of 16 steps and four groups lost on all 17
 // (x0.83). Why Q4_0 stays near 71 % of the read ceiling there: a copy-only replica of this kernel's
 // reads (one warp per row pair, 4.5 KB at once, no dot products; llama3-8b gate_up, L2 flushed as

@@ -28,7 +28,8 @@ namespace gemv {
 
 constexpr int kQuantSplitMaxBatch = 2;
 // Registers capped for 4 blocks per SM (64 per thread): uncapped, the batch-1 kernels take 72-80 and 3 fit.
-// Under the cap the batch-2 Q4_0 kernels spill 24-56 bytes; batch 1 does not spill.
+// Under the cap the batch-2 Q4_0 kernels in one commit group spill 24-56 bytes; in four groups, and at
+// batch 1, they do not spill.
 constexpr int kQuantSplitMinBlocks = 4;
 
 template <WeightFormat F, int B, int kSplitWarps, int kRoundSteps, int kCopyParts>
