@@ -24,7 +24,9 @@
 // qkv_tp8 and gate_up_tp8) by 1.1-5.0 % (llama3-8b gate_up 31.65 -> 30.14 us); the other 12, whose
 // kernel is unchanged, within -0.3 to +1.2 %. Four groups everywhere lost on the others (gemma-3-4b output x0.66, K = 2560: parts
 // of 2-3 steps leave lane groups idle); Q8_0 in rounds of 16 steps and four groups lost on all 17
-// (x0.83). Why Q4_0 stays near 71 % of the read ceiling there: a copy-only replica of this kernel's
+// (x0.83); compile-time loop bounds for whole-round chunks (the parts' dot products unrolled) lost 2-6 %
+// on the shapes they applied to, Q8_0 and Q4_0 (llama3-8b gate_up 30.27 -> 31.36 us Q4_0, 47.26 ->
+// 48.42 us Q8_0; same runs). Why Q4_0 stays near 71 % of the read ceiling there: a copy-only replica of this kernel's
 // reads (one warp per row pair, 4.5 KB at once, no dot products; llama3-8b gate_up, L2 flushed as
 // llmkb does) takes 24.1 us, as a plain read of the same 66 MB (24.4 us), and 28.1 us with about as
 // many (synthetic) instructions per warp as this kernel issues: the dot products, not the reads, are
