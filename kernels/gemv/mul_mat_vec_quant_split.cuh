@@ -115,20 +115,22 @@ void launch_quant_split_typed(Params params, cudaStream_t stream) {
   // 1, 2, 4 or 8 warps per row pair: the fewest rounds per warp, then the fewest warps.
   const int64_t steps = params.cols / kStreamStep;
   const int warps = fewest_rounds_split(steps, kRoundSteps, steps, {1, 2, 4, 8});
-  const int64_t chunk_steps = ceil_div(steps, warps);
-  params.k_slice = chunk_steps * kStreamStep;
+  params.k_slice = ceil_div(steps, warps) * kStreamStep;
   params.splits = 1;
   StreamQuantDp4a<F>::template prepare_x<TX, B>(params, stream);
-  const bool full_round = chunk_steps == kRoundSteps;
+  const bool whole_rounds = steps == warps * kRoundSteps;  // every warp's chunk is one whole round
   dispatch_split_warps(warps, [&](auto split) {
     constexpr int kSplitWarps = decltype(split)::value;
-    const unsigned grid = static_cast<unsigned>(ceil_div(params.rows, warp_split_block_rows(kSplitWarps)));
-    if (full_round) {
-      launch_dependent(mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kFullRoundParts>, dim3(grid),
-                       dim3(kThreads), 0, stream, params);
+    const auto whole_round_kernel = mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kFullRoundParts>;
+    const int64_t grid = ceil_div(params.rows, warp_split_block_rows(kSplitWarps));
+    // kFullRoundParts groups pay where the warps' latency is not hidden by later blocks: at most 2 waves.
+    const int64_t wave = int64_t{resident_blocks_per_sm(reinterpret_cast<const void*>(whole_round_kernel), kThreads, 0)} *
+                         current_sm_count();
+    if (whole_rounds && grid <= 2 * wave) {
+      launch_dependent(whole_round_kernel, dim3(static_cast<unsigned>(grid)), dim3(kThreads), 0, stream, params);
     } else {
-      launch_dependent(mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kCopyParts>, dim3(grid),
-                       dim3(kThreads), 0, stream, params);
+      launch_dependent(mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kCopyParts>,
+                       dim3(static_cast<unsigned>(grid)), dim3(kThreads), 0, stream, params);
     }
   });
 }
@@ -145,7 +147,8 @@ Support quant_split_supports(const MulMatVecProblem& p) {
 }
 
 // Q8_0 / Q4_0 weights, f32 or f16 activations: the conversion kernel, then the warp split, its rounds
-// in kCopyParts commit groups, or in kFullRoundParts where every warp's chunk is one whole round.
+// in kCopyParts commit groups, or in kFullRoundParts where every warp's chunk is one whole round and
+// the grid is at most 2 waves.
 template <WeightFormat F, int kRoundSteps, int kCopyParts, int kFullRoundParts>
 void launch_quant_split(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   const Support s = quant_split_supports<F>(p);
