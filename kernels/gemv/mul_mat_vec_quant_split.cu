@@ -21,17 +21,18 @@
 // Q4_0 in four commit groups (one step per lane group each) where every warp's chunk is one whole round
 // of 16 steps (K = 4096 or 8192) and the grid is at most 2 waves, one group elsewhere. Against one
 // group everywhere (17 shapes, same runs), four groups on the whole-round shapes were faster on the
-// four of them that fit 2 waves (llama3-8b qkv and o, llama3-70b qkv_tp8 and gate_up_tp8): H100 +1.1 to
-// +4.9 %, H200 +2.5 to +3.5 %; on llama3-8b gate_up (3.4 waves) H100 +5.0 % (31.65 -> 30.14 us) but
-// H200 -11.2 % (25.55 -> 28.77 us), so it keeps one group. Four groups everywhere lost on the others
-// (H100, gemma-3-4b output x0.66, K = 2560: parts of 2-3 steps leave lane groups idle); Q8_0 in rounds
-// of 16 steps and four groups lost on all 17 (x0.83); compile-time loop bounds for whole-round chunks
-// (the parts' dot products unrolled) lost 2-6 % on the shapes they applied to, Q8_0 and Q4_0 (llama3-8b
-// gate_up 30.27 -> 31.36 us Q4_0, 47.26 -> 48.42 us Q8_0; same runs). Why Q4_0 stays near 70 % of the
-// read ceiling on llama3-8b gate_up (H100): a copy-only replica of this kernel's reads (one warp per
-// row pair, 4.5 KB at once, no dot products; llama3-8b gate_up, L2 flushed as llmkb does) takes 24.1
-// us, as a plain read of the same 66 MB (24.4 us), and 28.1 us with about as many (synthetic)
-// instructions per warp as this kernel issues: the dot products, not the reads, are what is not hidden.
+// four of them that fit 2 waves (llama3-8b qkv and o, llama3-70b qkv_tp8 and gate_up_tp8): H100 +0.8 to
+// +4.9 %, H200 +1.4 to +4.1 % (two runs on each, 3-4 repetitions each); on llama3-8b gate_up (3.4
+// waves) H100 +5.0 % (31.65 -> 30.14 us) but H200 -11.2 % (25.55 -> 28.77 us), so it keeps one group.
+// Four groups everywhere lost on the others (H100, gemma-3-4b output x0.66, K = 2560: parts of 2-3
+// steps leave lane groups idle); Q8_0 in rounds of 16 steps and four groups lost on all 17 (x0.83);
+// compile-time loop bounds for whole-round chunks (the parts' dot products unrolled) lost 2-6 % on the
+// shapes they applied to, Q8_0 and Q4_0 (llama3-8b gate_up 30.27 -> 31.36 us Q4_0, 47.26 -> 48.42 us
+// Q8_0; same runs). Why Q4_0 stays near 70 % of the read ceiling on llama3-8b gate_up (H100): a copy-
+// only replica of this kernel's reads (one warp per row pair, 4.5 KB at once, no dot products;
+// llama3-8b gate_up, L2 flushed as llmkb does) takes 24.1 us, as a plain read of the same 66 MB (24.4
+// us), and 28.1 us with about as many (synthetic) instructions per warp as this kernel issues: the dot
+// products, not the reads, are what is not hidden.
 #include "kernels/common/variant.h"
 #include "kernels/gemv/mul_mat_vec_quant_split.cuh"
 
