@@ -22,7 +22,7 @@
 // of 16 steps (K = 4096 or 8192) and the grid is at most 2 waves, one group elsewhere. Against one
 // group everywhere (17 shapes, same runs), four groups on the whole-round shapes were faster on the
 // four of them that fit 2 waves (llama3-8b qkv and o, llama3-70b qkv_tp8 and gate_up_tp8): H100 +0.8 to
-// +4.9 %, H200 +1.4 to +4.1 % (two runs on each, 3-4 repetitions each); on llama3-8b gate_up (3.4
+// +4.9 %, H200 +1.4 to +4.1 % (two calls on each GPU, 3-4 runs per call); on llama3-8b gate_up (3.4
 // waves) H100 +5.0 % (31.65 -> 30.14 us) but H200 -11.2 % (25.55 -> 28.77 us), so it keeps one group.
 // Four groups everywhere lost on the others (H100, gemma-3-4b output x0.66, K = 2560: parts of 2-3
 // steps leave lane groups idle); Q8_0 in rounds of 16 steps and four groups lost on all 17 (x0.83);
