@@ -123,10 +123,13 @@ void launch_quant_split_typed(Params params, cudaStream_t stream) {
     constexpr int kSplitWarps = decltype(split)::value;
     const auto whole_round_kernel = mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kFullRoundParts>;
     const int64_t grid = ceil_div(params.rows, warp_split_block_rows(kSplitWarps));
-    // kFullRoundParts groups pay where the warps' latency is not hidden by later blocks: at most 2 waves.
-    const int64_t wave = int64_t{resident_blocks_per_sm(reinterpret_cast<const void*>(whole_round_kernel), kThreads, 0)} *
-                         current_sm_count();
-    if (whole_rounds && grid <= 2 * wave) {
+    // kFullRoundParts groups pay where the warps' latency is not hidden by later blocks: at most 2 waves
+    // (asked of the device only where the choice changes the kernel).
+    auto within_two_waves = [&] {
+      const int per_sm = resident_blocks_per_sm(reinterpret_cast<const void*>(whole_round_kernel), kThreads, 0);
+      return grid <= 2 * int64_t{per_sm} * current_sm_count();
+    };
+    if (whole_rounds && (kFullRoundParts == kCopyParts || within_two_waves())) {
       launch_dependent(whole_round_kernel, dim3(static_cast<unsigned>(grid)), dim3(kThreads), 0, stream, params);
     } else {
       launch_dependent(mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kCopyParts>,
