@@ -251,6 +251,68 @@ TEST(MulMatVecReference, ToleranceRejectsASkippedBlockOfK) {
   }
 }
 
+// x rounded as the integer-plane kernels round it (activation_planes.h), worked by hand: a block whose
+// largest |x| is 3 (exponent 1) is scaled by 2^20 in 3 planes, 2^13 in 2 and 2^5 in 1.
+TEST(MulMatVecReference, ActivationPlanesRoundByHand) {
+  const MulMatVecProblem p{1, 64, 1, WeightFormat::q4_0, DType::f32};
+  HostTensor x(MulMatVecOp::tensors(p)[1]);
+  for (size_t i = 0; i < 64; ++i) x.set(i, 0.0);
+  x.set(0, 3.0);
+  x.set(1, 1.0 / 64);      // 0.5 at 2^5: half to even, 0
+  x.set(2, 3.0 / 64);      // 1.5 at 2^5: 2
+  x.set(3, -5.0 / 64);     // -2.5 at 2^5: -2
+  x.set(4, 1e-3);          // 8.192 at 2^13: 8
+  x.set(32, 3.999);        // second block: 127.97 at 2^5, clamped to 127 in one plane
+  x.set(33, -2.0);
+  const std::vector<double> one = round_activations_to_planes(p, x, 1);
+  EXPECT_EQ(one[0], 3.0);
+  EXPECT_EQ(one[1], 0.0);
+  EXPECT_EQ(one[2], 2.0 / 32);
+  EXPECT_EQ(one[3], -2.0 / 32);
+  EXPECT_EQ(one[4], 0.0);
+  EXPECT_EQ(one[32], 127.0 / 32);
+  EXPECT_EQ(one[33], -2.0);
+  EXPECT_EQ(one[63], 0.0);
+  const std::vector<double> two = round_activations_to_planes(p, x, 2);
+  EXPECT_EQ(two[1], 1.0 / 64);  // 128 at 2^13: exact
+  EXPECT_EQ(two[4], 8.0 / 8192);
+  EXPECT_EQ(two[32], std::nearbyint(3.999 * 8192) / 8192);  // 32759.8: below the 32767 limit
+  const std::vector<double> three = round_activations_to_planes(p, x, 3);
+  EXPECT_EQ(three[4], std::nearbyint(1e-3 * (1 << 20)) / (1 << 20));
+  for (size_t i = 0; i < 64; ++i) {
+    const double amax = i < 32 ? 3.0 : 3.999;
+    EXPECT_LE(std::fabs(three[i] - x.get(i)), amax * std::ldexp(1.0, -22)) << i;
+    EXPECT_LE(std::fabs(two[i] - x.get(i)), amax * std::ldexp(1.0, -14)) << i;
+  }
+  EXPECT_THROW(round_activations_to_planes(p, x, 4), std::invalid_argument);
+  // Tiny blocks keep s = 125: an element of 2^-130 rounds to 0 or 2^-125 (ties to even: 0).
+  for (size_t i = 0; i < 32; ++i) x.set(i, std::ldexp(1.0, -130));
+  EXPECT_EQ(round_activations_to_planes(p, x, 1)[0], 0.0);
+  x.set(0, std::ldexp(3.0, -126));  // 1.5 at 2^125 (clamped from 2^131): rounds to 2
+  EXPECT_EQ(round_activations_to_planes(p, x, 1)[0], std::ldexp(1.0, -124));
+}
+
+// The 8-bit variants need their own reference: x rounded to 8 bits moves y far beyond the op's
+// tolerance, while 24 bits stay far inside it (the *_split and *_dp4a kernels are checked against x
+// as stored).
+TEST(MulMatVecReference, EightBitActivationsNeedTheirOwnReference) {
+  const MulMatVecProblem p{64, 4096, 2, WeightFormat::q4_0, DType::f32};
+  auto t = make_tensors(p);
+  Rng rng(11);
+  MulMatVecOp::fill_inputs(p, t, rng);
+  const Tolerance tol = MulMatVecOp::tolerance(p, MulMatVecOp::tensors(p)[2]);
+  const auto exact = MulMatVecOp::reference(p, t)[2].value;
+  auto largest_change = [&](int planes) {
+    const auto rounded = mul_mat_vec_reference_x_planes(p, t, planes)[2].value;
+    double largest = 0;
+    for (size_t i = 0; i < exact.size(); ++i) largest = std::max(largest, std::fabs(rounded[i] - exact[i]));
+    return largest;
+  };
+  EXPECT_GT(largest_change(1), 3 * tol.atol);
+  EXPECT_LT(largest_change(2), 0.25 * tol.atol);
+  EXPECT_LT(largest_change(3), 0.002 * tol.atol);
+}
+
 TEST(MulMatVecReference, FillIsDeterministicAndQuantisedInputsAreValid) {
   MulMatVecProblem p{70, 2048, 3, WeightFormat::q8_0, DType::f16};
   auto a = make_tensors(p), b = make_tensors(p);

@@ -3,8 +3,10 @@
 #include <cuda_runtime_api.h>
 
 #include <string>
+#include <vector>
 
 #include "kernels/core/op.h"
+#include "kernels/core/tensor.h"
 
 namespace llmkb {
 
@@ -20,6 +22,9 @@ struct Variant {
   Support (*supports)(const Problem&) = nullptr;
   // Enqueues the work on `stream`; throws CudaError on a launch failure.
   void (*launch)(const Problem&, const Args&, cudaStream_t stream) = nullptr;
+  // The fp64 reference this variant is checked against, where its contract rounds an input more
+  // coarsely than the op's (as mul_mat_vec's *_x8 variants round x to 8 bits); nullptr: Op::reference.
+  std::vector<Expected> (*reference)(const Problem&, const std::vector<HostTensor>&) = nullptr;
 };
 
 }  // namespace llmkb

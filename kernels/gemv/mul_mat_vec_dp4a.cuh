@@ -24,22 +24,36 @@
 // fewer bits here than in fp32, never less than 2^-22 of the block maximum). Blocks whose largest |x|
 // is under 2^-104 keep s = 125 (their elements then round to multiples of 2^-125); a block holding an
 // Inf or NaN makes the rows it meets NaN.
+//
+// Coarser activations (the *_split_x16 and *_x8 variants, kPlanes = 2 or 1): xi in 16 or 8 bits,
+// |xi| < 2^15 or 2^7 (kernels/gemv/activation_planes.h), in 2 planes (xi = 256 * p1 + p0, p1 signed)
+// or 1 (signed), so 2 or 1 dp4a per 4 weights and 80- or 48-byte records. Rounding is then
+// |x - xi * 2^-s| <= about max|x| of the block * 2^-15 or 2^-7 (the clamp of a largest element that
+// rounds up to 2^15 or 2^7 adds at most 0.4 %), and those variants are checked against a reference
+// computed from x rounded the same way (MulMatVecOp's round_activations_to_planes).
 #pragma once
 #include "kernels/common/dependent_launch.cuh"
 #include "kernels/common/device_workspace.h"
+#include "kernels/gemv/activation_planes.h"
 #include "kernels/gemv/gemv_device.cuh"
 #include "kernels/gemv/mul_mat_vec_quant.cuh"
 
 namespace llmkb {
 namespace gemv {
 
-// One staged block of 32 activations: three 32-byte planes, then the block's correction term (Q4_0:
-// -8 * sum of xi; Q8_0: 0) and its scale 2^-s. 16-byte aligned records; lanes reading records j = 0..7
-// (28 words apart) hit different banks.
-constexpr int kPlaneRecordBytes = 112;
-constexpr int kPlaneMetaOffset = 96;
+// One staged block of 32 activations: kPlanes 32-byte planes, then the block's correction term (Q4_0:
+// -8 * sum of xi; Q8_0: 0) and its scale 2^-s. 16-byte aligned records (112, 80 or 48 bytes); lanes
+// reading records j = 0..7 (28, 20 or 12 words apart) hit different banks.
+template <int kPlanes>
+constexpr int plane_meta_offset() {
+  return 32 * kPlanes;
+}
+template <int kPlanes>
+constexpr int plane_record_bytes() {
+  return (plane_meta_offset<kPlanes>() + 8 + 15) / 16 * 16;
+}
 
-// a: 4 signed bytes, b: 4 unsigned bytes (planes 0, 1) or 4 signed bytes (plane 2); c + sum of products.
+// a: 4 signed bytes, b: 4 unsigned bytes (the low planes) or 4 signed bytes (the top plane); c + sum of products.
 __device__ __forceinline__ int dp4a_su(uint32_t a, uint32_t b, int c) {
   int d;
   asm("dp4a.s32.u32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
@@ -51,7 +65,7 @@ __device__ __forceinline__ int dp4a_ss(uint32_t a, uint32_t b, int c) {
   return d;
 }
 
-// Stages x[b, k_begin : k_begin + len) for b < B as plane records (len a multiple of 32), batch row b's
+// Stages x[b, k_begin : k_begin + len) for b < B as kPlanes-plane records (len a multiple of 32), batch row b's
 // at smem + b * row_bytes (shared memory, or global memory for the conversion kernel). Eight lanes
 // take one block, 4 elements each; a warp takes four blocks per round and loads kRoundsInFlight
 // rounds before converting any: every thread block stages the same x from L2, and its ring waits
@@ -62,7 +76,7 @@ __device__ __forceinline__ int dp4a_ss(uint32_t a, uint32_t b, int c) {
 // rounds gave x1.054 in one run where 2 gave x1.020 in another). Q4_0 takes 2: with 4 its batch-1
 // kernel needs 71 registers, 3 blocks per SM instead of 4, and the shapes that fit one wave of 4
 // (llama3-70b gate_up_tp8, llama3-8b down) lost 12-15 %; with 2 it needs 64.
-template <class TX, int B, bool kNibbleCorrection, int kRoundsInFlight>
+template <class TX, int B, bool kNibbleCorrection, int kRoundsInFlight, int kPlanes = 3>
 __device__ __forceinline__ void stage_x_planes(const Params& p, int64_t k_begin, int len, char* smem, int row_bytes) {
   const TX* x = static_cast<const TX*>(p.x);
   const int lane = threadIdx.x % 32, sub = lane % 8;
@@ -102,14 +116,19 @@ __device__ __forceinline__ void stage_x_planes(const Params& p, int64_t k_begin,
       for (int i = 0; i < 4; ++i) amax_bits = max(amax_bits, __float_as_int(fabsf(v[r][i])));
 #pragma unroll
       for (int o = 1; o < 8; o <<= 1) amax_bits = max(amax_bits, __shfl_xor_sync(0xffffffffu, amax_bits, o));
-      // amax < 2^(E + 1), so |x| * 2^(21 - E) < 2^22. Zero and subnormal blocks: E <= -127, s = 125.
+      // amax < 2^(E + 1), so |x| * 2^s < 2^bits (activation_planes.h). Zero and subnormal blocks: E = -127.
       const int exponent = (amax_bits >> 23) - 127;
-      const int s = max(min(21 - exponent, 125), -106);    // 2^s and 2^-s are normal floats
+      const int s = activation_plane_shift(kPlanes, exponent);
       const float up = __int_as_float((s + 127) << 23);    // 2^s
       const float down = __int_as_float((127 - s) << 23);  // 2^-s
       uint32_t q[4];
 #pragma unroll
-      for (int i = 0; i < 4; ++i) q[i] = static_cast<uint32_t>(__float2int_rn(v[r][i] * up));
+      for (int i = 0; i < 4; ++i) {
+        int xi = __float2int_rn(v[r][i] * up);
+        constexpr int kLimit = activation_plane_limit(kPlanes);
+        if constexpr (kPlanes < 3) xi = min(max(xi, -kLimit), kLimit);  // |x| * 2^s rounded up to 2^bits
+        q[i] = static_cast<uint32_t>(xi);
+      }
       // Byte p of each element, gathered into plane p's word (elements in order, lowest byte first).
       const uint32_t lo01 = __byte_perm(q[0], q[1], 0x5140), lo23 = __byte_perm(q[2], q[3], 0x5140);
       const uint32_t hi01 = __byte_perm(q[0], q[1], 0x7362), hi23 = __byte_perm(q[2], q[3], 0x7362);
@@ -121,13 +140,13 @@ __device__ __forceinline__ void stage_x_planes(const Params& p, int64_t k_begin,
         correction = -8 * sum;  // |sum| <= 32 * 2^22
       }
       if (active) {
-        char* record = smem + b * row_bytes + block * kPlaneRecordBytes;
+        char* record = smem + b * row_bytes + block * plane_record_bytes<kPlanes>();
         reinterpret_cast<uint32_t*>(record)[sub] = __byte_perm(lo01, lo23, 0x5410);
-        reinterpret_cast<uint32_t*>(record + 32)[sub] = __byte_perm(lo01, lo23, 0x7632);
-        reinterpret_cast<uint32_t*>(record + 64)[sub] = __byte_perm(hi01, hi23, 0x5410);
+        if (kPlanes > 1) reinterpret_cast<uint32_t*>(record + 32)[sub] = __byte_perm(lo01, lo23, 0x7632);
+        if (kPlanes > 2) reinterpret_cast<uint32_t*>(record + 64)[sub] = __byte_perm(hi01, hi23, 0x5410);
         if (sub == 0) {
           const float scale = amax_bits < 0x7f800000 ? down : __int_as_float(0x7fffffff);  // Inf / NaN: NaN rows
-          *reinterpret_cast<int2*>(record + kPlaneMetaOffset) = make_int2(correction, __float_as_int(scale));
+          *reinterpret_cast<int2*>(record + plane_meta_offset<kPlanes>()) = make_int2(correction, __float_as_int(scale));
         }
       }
     }
@@ -136,23 +155,26 @@ __device__ __forceinline__ void stage_x_planes(const Params& p, int64_t k_begin,
 
 // The plane records of all of x, converted once by a kernel of their own for all the blocks of the
 // GEMV after it (which waits for it before reading them: wait_for_prior_grids): record (b, block) at
-// planes + b * p.x_planes_row_bytes + block * kPlaneRecordBytes. Block i converts activations
+// planes + b * p.x_planes_row_bytes + block * plane_record_bytes<kPlanes>(). Block i converts activations
 // [i, i + 1) * kPlaneSliceWeights of every batch row.
 constexpr int kPlaneSliceWeights = 1024;
 
-template <class TX, int B, bool kNibbleCorrection>
+template <class TX, int B, bool kNibbleCorrection, int kPlanes>
 __global__ void __launch_bounds__(kThreads) convert_x_planes_kernel(const Params p, char* planes) {
   allow_dependent_launch();
   const int64_t k_begin = static_cast<int64_t>(blockIdx.x) * kPlaneSliceWeights;
   const int len = static_cast<int>(min(int64_t{kPlaneSliceWeights}, p.cols - k_begin));
-  stage_x_planes<TX, B, kNibbleCorrection, 2>(
-      p, k_begin, len, planes + k_begin / kQuantBlockWeights * kPlaneRecordBytes, p.x_planes_row_bytes);
+  stage_x_planes<TX, B, kNibbleCorrection, 2, kPlanes>(
+      p, k_begin, len, planes + k_begin / kQuantBlockWeights * plane_record_bytes<kPlanes>(), p.x_planes_row_bytes);
 }
 
-// Q8_0 / Q4_0 against plane-staged activations: as in StreamQuant, lane 8g + j takes block j of a
-// 256-weight step, for the stream kernel's kRowsPerLane rows.
-template <WeightFormat F>
+// Q8_0 / Q4_0 against plane-staged activations (kPlanes planes: 3, or 2 and 1 for the coarser
+// variants): as in StreamQuant, lane 8g + j takes block j of a 256-weight step, for the stream
+// kernel's kRowsPerLane rows.
+template <WeightFormat F, int kPlanes = 3>
 struct StreamQuantDp4a {
+  static_assert(kPlanes >= 1 && kPlanes <= 3, "one to three planes");
+  static constexpr int kRecordBytes = plane_record_bytes<kPlanes>();
   using Format = QuantFormat<F>;
   static constexpr WeightFormat kFormat = F;
   static constexpr int kBlockBytes = Format::kBlockBytes;
@@ -172,9 +194,9 @@ struct StreamQuantDp4a {
   // params.x_planes and params.x_planes_row_bytes at them. params.x and x_vector_staging must be set.
   template <class TX, int B>
   static void prepare_x(Params& params, cudaStream_t stream) {
-    params.x_planes_row_bytes = static_cast<int>(params.cols / kQuantBlockWeights * kPlaneRecordBytes);
+    params.x_planes_row_bytes = static_cast<int>(params.cols / kQuantBlockWeights * kRecordBytes);
     char* planes = static_cast<char*>(converted_input_workspace(static_cast<size_t>(B) * params.x_planes_row_bytes));
-    convert_x_planes_kernel<TX, B, F == WeightFormat::q4_0>
+    convert_x_planes_kernel<TX, B, F == WeightFormat::q4_0, kPlanes>
         <<<static_cast<unsigned>(ceil_div(params.cols, kPlaneSliceWeights)), kThreads, 0, stream>>>(params, planes);
     LLMKB_CHECK_LAUNCH();
     params.x_planes = planes;
@@ -202,29 +224,39 @@ struct StreamQuantDp4a {
         }
       }
     }
-    const char* record = x_smem + (e_step / kQuantBlockWeights + j) * kPlaneRecordBytes;
+    const char* record = x_smem + (e_step / kQuantBlockWeights + j) * kRecordBytes;
 #pragma unroll
     for (int b = 0; b < B; ++b) {
       const char* rec = record + b * x_row_bytes;
-      uint32_t x0[8], x1[8], x2[8];
-      *reinterpret_cast<uint4*>(x0) = reinterpret_cast<const uint4*>(rec)[0];
-      *reinterpret_cast<uint4*>(x0 + 4) = reinterpret_cast<const uint4*>(rec)[1];
-      *reinterpret_cast<uint4*>(x1) = reinterpret_cast<const uint4*>(rec + 32)[0];
-      *reinterpret_cast<uint4*>(x1 + 4) = reinterpret_cast<const uint4*>(rec + 32)[1];
-      *reinterpret_cast<uint4*>(x2) = reinterpret_cast<const uint4*>(rec + 64)[0];
-      *reinterpret_cast<uint4*>(x2 + 4) = reinterpret_cast<const uint4*>(rec + 64)[1];
-      const int2 meta = *reinterpret_cast<const int2*>(rec + kPlaneMetaOffset);
+      uint32_t x[kPlanes][8];
+#pragma unroll
+      for (int q = 0; q < kPlanes; ++q) {
+        *reinterpret_cast<uint4*>(x[q]) = reinterpret_cast<const uint4*>(rec + 32 * q)[0];
+        *reinterpret_cast<uint4*>(x[q] + 4) = reinterpret_cast<const uint4*>(rec + 32 * q)[1];
+      }
+      const int2 meta = *reinterpret_cast<const int2*>(rec + plane_meta_offset<kPlanes>());
 #pragma unroll
       for (int i = 0; i < kRows; ++i) {
-        int s0 = meta.x, s1 = 0, s2 = 0;
+        int plane_sum[kPlanes];  // plane q's exact int32 sum (plane 0's starts at the block's correction)
+#pragma unroll
+        for (int q = 0; q < kPlanes; ++q) plane_sum[q] = q == 0 ? meta.x : 0;
 #pragma unroll
         for (int g = 0; g < 8; ++g) {
-          s0 = dp4a_su(a[i][g], x0[g], s0);
-          s1 = dp4a_su(a[i][g], x1[g], s1);
-          s2 = dp4a_ss(a[i][g], x2[g], s2);
+#pragma unroll
+          for (int q = 0; q < kPlanes; ++q) {
+            plane_sum[q] = q == kPlanes - 1 ? dp4a_ss(a[i][g], x[q][g], plane_sum[q])
+                                            : dp4a_su(a[i][g], x[q][g], plane_sum[q]);
+          }
         }
-        // |S1| * 256 < 2^28 and |S0| < 2^30 + 2^20: the int32 sum is exact; S2 * 65536 < 2^35 goes in fp32.
-        const float sum = fmaf(static_cast<float>(s2), 65536.f, static_cast<float>(s1 * 256 + s0));
+        float sum;
+        if constexpr (kPlanes == 3) {
+          // |S1| * 256 < 2^28 and |S0| < 2^30 + 2^20: the int32 sum is exact; S2 * 65536 < 2^35 goes in fp32.
+          sum = fmaf(static_cast<float>(plane_sum[2]), 65536.f, static_cast<float>(plane_sum[1] * 256 + plane_sum[0]));
+        } else if constexpr (kPlanes == 2) {
+          sum = static_cast<float>(plane_sum[1] * 256 + plane_sum[0]);  // |S1| * 256 < 2^27, |S0| < 2^24: exact
+        } else {
+          sum = static_cast<float>(plane_sum[0]);
+        }
         acc[i][b] = fmaf(d[i] * __int_as_float(meta.y), sum, acc[i][b]);
       }
     }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "kernels/core/models.h"
+#include "kernels/gemv/activation_planes.h"
 #include "kernels/gemv/quantize.h"
 
 namespace llmkb {
@@ -209,9 +210,11 @@ void decode_weight_row(const MulMatVecProblem& p, const HostTensor& w, int64_t r
   }
 }
 
-std::vector<Expected> MulMatVecOp::reference(const Problem& p, const std::vector<HostTensor>& t) {
-  std::vector<double> x(static_cast<size_t>(p.batch * p.cols));
-  for (size_t i = 0; i < x.size(); ++i) x[i] = t[kX].get(i);
+namespace {
+
+// y = W x in fp64 for the activations x ([batch, cols], as doubles).
+std::vector<Expected> reference_from(const MulMatVecProblem& p, const std::vector<HostTensor>& t,
+                                     const std::vector<double>& x) {
   std::vector<Expected> expected(t.size());
   std::vector<double>& y = expected[kY].value;
   y.assign(static_cast<size_t>(p.batch * p.rows), 0.0);
@@ -229,6 +232,47 @@ std::vector<Expected> MulMatVecOp::reference(const Problem& p, const std::vector
     }
   });
   return expected;
+}
+
+}  // namespace
+
+std::vector<Expected> MulMatVecOp::reference(const Problem& p, const std::vector<HostTensor>& t) {
+  std::vector<double> x(static_cast<size_t>(p.batch * p.cols));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = t[kX].get(i);
+  return reference_from(p, t, x);
+}
+
+std::vector<double> round_activations_to_planes(const MulMatVecProblem& p, const HostTensor& x, int planes) {
+  if (planes < 1 || planes > 3) throw std::invalid_argument("activation planes must be 1, 2 or 3");
+  if (p.cols % kQuantBlockWeights != 0) throw std::invalid_argument("activation planes need cols % 32 == 0");
+  std::vector<double> out(static_cast<size_t>(p.batch * p.cols));
+  for (size_t i = 0; i < out.size(); ++i) out[i] = x.get(i);
+  const double limit = activation_plane_limit(planes);
+  for (size_t first = 0; first < out.size(); first += kQuantBlockWeights) {
+    double* block = out.data() + first;
+    double amax = 0;
+    for (int e = 0; e < kQuantBlockWeights; ++e) amax = std::max(amax, std::fabs(block[e]));
+    if (!std::isfinite(amax)) continue;  // the kernels make such rows NaN, as does x itself here
+    // The exponent of amax as an fp32 number: -127 for zero and subnormals.
+    int exponent = -127;
+    if (amax >= std::ldexp(1.0, -126)) {
+      std::frexp(amax, &exponent);  // amax = m * 2^exponent, m in [0.5, 1)
+      exponent -= 1;
+    }
+    const int s = activation_plane_shift(planes, exponent);
+    for (int e = 0; e < kQuantBlockWeights; ++e) {
+      // x * 2^s is exact in fp32 as in fp64 (a power of two, no overflow); nearbyint rounds half to
+      // even, as the kernels' __float2int_rn does.
+      const double xi = std::clamp(std::nearbyint(std::ldexp(block[e], s)), -limit, limit);
+      block[e] = std::ldexp(xi, -s);
+    }
+  }
+  return out;
+}
+
+std::vector<Expected> mul_mat_vec_reference_x_planes(const MulMatVecProblem& p, const std::vector<HostTensor>& t,
+                                                     int planes) {
+  return reference_from(p, t, round_activations_to_planes(p, t[kX], planes));
 }
 
 Tolerance MulMatVecOp::tolerance(const Problem& p, const TensorSpec&) {

@@ -88,4 +88,13 @@ struct MulMatVecOp {
 // Decodes row `row` of W (as stored in `w`) to doubles; shared by the reference and the tests.
 void decode_weight_row(const MulMatVecProblem& p, const HostTensor& w, int64_t row, double* out);
 
+// x ([batch, cols], cols % 32 == 0) as the integer-plane kernels round it with `planes` byte planes
+// (kernels/gemv/activation_planes.h): each block of 32 to xi * 2^-s.
+std::vector<double> round_activations_to_planes(const MulMatVecProblem& p, const HostTensor& x, int planes);
+
+// The fp64 reference of the variants whose contract rounds x to 2 or 1 planes (the *_x16 and *_x8
+// variants): y = W x for x rounded so. Their rounding is then part of what they compute, not error.
+std::vector<Expected> mul_mat_vec_reference_x_planes(const MulMatVecProblem& p, const std::vector<HostTensor>& t,
+                                                     int planes);
+
 }  // namespace llmkb

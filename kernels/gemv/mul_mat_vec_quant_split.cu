@@ -34,29 +34,48 @@
 // us), and 28.1 us with about as many (synthetic) instructions per warp as this kernel issues: the dot
 // products, not the reads, are what is not hidden.
 #include "kernels/common/variant.h"
+#include "kernels/gemv/mul_mat_vec_op.h"
 #include "kernels/gemv/mul_mat_vec_quant_split.cuh"
 
 namespace llmkb {
 namespace {
 
-template <WeightFormat F, int kRoundSteps, int kCopyParts, int kFullRoundParts>
+// "_split", or "_split_x16" / "_split_x8" for activations in 2 / 1 planes.
+std::string split_name(WeightFormat format, int planes) {
+  const std::string suffix = planes == 3 ? "" : "_x" + std::to_string(8 * planes);
+  return std::string("mul_mat_vec/") + to_string(format) + "_split" + suffix;
+}
+
+template <WeightFormat F, int kRoundSteps, int kCopyParts, int kFullRoundParts, int kPlanes>
 void launch(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
-  static const std::string name = std::string("mul_mat_vec/") + to_string(F) + "_split";
-  gemv::launch_quant_split<F, kRoundSteps, kCopyParts, kFullRoundParts>(name.c_str(), p, a, stream);
+  static const std::string name = split_name(F, kPlanes);
+  gemv::launch_quant_split<F, kRoundSteps, kCopyParts, kFullRoundParts, kPlanes>(name.c_str(), p, a, stream);
+}
+
+template <int kPlanes>
+std::vector<Expected> reference_x_planes(const MulMatVecProblem& p, const std::vector<HostTensor>& t) {
+  return mul_mat_vec_reference_x_planes(p, t, kPlanes);
 }
 
 // The variant of weight format F copying rounds of kRoundSteps steps in kCopyParts commit groups
-// (kFullRoundParts where each warp's chunk is one whole round).
-template <WeightFormat F, int kRoundSteps, int kCopyParts, int kFullRoundParts>
+// (kFullRoundParts where each warp's chunk is one whole round), x in kPlanes integer planes.
+template <WeightFormat F, int kRoundSteps, int kCopyParts, int kFullRoundParts, int kPlanes = 3>
 Variant<MulMatVecOp> make() {
-  return {std::string("mul_mat_vec/") + to_string(F) + "_split",
-          "batches of 1-2: x converted once to 24-bit integer planes (" + std::string(to_string(F)) +
-              "_dp4a's dot products), then 1-8 warps per row pair, each copying up to " + std::to_string(kRoundSteps) +
-              " steps of K into shared memory at once, blocks of 2-16 rows",
+  const std::string x_bits = std::to_string(8 * kPlanes);
+  const std::string rounding =
+      kPlanes == 3 ? ""
+                   : " (to about 2^-" + std::to_string(activation_plane_bits(kPlanes)) + " of each block's largest |x|" +
+                         (kPlanes == 1 ? ", as llama.cpp's q8_1 activations" : "") + "; checked against W times x so rounded)";
+  return {split_name(F, kPlanes),
+          "batches of 1-2: x converted once to " + x_bits + "-bit integers per block of 32" + rounding + " in " +
+              std::to_string(kPlanes) + " byte plane" + (kPlanes > 1 ? "s" : "") + " (" + std::string(to_string(F)) +
+              "_dp4a's dot products, " + std::to_string(kPlanes) + " dp4a per 4 weights), then 1-8 warps per row pair, each copying up to " +
+              std::to_string(kRoundSteps) + " steps of K into shared memory at once, blocks of 2-16 rows",
           75,
           false,
           gemv::quant_split_supports<F>,
-          launch<F, kRoundSteps, kCopyParts, kFullRoundParts>};
+          launch<F, kRoundSteps, kCopyParts, kFullRoundParts, kPlanes>,
+          kPlanes == 3 ? nullptr : reference_x_planes<kPlanes>};
 }
 
 }  // namespace
@@ -67,6 +86,22 @@ Variant<MulMatVecOp> mul_mat_vec_q8_0_split() {
 
 Variant<MulMatVecOp> mul_mat_vec_q4_0_split() {
   return make<WeightFormat::q4_0, 16, 1, 4>();
+}
+
+Variant<MulMatVecOp> mul_mat_vec_q8_0_split_x16() {
+  return make<WeightFormat::q8_0, 8, 2, 2, 2>();
+}
+
+Variant<MulMatVecOp> mul_mat_vec_q4_0_split_x16() {
+  return make<WeightFormat::q4_0, 16, 1, 4, 2>();
+}
+
+Variant<MulMatVecOp> mul_mat_vec_q8_0_split_x8() {
+  return make<WeightFormat::q8_0, 8, 2, 2, 1>();
+}
+
+Variant<MulMatVecOp> mul_mat_vec_q4_0_split_x8() {
+  return make<WeightFormat::q4_0, 16, 1, 4, 1>();
 }
 
 }  // namespace llmkb

@@ -5,7 +5,7 @@
 // Idea: the streamed kernel (mul_mat_vec_stream.cuh) stages and converts the activations in every
 // block, so its blocks must live long to pay for it. Here a first kernel converts x once, into the
 // plane records of mul_mat_vec_dp4a.cuh in global memory (3.5 bytes per activation, read by every
-// block through L1), and the GEMV itself is many small, short-lived blocks: kSplitWarps warps (1, 2,
+// block through L1; 2.5 and 1.5 bytes for the *_x16 and *_x8 variants, x in 2 planes or 1), and the GEMV itself is many small, short-lived blocks: kSplitWarps warps (1, 2,
 // 4 or 8) share each pair of rows, one contiguous chunk of whole 256-weight steps each. A warp copies
 // its chunk of both rows (up to kRoundSteps steps of each) into its own shared buffer with cp.async,
 // all of it at once in kCopyParts commit groups, and computes on each part as it lands, as the
@@ -32,9 +32,9 @@ constexpr int kQuantSplitMaxBatch = 2;
 // batch 1, they do not spill.
 constexpr int kQuantSplitMinBlocks = 4;
 
-template <WeightFormat F, int B, int kSplitWarps, int kRoundSteps, int kCopyParts>
+template <WeightFormat F, int B, int kSplitWarps, int kRoundSteps, int kCopyParts, int kPlanes>
 __global__ void __launch_bounds__(kThreads, kQuantSplitMinBlocks) mul_mat_vec_quant_split_kernel(const Params p) {
-  using Format = StreamQuantDp4a<F>;
+  using Format = StreamQuantDp4a<F, kPlanes>;
   constexpr int kRows = kWarpSplitRows;
   constexpr int kBlockRows = warp_split_block_rows(kSplitWarps);
   constexpr int kStepChunks = Format::kStepBytes / 16;
@@ -110,18 +110,18 @@ __global__ void __launch_bounds__(kThreads, kQuantSplitMinBlocks) mul_mat_vec_qu
   add_chunk_sums<kSplitWarps>(p, acc, sums);
 }
 
-template <WeightFormat F, class TX, int B, int kRoundSteps, int kCopyParts, int kFullRoundParts>
+template <WeightFormat F, class TX, int B, int kRoundSteps, int kCopyParts, int kFullRoundParts, int kPlanes>
 void launch_quant_split_typed(Params params, cudaStream_t stream) {
   // 1, 2, 4 or 8 warps per row pair: the fewest rounds per warp, then the fewest warps.
   const int64_t steps = params.cols / kStreamStep;
   const int warps = fewest_rounds_split(steps, kRoundSteps, steps, {1, 2, 4, 8});
   params.k_slice = ceil_div(steps, warps) * kStreamStep;
   params.splits = 1;
-  StreamQuantDp4a<F>::template prepare_x<TX, B>(params, stream);
+  StreamQuantDp4a<F, kPlanes>::template prepare_x<TX, B>(params, stream);
   const bool whole_rounds = steps == warps * kRoundSteps;  // every warp's chunk is one whole round
   dispatch_split_warps(warps, [&](auto split) {
     constexpr int kSplitWarps = decltype(split)::value;
-    const auto whole_round_kernel = mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kFullRoundParts>;
+    const auto whole_round_kernel = mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kFullRoundParts, kPlanes>;
     const int64_t grid = ceil_div(params.rows, warp_split_block_rows(kSplitWarps));
     // kFullRoundParts groups pay where the warps' latency is not hidden by later blocks: at most 2 waves
     // (asked of the device only where the choice changes the kernel).
@@ -132,7 +132,7 @@ void launch_quant_split_typed(Params params, cudaStream_t stream) {
     if (whole_rounds && (kFullRoundParts == kCopyParts || within_two_waves())) {
       launch_dependent(whole_round_kernel, dim3(static_cast<unsigned>(grid)), dim3(kThreads), 0, stream, params);
     } else {
-      launch_dependent(mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kCopyParts>,
+      launch_dependent(mul_mat_vec_quant_split_kernel<F, B, kSplitWarps, kRoundSteps, kCopyParts, kPlanes>,
                        dim3(static_cast<unsigned>(grid)), dim3(kThreads), 0, stream, params);
     }
   });
@@ -149,10 +149,10 @@ Support quant_split_supports(const MulMatVecProblem& p) {
   return Support::yes();
 }
 
-// Q8_0 / Q4_0 weights, f32 or f16 activations: the conversion kernel, then the warp split, its rounds
-// in kCopyParts commit groups, or in kFullRoundParts where every warp's chunk is one whole round and
-// the grid is at most 2 waves.
-template <WeightFormat F, int kRoundSteps, int kCopyParts, int kFullRoundParts>
+// Q8_0 / Q4_0 weights, f32 or f16 activations: the conversion kernel (x into kPlanes planes), then the
+// warp split, its rounds in kCopyParts commit groups, or in kFullRoundParts where every warp's chunk is
+// one whole round and the grid is at most 2 waves.
+template <WeightFormat F, int kRoundSteps, int kCopyParts, int kFullRoundParts, int kPlanes = 3>
 void launch_quant_split(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   const Support s = quant_split_supports<F>(p);
   if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
@@ -163,9 +163,9 @@ void launch_quant_split(const char* name, const MulMatVecProblem& p, const MulMa
     constexpr int B = decltype(batch)::value;
     if constexpr (B <= kQuantSplitMaxBatch) {
       if (p.activation == DType::f32) {
-        launch_quant_split_typed<F, float, B, kRoundSteps, kCopyParts, kFullRoundParts>(params, stream);
+        launch_quant_split_typed<F, float, B, kRoundSteps, kCopyParts, kFullRoundParts, kPlanes>(params, stream);
       } else {
-        launch_quant_split_typed<F, __half, B, kRoundSteps, kCopyParts, kFullRoundParts>(params, stream);
+        launch_quant_split_typed<F, __half, B, kRoundSteps, kCopyParts, kFullRoundParts, kPlanes>(params, stream);
       }
     }
   });

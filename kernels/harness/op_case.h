@@ -1,7 +1,9 @@
 // The one implementation of ProblemCase / DeviceRun / OpSuite, generic over an op's traits.
 #pragma once
 #include <cstring>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,8 +30,15 @@ template <class Op>
 class OpRun final : public DeviceRun {
  public:
   using Problem = typename Op::Problem;
-  OpRun(const Problem& problem, const Variant<Op>& variant, std::shared_ptr<const HostData> host)
-      : problem_(problem), variant_(variant), host_holder_(std::move(host)), host_(*host_holder_) {
+  // `expected`: the variant's own reference (Variant::reference), or null for host->expected.
+  OpRun(const Problem& problem, const Variant<Op>& variant, std::shared_ptr<const HostData> host,
+        std::shared_ptr<const std::vector<Expected>> expected)
+      : problem_(problem),
+        variant_(variant),
+        host_holder_(std::move(host)),
+        host_(*host_holder_),
+        expected_holder_(std::move(expected)),
+        expected_(expected_holder_ ? *expected_holder_ : host_.expected) {
     std::vector<void*> pointers;
     for (const HostTensor& t : host_.tensors) {
       buffers_.emplace_back(t.size_bytes());
@@ -91,7 +100,7 @@ class OpRun final : public DeviceRun {
       } else {
         std::memcpy(before.data(), input.data(), input.size_bytes());
       }
-      report.merge(compare_tensor(got, before, host_.expected[i], Op::tolerance(problem_, input.spec())));
+      report.merge(compare_tensor(got, before, expected_[i], Op::tolerance(problem_, input.spec())));
     }
     return report;
   }
@@ -108,6 +117,8 @@ class OpRun final : public DeviceRun {
   Variant<Op> variant_;
   std::shared_ptr<const HostData> host_holder_;  // keeps the inputs alive while the run exists
   const HostData& host_;
+  std::shared_ptr<const std::vector<Expected>> expected_holder_;
+  const std::vector<Expected>& expected_;
   std::vector<DeviceBuffer> buffers_;
   std::vector<DeviceBuffer> pristine_;  // device copy of each in-place tensor's inputs
   typename Op::Args args_{};
@@ -117,6 +128,7 @@ template <class Op>
 class OpCase final : public ProblemCase {
  public:
   using Problem = typename Op::Problem;
+  using ReferenceFn = std::vector<Expected> (*)(const Problem&, const std::vector<HostTensor>&);
   OpCase(Problem problem, std::vector<Variant<Op>> variants, std::string model = {}, std::string shape = {})
       : problem_(std::move(problem)), variants_(std::move(variants)), model_(std::move(model)), shape_(std::move(shape)) {
     for (const Variant<Op>& v : variants_) infos_.push_back(variant_info(v));
@@ -135,10 +147,12 @@ class OpCase final : public ProblemCase {
   double flops() const override { return Op::flops(problem_); }
   Ceiling ceiling() const override { return Op::ceiling(problem_); }
   size_t host_bytes_estimate() const override {
+    std::set<ReferenceFn> references{nullptr};  // Op::reference, and each variant's own
+    for (const Variant<Op>& v : variants_) references.insert(v.reference);
     size_t total = 0;
     for (const TensorSpec& spec : Op::tensors(problem_)) {
       total += spec.count * dtype_size(spec.dtype);
-      if (spec.role != Role::input) total += spec.count * sizeof(double);
+      if (spec.role != Role::input) total += references.size() * spec.count * sizeof(double);
     }
     return total;
   }
@@ -148,9 +162,13 @@ class OpCase final : public ProblemCase {
 
   std::unique_ptr<DeviceRun> prepare(size_t variant, uint64_t seed) override {
     if (!host_ || seed_ != seed) make_host_data(seed);
-    return std::make_unique<OpRun<Op>>(problem_, variants_.at(variant), host_);
+    const Variant<Op>& v = variants_.at(variant);
+    return std::make_unique<OpRun<Op>>(problem_, v, host_, v.reference ? variant_expected(v.reference) : nullptr);
   }
-  void release_host_data() override { host_.reset(); }
+  void release_host_data() override {
+    host_.reset();
+    variant_expected_.clear();
+  }
   const Problem& problem() const { return problem_; }
 
  private:
@@ -163,6 +181,18 @@ class OpCase final : public ProblemCase {
     data->expected.resize(data->tensors.size());
     host_ = std::move(data);
     seed_ = seed;
+    variant_expected_.clear();
+  }
+
+  // A variant's own reference on the current inputs, computed once for all variants that share it.
+  std::shared_ptr<const std::vector<Expected>> variant_expected(ReferenceFn reference) {
+    auto& slot = variant_expected_[reference];
+    if (!slot) {
+      auto expected = std::make_shared<std::vector<Expected>>(reference(problem_, host_->tensors));
+      expected->resize(host_->tensors.size());
+      slot = std::move(expected);
+    }
+    return slot;
   }
 
   Problem problem_;
@@ -170,6 +200,7 @@ class OpCase final : public ProblemCase {
   std::vector<VariantInfo> infos_;
   std::string op_, model_, shape_;
   std::shared_ptr<const HostData> host_;
+  std::map<ReferenceFn, std::shared_ptr<const std::vector<Expected>>> variant_expected_;
   uint64_t seed_ = 0;
 };
 
