@@ -68,6 +68,7 @@ nlohmann::json make_results(const ResultsInput& input) {
                   {"mismatches", outcome.check.mismatches},
                   {"max_abs_error", outcome.check.max_abs_error},
                   {"max_rel_error", outcome.check.max_rel_error}};
+    if (!outcome.checked_against.empty()) c["check"]["against"] = outcome.checked_against;
     if (!outcome.checked) c["check"]["message"] = "not checked: " + (outcome.error.empty() ? "the case did not run" : outcome.error);
     else if (!outcome.check.passed) c["check"]["message"] = outcome.check.summary();
     c["samples"] = samples.count(name) ? samples[name] : nlohmann::json::array();

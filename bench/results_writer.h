@@ -17,6 +17,7 @@ struct CaseOutcome {
   CheckReport check;
   std::string error;
   nlohmann::json profile;   // null when not profiled
+  std::string checked_against;  // the variant's own reference (VariantInfo); empty: the op's
 };
 
 struct ResultsInput {

@@ -236,7 +236,8 @@ void variants_section(const json& model, Lang lang, Document& doc) {
         auto it = std::find(variants.begin(), variants.end(), variant);
         const int series = int(it - variants.begin());
         if (it == variants.end()) variants.push_back(variant);
-        std::vector<std::string> row = {str(g["label"]), code(variant) + (r["best"].get<bool>() ? " ★" : "")};
+        std::vector<std::string> row = {str(g["label"]), code(variant) + (r.contains("checked_against") ? " †" : "") +
+                                                             (r["best"].get<bool>() ? " ★" : "")};
         if (r.contains("median_us") && r["ok"].get<bool>()) {
           const bool tensor = r["rate_unit"] == "TFLOP/s";
           row.push_back(format_us(num(r["median_us"])));

@@ -386,6 +386,20 @@ TEST(ReportVariants, AFailedCaseIsShownAsFailedAndNeverBest) {
   EXPECT_TRUE(contains(r.markdown, "| bf16/llama3-8b/tokens:4096 | `rmsnorm/baseline` ★ |"));
 }
 
+// A variant checked against its own reference (a coarser rounding of an input) is marked with a dagger,
+// which the legend explains in both languages; the others are not marked.
+TEST(ReportVariants, AVariantCheckedAgainstItsOwnReferenceIsMarked) {
+  json results = load_results_file(kSynthetic);
+  for (json& c : results["llmkb"]["cases"]) {
+    if (c["name"] == "rmsnorm/vec8/bf16/llama3-8b/tokens:4096") c["check"]["against"] = "x rounded to 8 bits";
+  }
+  const RenderedReport en = render_report(results, Lang::en);
+  EXPECT_TRUE(contains(en.markdown, "| bf16/llama3-8b/tokens:4096 | `rmsnorm/vec8` † "));
+  EXPECT_FALSE(contains(en.markdown, "`rmsnorm/baseline` †"));
+  EXPECT_TRUE(contains(en.markdown, "† marks a variant whose contract rounds an input"));
+  EXPECT_TRUE(contains(render_report(results, Lang::zh).markdown, "† 表示"));
+}
+
 TEST(ReportVariants, PctOfReadAtSizeIsShownNextToThePctOfCeilingWhereTheFileHasIt) {
   json results = load_results_file(kSynthetic);
   // A file without the read curve (every file before it): no column, no note, no curve.

@@ -66,6 +66,17 @@ TEST(ResultsWriter, OutputMatchesTheSchema) {
   EXPECT_TRUE(errors.empty()) << errors.front();
 }
 
+// A variant checked against its own reference says so in its check; the others carry no `against`.
+TEST(ResultsWriter, AVariantsOwnReferenceIsNamedInItsCheck) {
+  ResultsInput in = sample_input();
+  EXPECT_FALSE(make_results(in)["llmkb"]["cases"][0]["check"].contains("against"));
+  in.cases[0].checked_against = "W times x rounded to 8 bits per block of 32";
+  const nlohmann::json results = make_results(in);
+  EXPECT_EQ(results["llmkb"]["cases"][0]["check"]["against"], "W times x rounded to 8 bits per block of 32");
+  const auto errors = validate_results(results);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+}
+
 TEST(ResultsWriter, MediansAndRatesComeFromTheRepetitions) {
   const nlohmann::json results = make_results(sample_input());
   const auto& cases = results["llmkb"]["cases"];

@@ -25,6 +25,8 @@ struct Variant {
   // The fp64 reference this variant is checked against, where its contract rounds an input more
   // coarsely than the op's (as mul_mat_vec's *_x8 variants round x to 8 bits); nullptr: Op::reference.
   std::vector<Expected> (*reference)(const Problem&, const std::vector<HostTensor>&) = nullptr;
+  // With `reference`: what that reference computes, in words (the results file's check.against).
+  std::string checked_against;
 };
 
 }  // namespace llmkb

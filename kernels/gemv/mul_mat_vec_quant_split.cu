@@ -33,6 +33,10 @@
 // llama3-8b gate_up, L2 flushed as llmkb does) takes 24.1 us, as a plain read of the same 66 MB (24.4
 // us), and 28.1 us with about as many (synthetic) instructions per warp as this kernel issues: the dot
 // products, not the reads, are what is not hidden.
+// The _x16 / _x8 variants (x in 2 / 1 planes) keep these kernels' choices; at batch 1 they fit in
+// fewer registers, but 5 or 6 blocks per SM in place of 4 did not pay (H200, 17 shapes, 3 runs, against
+// 4 blocks: x8 at 5 blocks x1.001 (Q4_0) and x1.003 (Q8_0), at 6 x0.964 and x1.000; x16 at 5 x0.956
+// and x0.994, geometric means of the ratios of medians).
 #include "kernels/common/variant.h"
 #include "kernels/gemv/mul_mat_vec_op.h"
 #include "kernels/gemv/mul_mat_vec_quant_split.cuh"
@@ -75,7 +79,8 @@ Variant<MulMatVecOp> make() {
           false,
           gemv::quant_split_supports<F>,
           launch<F, kRoundSteps, kCopyParts, kFullRoundParts, kPlanes>,
-          kPlanes == 3 ? nullptr : reference_x_planes<kPlanes>};
+          kPlanes == 3 ? nullptr : reference_x_planes<kPlanes>,
+          kPlanes == 3 ? "" : "W times x rounded to " + x_bits + " bits per block of 32"};
 }
 
 }  // namespace

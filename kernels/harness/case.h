@@ -23,6 +23,7 @@ struct VariantInfo {
   std::string idea;
   int min_sm = 75;
   bool baseline = false;
+  std::string checked_against;  // empty: the op's reference on the inputs as stored
 };
 
 class DeviceRun {

@@ -17,7 +17,7 @@ namespace llmkb {
 
 template <class Op>
 VariantInfo variant_info(const Variant<Op>& v) {
-  return {v.name, Op::kName, v.idea, v.min_sm, v.baseline};
+  return {v.name, Op::kName, v.idea, v.min_sm, v.baseline, v.checked_against};
 }
 
 // Host inputs and the fp64 expectation of one problem.
