@@ -4,10 +4,12 @@
 // *_split variants) must pick each block's power of two right at both ends and let a NaN through.
 // Bound per output: 1e-5 of its own sum of |w| |x| (the op's relative tolerance), plus 2^-126 per
 // unit of sum |w|: the dp4a variants hold activations as multiples of at least 2^-125, so subnormal
-// ones may round to 0 (kernels/gemv/mul_mat_vec_dp4a.cuh).
+// ones may round to 0 (kernels/gemv/mul_mat_vec_dp4a.cuh). Variants with their own reference (the
+// *_x16 / *_x8 ones, whose contract rounds x to 16 or 8 bits) are held to it, under the same bound.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -63,6 +65,11 @@ void check_format(WeightFormat format) {
       bound[b * kRows + m] = 1e-5 * abs_sum + std::ldexp(w_sum, -126);
     }
   }
+  // The same inputs as host tensors, for the variants' own references.
+  std::vector<HostTensor> tensors;
+  for (const TensorSpec& spec : MulMatVecOp::tensors(p)) tensors.emplace_back(spec);
+  std::memcpy(tensors[0].data(), blob.data(), blob.size());
+  std::memcpy(tensors[1].data(), x.data(), x.size() * sizeof(float));
   int ran = 0;
   // Variants that take at most 2 vectors (the *_split ones) run on batch rows {0, 1} and {2, 3} in turn.
   for (const Variant<MulMatVecOp>& v : registered_variants<MulMatVecOp>()) {
@@ -73,6 +80,7 @@ void check_format(WeightFormat format) {
       if (!v.supports(run).ok) continue;
     }
     ++ran;
+    const std::vector<double> own_ref = v.reference ? v.reference(p, tensors)[2].value : std::vector<double>();
     for (int64_t first = 0; first < kBatch; first += run.batch) {
       LLMKB_CUDA_CHECK(cudaMemset(d_y.get(), 0xFF, d_y.size()));  // NaN
       v.launch(run, {d_w.get(), d_x.as<float>() + first * kCols, d_y.as<float>()}, testing_env::stream());
@@ -86,7 +94,7 @@ void check_format(WeightFormat format) {
             EXPECT_TRUE(std::isnan(got)) << v.name << " row " << m << ": " << got << " from an x holding a NaN";
             continue;
           }
-          const double want = ref[b * kRows + m];
+          const double want = v.reference ? own_ref[b * kRows + m] : ref[b * kRows + m];
           EXPECT_LE(std::fabs(got - want), bound[b * kRows + m])
               << v.name << " batch row " << b << " (|x| ~ " << magnitude[b] << "), output " << m << ": " << got
               << " against " << want;
