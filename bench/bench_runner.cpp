@@ -309,8 +309,13 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
       for (size_t v = 0; v < problem->variants().size(); ++v) {
         const VariantInfo& info = problem->variants()[v];
         const std::string name = info.name + "/" + problem->label();
-        if (info.min_sm > s->device.sm()) {
-          skipped.push_back({{"name", name}, {"reason", "needs sm_" + std::to_string(info.min_sm)}});
+        if (info.min_sm > s->device.runnable_sm()) {
+          std::string reason = "needs sm_" + std::to_string(info.min_sm);
+          if (info.min_sm <= s->device.sm()) {
+            reason += ", and this build has only sm_" + std::to_string(s->device.code_sm) +
+                      " code for this GPU (add its architecture to CMAKE_CUDA_ARCHITECTURES)";
+          }
+          skipped.push_back({{"name", name}, {"reason", reason}});
           continue;
         }
         const Support support = problem->supports(v);

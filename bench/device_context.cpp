@@ -2,6 +2,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include "kernels/common/code_arch.h"
 #include "kernels/common/cuda_check.h"
 
 namespace llmkb {
@@ -54,6 +55,7 @@ DeviceContext query_device(int index) {
   LLMKB_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
   d.driver_version = version_string(driver);
   d.runtime_version = version_string(runtime);
+  d.code_sm = loaded_code_sm();
   return d;
 }
 

@@ -19,8 +19,11 @@ struct DeviceContext {
   int max_threads_per_sm = 0;
   std::string driver_version;   // CUDA version the driver supports, "13.0"
   std::string runtime_version;  // CUDA runtime linked in, "13.0"
+  int code_sm = 0;              // the architecture of the code the driver loaded (loaded_code_sm)
 
   int sm() const { return cc_major * 10 + cc_minor; }
+  // The SM a variant's min_sm is held to: the device's, or less where this build has only older code for it.
+  int runnable_sm() const { return code_sm < sm() ? code_sm : sm(); }
   // Theoretical DRAM bandwidth from device attributes (double data rate), GB/s.
   double dram_peak_gbps() const;
   nlohmann::json to_json() const;

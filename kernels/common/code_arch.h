@@ -1,0 +1,13 @@
+// Which architecture's code the driver runs for this library on the current GPU.
+#pragma once
+
+namespace llmkb {
+
+// The compute capability the library's kernels were compiled for, as loaded on the current device:
+// the PTX architecture of the code the driver picked (90 for the sm_90a code on an H100; 75 where
+// only sm_75 code was built and the driver JIT-compiles its PTX for a newer GPU, as on an A100 with
+// the default sm_75 + sm_90a build). Variants that need more (min_sm 80 or 90) hold only a trap in
+// such code, so they are run against min(device compute capability, this). Throws CudaError.
+int loaded_code_sm();
+
+}  // namespace llmkb
