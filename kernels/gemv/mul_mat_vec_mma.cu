@@ -170,7 +170,7 @@ void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_
 }
 
 bool sm80_or_newer() {
-  static const int cc = gemv::device_compute_capability();
+  static const int cc = gemv::runnable_compute_capability();
   return cc >= 80;
 }
 

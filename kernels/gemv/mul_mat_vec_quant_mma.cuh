@@ -449,7 +449,7 @@ void launch_quant_mma(const char* name, const MulMatVecProblem& p, const MulMatV
   const Support s = quant_kernel_supports(p, F);
   if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
   if (!aligned16(a.w) || !aligned16(a.x)) throw std::invalid_argument(std::string(name) + ": w or x not 16-byte aligned");
-  static const int cc = device_compute_capability();
+  static const int cc = runnable_compute_capability();
   if (cc < 80) throw std::invalid_argument(std::string(name) + ": needs sm_80 or newer (mma.sync m16n8k16, cp.async)");
   if (p.activation == DType::f32) {
     launch_quant_mma_typed<F, float, Cfg>(name, p, a, stream);
