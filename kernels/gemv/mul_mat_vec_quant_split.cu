@@ -1,6 +1,8 @@
 // mul_mat_vec/q8_0_split and q4_0_split: the quantised warp split (kernels/gemv/mul_mat_vec_quant_split.cuh):
 // x converted once into integer planes by a kernel of its own, then 1-8 warps per pair of rows, each
-// copying its chunk of K at once into shared memory, blocks of 2-16 rows. Batches of 1-2.
+// copying its chunk of K at once into shared memory, blocks of 2-16 rows. Batches of 1-2. Their _x16
+// and _x8 forms hold x in 2 or 1 planes (16 or 8 bits per element, kernels/gemv/activation_planes.h)
+// and are checked against W times x rounded so.
 //
 // Round lengths and commit groups, chosen on an H200 (batch 1, the four models' 17 shapes, against
 // q8_0_dp4a / q4_0_dp4a in the same runs): Q8_0 takes rounds of 8 steps (4.25 KB of each row) in two
