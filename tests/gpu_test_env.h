@@ -2,7 +2,6 @@
 #pragma once
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -21,11 +20,7 @@ inline bool has_gpu() {
 // code the driver loaded where that is older (an sm_75-only build run on an H100 checks the Turing
 // code paths; its sm_80+ variants hold only a trap there).
 inline int device_sm() {
-  int major = 0, minor = 0;
-  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0));
-  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, 0));
-  const int code = loaded_code_sm();
-  return std::min(major * 10 + minor, code);
+  return runnable_sm();
 }
 
 inline cudaStream_t stream() {

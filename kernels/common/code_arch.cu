@@ -17,4 +17,13 @@ int loaded_code_sm() {
   return attributes.ptxVersion;
 }
 
+int runnable_sm() {
+  int device = 0, major = 0, minor = 0;
+  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
+  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+  const int code = loaded_code_sm();
+  return code < 10 * major + minor ? code : 10 * major + minor;
+}
+
 }  // namespace llmkb

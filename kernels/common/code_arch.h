@@ -10,4 +10,8 @@ namespace llmkb {
 // such code, so they are run against min(device compute capability, this). Throws CudaError.
 int loaded_code_sm();
 
+// The SM a variant's min_sm is held to on the current device: the lower of its compute capability
+// (10 * major + minor) and loaded_code_sm(). Throws CudaError.
+int runnable_sm();
+
 }  // namespace llmkb

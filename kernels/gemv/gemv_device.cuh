@@ -14,7 +14,6 @@
 #include <tuple>
 #include <type_traits>
 
-#include "kernels/common/code_arch.h"
 #include "kernels/common/cuda_check.h"
 #include "kernels/common/device_math.cuh"
 #include "kernels/common/device_workspace.h"
@@ -73,17 +72,6 @@ inline int max_shared_bytes_per_block() {
   LLMKB_CUDA_CHECK(cudaGetDevice(&device));
   LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
   return bytes;
-}
-
-// 10 * major + minor of the current device, or the architecture of the code the driver loaded where
-// that is lower (loaded_code_sm: sm_75 PTX JIT-compiled for a newer GPU holds only traps in place of
-// the sm_80 kernels). The tensor-core kernels refuse to launch below 80.
-inline int runnable_compute_capability() {
-  int device = 0, major = 0, minor = 0;
-  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
-  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
-  return std::min(10 * major + minor, loaded_code_sm());
 }
 
 inline int64_t ceil_div(int64_t a, int64_t b) {

@@ -16,6 +16,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include "kernels/common/code_arch.h"
 #include "kernels/common/tile_primitives.cuh"
 #include "kernels/common/variant.h"
 #include "kernels/gemv/gemv_device.cuh"
@@ -170,7 +171,7 @@ void launch_typed(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_
 }
 
 bool sm80_or_newer() {
-  static const int cc = gemv::runnable_compute_capability();
+  static const int cc = runnable_sm();  // the tensor-core kernel is a trap in code below sm_80
   return cc >= 80;
 }
 

@@ -56,6 +56,7 @@
 #include <string>
 #include <type_traits>
 
+#include "kernels/common/code_arch.h"
 #include "kernels/common/dynamic_shared_memory.h"
 #include "kernels/common/tile_primitives.cuh"
 #include "kernels/gemv/gemv_device.cuh"
@@ -449,7 +450,7 @@ void launch_quant_mma(const char* name, const MulMatVecProblem& p, const MulMatV
   const Support s = quant_kernel_supports(p, F);
   if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
   if (!aligned16(a.w) || !aligned16(a.x)) throw std::invalid_argument(std::string(name) + ": w or x not 16-byte aligned");
-  static const int cc = runnable_compute_capability();
+  static const int cc = runnable_sm();  // the tensor-core kernels are traps in code below sm_80
   if (cc < 80) throw std::invalid_argument(std::string(name) + ": needs sm_80 or newer (mma.sync m16n8k16, cp.async)");
   if (p.activation == DType::f32) {
     launch_quant_mma_typed<F, float, Cfg>(name, p, a, stream);
