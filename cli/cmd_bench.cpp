@@ -13,7 +13,8 @@ const char* kBenchHelp = R"(usage: llmkb bench [options] [Google Benchmark flags
                       section (docs/results-schema.md)
   --op a,b            only these ops (default: all; see `llmkb list`)
   --model a,b         only these model presets (default: all)
-  --warm              do not flush L2 before each timed launch (default: cold)
+  --warm              do not flush L2 before each timed launch, nor L2 and the instruction caches
+                      before each --profile pass (default: cold)
   --profile           after each case's timing, collect hardware counters per kernel (CUPTI range
                       profiler, user replay) and trace every kernel over the run (CUPTI activity
                       API); both go into the results file. See `llmkb metrics --chip NAME`.
@@ -79,6 +80,7 @@ int cmd_bench(const std::vector<std::string>& args) {
     for (const std::string& line : unknown) std::cerr << "llmkb bench: " << line << "\n";
     if (!unknown.empty()) return kBenchBadInput;
     profiler_options.flush_l2 = options.cold;
+    profiler_options.flush_instruction_caches = options.cold;
     options.make_profiler = [profiler_options] { return make_cupti_profiler(profiler_options); };
   }
   std::vector<char*> argv;

@@ -11,6 +11,7 @@
 #include "bench/l2_flush.h"
 #include "kernels/common/cuda_check.h"
 #include "profiler/cupti_status.h"
+#include "profiler/instruction_cache_flush.h"
 #include "profiler/kernel_trace.h"
 #include "profiler/metric_catalog.h"
 #include "profiler/metric_set.h"
@@ -111,7 +112,7 @@ class CuptiCaseProfiler : public CaseProfiler {
     try {
       set_up_counters();
       message_ = "collecting " + std::to_string(metric_set_.metrics.size()) + " metrics on " + chip_ + " in " +
-                 std::to_string(passes_) + " replay passes per kernel (user replay: inputs restored before each pass, L2 flushed inside it; one range per kernel)";
+                 std::to_string(passes_) + " replay passes per kernel (user replay: inputs restored before each pass, L2 and instruction caches flushed inside it; one range per kernel)";
       std::cerr << "llmkb: profiler: " << message_ << "\n";
     } catch (const CollectorFailure& e) {
       fail(e.status, e.what());
@@ -141,12 +142,16 @@ class CuptiCaseProfiler : public CaseProfiler {
         launches = trace_->end_capture();
       }
       // Inputs restored before every replay pass and (as for bench's cold timing) L2 flushed
-      // inside it, right before the case's kernels.
+      // inside it, right before the case's kernels, then (as Nsight Compute's --cache-control all)
+      // the instruction caches.
       RangeProfiler::Pass pass;
       pass.restore = [&] { run.restore_inplace_inputs(stream); };
-      if (flusher_) {
-        pass.flush = [&] { flusher_->flush(stream); };
-        pass.flush_kernels = 1;
+      if (flusher_ || icache_flusher_) {
+        pass.flush = [&] {
+          if (flusher_) flusher_->flush(stream);
+          if (icache_flusher_) icache_flusher_->flush(stream);
+        };
+        pass.flush_kernels = (flusher_ ? 1 : 0) + (icache_flusher_ ? 1 : 0);
       }
       pass.launch = [&] { run.launch(stream); };
       const RangeResult result = range_->profile(pass, stream);
@@ -208,6 +213,10 @@ class CuptiCaseProfiler : public CaseProfiler {
                           {"replay", range_ ? range_->last_replay() : "user"},
                           {"l2", options_.flush_l2 ? "flushed (read of 2x L2) inside every replay pass, before the case's kernels"
                                                    : "not flushed (--warm)"},
+                          {"instruction_caches", options_.flush_instruction_caches
+                                                     ? "flushed (256 KB of code run in every SM partition) inside every "
+                                                       "replay pass, after the L2 flush, before the case's kernels"
+                                                     : "not flushed (--warm)"},
                           {"range", "auto (one range per kernel launch)"},
                           {"launch_data",
                            "CUPTI activity record of one plain launch per case; theoretical "
@@ -271,6 +280,7 @@ class CuptiCaseProfiler : public CaseProfiler {
     }
 
     if (options_.flush_l2) flusher_ = std::make_unique<L2Flusher>(static_cast<size_t>(prop.l2CacheSize), prop.multiProcessorCount);
+    if (options_.flush_instruction_caches) icache_flusher_ = std::make_unique<InstructionCacheFlusher>(prop.multiProcessorCount);
     sm_count_ = prop.multiProcessorCount;
     sm_limits_.warp_size = prop.warpSize;
     sm_limits_.max_threads_per_sm = prop.maxThreadsPerMultiProcessor;
@@ -322,6 +332,7 @@ class CuptiCaseProfiler : public CaseProfiler {
   std::unique_ptr<ChipCatalog> catalog_;
   std::unique_ptr<RangeProfiler> range_;
   std::unique_ptr<L2Flusher> flusher_;
+  std::unique_ptr<InstructionCacheFlusher> icache_flusher_;
   MetricSet metric_set_;
   std::string chip_;
   size_t passes_ = 0;

@@ -15,6 +15,7 @@ struct ProfilerOptions {
   std::vector<std::string> extra_metrics;  // --metrics, added to the default set
   size_t max_kernels_per_case = 64;        // ranges per case; launches beyond are counted as dropped
   bool flush_l2 = true;                    // flush L2 before the profiled launch (as bench's cold timing)
+  bool flush_instruction_caches = true;    // and then the instruction caches (as ncu --cache-control all)
 };
 
 // Checks metric names against the chip of CUDA device 0 before anything runs. Returns one line per

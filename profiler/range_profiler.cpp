@@ -87,7 +87,8 @@ RangeResult RangeProfiler::profile(const Pass& pass, cudaStream_t stream) {
   config.pCounterDataImage = counter_data.data();
   config.range = CUPTI_AutoRange;
   // User replay: every pass is one launch of the case, preceded by `restore` (in-place inputs put
-  // back) and, inside the pass, by the L2 flush, as Nsight Compute does with --cache-control all.
+  // back) and, inside the pass, by the cache flushes (L2, then instruction caches), as Nsight
+  // Compute does with --cache-control all.
   // The flush has to be inside: starting a pass leaves L2 with tens of MB of dirty lines (on an
   // H200 the flush, run inside the pass after a case that wrote 4 MB, wrote back 28 MB), and a
   // flush before cuptiRangeProfilerStart leaves them for the profiled kernel to write back (RMSNorm
@@ -143,10 +144,10 @@ RangeResult RangeProfiler::profile(const Pass& pass, cudaStream_t stream) {
   info.counterDataImageSize = counter_data.size();
   LLMKB_CUPTI_CHECK(cuptiRangeProfilerGetCounterDataInfo(&info));
   if (info.numTotalRanges < flush_ranges)
-    throw std::runtime_error("CUPTI recorded fewer ranges than the L2 flush kernels that start every pass");
+    throw std::runtime_error("CUPTI recorded fewer ranges than the cache flush kernels that start every pass");
 
   std::vector<double> values(names.size());
-  for (size_t range = flush_ranges; range < info.numTotalRanges; ++range) {  // the flush's ranges first
+  for (size_t range = flush_ranges; range < info.numTotalRanges; ++range) {  // the flush kernels' ranges first
     CUpti_RangeProfiler_CounterData_GetRangeInfo_Params range_info{
         CUpti_RangeProfiler_CounterData_GetRangeInfo_Params_STRUCT_SIZE};
     range_info.pCounterDataImage = counter_data.data();
