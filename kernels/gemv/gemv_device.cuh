@@ -167,6 +167,10 @@ void dispatch_batch(int64_t batch, F&& f) {
 // ---- device side ----
 
 // 16 bytes read once: no L1 allocation (weights are streamed; keep L1 for nothing else to evict).
+// Tried and not kept: the L2::256B prefetch-size hint on this load and on the weight copies' cp.async
+// (17 shapes, batch 1, 3 runs, geometric means against the plain forms in the same call): H100 x0.997
+// to x1.006 per variant (fast, q8_0/q4_0 _dp4a, _split, _split_x8); H200 fast x0.968, q8_0_dp4a
+// x0.986 (gemma-3-4b output head x0.951), the split kernels x0.990 to x1.005.
 __device__ __forceinline__ uint4 load_stream16(const void* p) {
   uint4 v;
   asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
