@@ -16,15 +16,20 @@
 namespace llmkb {
 namespace {
 
+// No permission to read counters, or another profiler attached: the tests skip.
+bool counters_unreadable(const nlohmann::json& summary) {
+  const std::string status = summary["status"];
+  return status == "insufficient_privileges" || status == "profiler_busy";
+}
+
 TEST(CuptiProfiler, EveryVariantProfilesAndStaysCorrect) {
   LLMKB_REQUIRE_GPU();
   const cudaStream_t stream = testing_env::stream();
   std::unique_ptr<CaseProfiler> profiler = make_cupti_profiler(ProfilerOptions{});
   const nlohmann::json summary = profiler->summary();
-  const std::string status = summary["status"];
-  if (status == "insufficient_privileges" || status == "profiler_busy")
+  if (counters_unreadable(summary))
     GTEST_SKIP() << "counters not readable here: " << summary["message"].get<std::string>();
-  ASSERT_EQ(status, "ok") << summary["message"].get<std::string>();
+  ASSERT_EQ(summary["status"], "ok") << summary["message"].get<std::string>();
   const size_t passes = summary["passes"];
   ASSERT_GE(passes, 1u);
 
@@ -67,19 +72,18 @@ TEST(CuptiProfiler, EveryVariantProfilesAndStaysCorrect) {
 // The sectors that the GPCs' instruction and constant caches read from L2 while the first variant of
 // the first op runs on its first test problem, profiled with or without the instruction-cache flush.
 // `skip` says why counters cannot be read here (no permission, another profiler attached).
+const char* const kInstructionFetchMetric = "lts__t_sectors_srcunit_gcc_op_read.sum";
 double instruction_fetch_sectors(bool flush_instruction_caches, std::string& skip) {
-  const std::string metric = "lts__t_sectors_srcunit_gcc_op_read.sum";
   ProfilerOptions options;
-  options.extra_metrics = {metric};
+  options.extra_metrics = {kInstructionFetchMetric};
   options.flush_instruction_caches = flush_instruction_caches;
   std::unique_ptr<CaseProfiler> profiler = make_cupti_profiler(options);
   const nlohmann::json summary = profiler->summary();
-  const std::string status = summary["status"];
-  if (status == "insufficient_privileges" || status == "profiler_busy") {
+  if (counters_unreadable(summary)) {
     skip = summary["message"];
     return 0;
   }
-  if (status != "ok") throw std::runtime_error(summary["message"].get<std::string>());
+  if (summary["status"] != "ok") throw std::runtime_error(summary["message"].get<std::string>());
   const cudaStream_t stream = testing_env::stream();
   OpSuite& suite = *op_suites().front();
   for (auto& problem : suite.test_cases()) {
@@ -88,7 +92,7 @@ double instruction_fetch_sectors(bool flush_instruction_caches, std::string& ski
     run->reset(stream);
     const nlohmann::json profile = profiler->profile(*run, stream, "instruction caches");
     if (profile.contains("error")) throw std::runtime_error(profile["error"].get<std::string>());
-    return profile["kernels"].at(0)["metrics"].at(metric).get<double>();
+    return profile["kernels"].at(0)["metrics"].at(kInstructionFetchMetric).get<double>();
   }
   throw std::runtime_error("no test problem for " + suite.variants().front().name);
 }
@@ -99,7 +103,7 @@ double instruction_fetch_sectors(bool flush_instruction_caches, std::string& ski
 TEST(CuptiProfiler, InstructionCachesAreColdInEveryPass) {
   LLMKB_REQUIRE_GPU();
   std::string chip;
-  const std::vector<std::string> unknown = check_metrics_on_device({"lts__t_sectors_srcunit_gcc_op_read.sum"}, chip);
+  const std::vector<std::string> unknown = check_metrics_on_device({kInstructionFetchMetric}, chip);
   if (!unknown.empty()) GTEST_SKIP() << chip << " has no per-unit L2 sector counters: " << unknown.front();
   std::string skip;
   const double cold = instruction_fetch_sectors(true, skip);
