@@ -39,6 +39,20 @@
 // fewer registers, but 5 or 6 blocks per SM in place of 4 did not pay (H200, 17 shapes, 3 runs, against
 // 4 blocks: x8 at 5 blocks x1.001 (Q4_0) and x1.003 (Q8_0), at 6 x0.964 and x1.000; x16 at 5 x0.956
 // and x0.994, geometric means of the ratios of medians).
+// Also tried against these kernels (H100, the 17 shapes at batch 1, 3 runs per call, geometric means
+// of the ratios of medians), neither kept:
+// - Blocks of 4 or 2 warps in place of 8 (as many warps per SM): Q4_0 x1.003 and x1.002, Q8_0 x1.002
+//   and x0.996; llama3-8b gate_up Q4_0 31.18 -> 31.01 and 31.07 us.
+// - Persistent warps (ncu on Q4_0 llama3-8b gate_up: 41 % of the warps' stall samples wait for the
+//   copies, which land for all the warps of an SM at about the same time, then 13 % on the first dot
+//   product's activation loads): one wave of blocks, each warp streaming its own list of rounds
+//   (row pairs first_pair, first_pair + warps in the grid, ...) through a ring of 2-3 cp.async
+//   buffers, the next round in flight while it computes, no split of K. Q4_0 x0.92-0.95 (rounds of 8
+//   or 16 steps), _x8 x0.94-0.96, Q8_0 x0.98-0.99. Faster only on some shapes of many rows (Q4_0_x8
+//   llama3-8b gate_up 29.15 -> 27.30 us; with the grid cut so that every warp gets as many row pairs,
+//   29.22 -> 28.10 in the next call; Q8_0 qkv of llama3-8b and qwen2.5-7b and qwen2.5-7b down
+//   +7 to +12 %), slower where few rows leave K unsplit (llama3-70b qkv_tp8 x0.75-0.84) and on the
+//   gemma-3-4b output head (x0.93-0.95).
 #include "kernels/common/variant.h"
 #include "kernels/gemv/mul_mat_vec_op.h"
 #include "kernels/gemv/mul_mat_vec_quant_split.cuh"
