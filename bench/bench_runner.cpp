@@ -271,12 +271,13 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
     }
   }
 
-  const bool list_only = list_tests_only(argc, argv);  // before Initialize consumes the flag
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBenchBadInput;
+  // Read before Initialize, which removes the flags it knows from argv.
+  const bool list_only = list_tests_only(argc, argv);
   const bool fixed_iterations = flag_value(argc, argv, "benchmark_min_time").empty();
   const std::string repetitions_flag = flag_value(argc, argv, "benchmark_repetitions");
   const int repetitions = repetitions_flag.empty() ? 1 : std::max(1, std::atoi(repetitions_flag.c_str()));
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBenchBadInput;
 
   auto session = std::make_unique<BenchSession>();
   session->options = options;

@@ -30,6 +30,27 @@ else
   else
     echo "FAIL: bench exited $code"; cat "$tmp/bench"; fail=1
   fi
+  # The results file records the repetitions asked for, and --benchmark_min_time replaces the
+  # planned iteration count (Google Benchmark's Initialize removes both flags from argv).
+  "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_filter='^rmsnorm/vec8/bf16/gemma-3-4b/tokens:1/' \
+    --benchmark_repetitions=3 --out "$tmp/rep.json" >"$tmp/rep" 2>&1 &&
+  "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_filter='^rmsnorm/vec8/bf16/gemma-3-4b/tokens:1/' \
+    --benchmark_min_time=0.05s --out "$tmp/min.json" >"$tmp/min" 2>&1
+  code=$?
+  if [ "$code" -eq 0 ] && python3 - "$tmp/rep.json" "$tmp/r.json" "$tmp/min.json" <<'PY'
+import json, sys
+rep, plain, timed = (json.load(open(f))["llmkb"] for f in sys.argv[1:])
+assert rep["environment"]["repetitions"] == 3, rep["environment"]["repetitions"]
+assert len(rep["cases"][0]["samples"]) == 3, rep["cases"][0]["samples"]
+planned = plain["cases"][0]["samples"][0]["iterations"]
+ran = timed["cases"][0]["samples"][0]["iterations"]
+assert ran > planned, f"--benchmark_min_time=0.05s ran {ran} iterations, the plan {planned}"
+PY
+  then
+    echo "ok: --benchmark_repetitions recorded, --benchmark_min_time honoured"
+  else
+    echo "FAIL: repetitions or min_time (exit $code)"; tail -5 "$tmp/rep" "$tmp/min"; fail=1
+  fi
   # --profile: counters per kernel and the kernel trace in the results file, or one clear status line.
   expect 2 "unknown metric 'dram__bytes_reed.sum'" -- "$llmkb" bench --profile --metrics dram__bytes_reed.sum \
     --op rmsnorm --model gemma-3-4b --out "$tmp/x.json"
