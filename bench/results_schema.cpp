@@ -106,6 +106,10 @@ nlohmann::json load_results_file(const std::string& path) {
   if (!document.is_object() || !document.contains("llmkb")) {
     throw ResultsFileError(path + ": no \"llmkb\" section: not an llmkb results file (plain Google Benchmark output?)");
   }
+  if (!document["llmkb"].is_object()) {
+    throw ResultsFileError(path + ": the \"llmkb\" section is " + std::string(document["llmkb"].type_name()) +
+                           ", not an object: not an llmkb results file, or a damaged one");
+  }
   const auto& version = document["llmkb"].value("schema_version", nlohmann::json());
   if (!version.is_number_integer() || version.get<int>() != kResultsSchemaVersion) {
     throw ResultsFileError(path + ": schema_version " + version.dump() + " is not supported (this llmkb reads version " +

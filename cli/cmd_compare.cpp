@@ -24,8 +24,9 @@ errored fails the gate.
   --metric M[,M...]     time (default), gbps, tflops, pct_of_ceiling; repeatable
   --format F            text (default), md (a pull-request comment), json
   --strict              a benchmark present in one file only fails the gate
-  --allow-different-env compare runs whose device, driver, CUDA runtime, clocks or cold/warm timing
-                        differ (the differences are listed)
+  --allow-different-env compare runs whose device, driver (release, where both runs recorded it, and
+                        CUDA version), CUDA runtime, clocks, cold/warm timing or kernel trace differ
+                        (the differences are listed)
 
 Exit codes: 0 no regression; 1 at least one regression or failed candidate case (or, with
 --strict, a benchmark on one side only); 2 bad input (missing or corrupt file, wrong schema

@@ -173,7 +173,7 @@ MetricComparison compare_metric(const std::string& name, Metric metric, const nl
   const int n_baseline = static_cast<int>(row.baseline.values.size());
   const int n_candidate = static_cast<int>(row.candidate.values.size());
   const double floor_p = smallest_two_sided_p(n_baseline, n_candidate);
-  if (floor_p > options.alpha) {
+  if (!can_reach_significance(n_baseline, n_candidate, options.alpha)) {
     row.verdict = Verdict::inconclusive;
     row.repetitions_needed = repetitions_needed(n_baseline, n_candidate, options.alpha);
     row.reason = "too few repetitions: " + std::to_string(n_baseline) + " vs " + std::to_string(n_candidate) +
@@ -234,6 +234,11 @@ std::vector<EnvironmentDifference> environment_differences(const nlohmann::json&
     const nlohmann::json& c = field(candidate_environment, name);
     if (b != c) differences.push_back({name, text_of(b), text_of(c)});
   }
+  // The driver's release (580.65 against 580.159, both "CUDA 13.0"): recorded since 2026-11-22, so only
+  // compared where both files have it.
+  const nlohmann::json& b = field(baseline_environment, "device.driver_release");
+  const nlohmann::json& c = field(candidate_environment, "device.driver_release");
+  if (!b.is_null() && !c.is_null() && b != c) differences.push_back({"device.driver_release", text_of(b), text_of(c)});
   return differences;
 }
 
@@ -353,6 +358,15 @@ Comparison compare_results(const nlohmann::json& baseline, const nlohmann::json&
   for (const auto& c : candidate_cases) {
     const std::string name = c["name"].get<std::string>();
     if (candidate_by_name.at(name) != &c || baseline_by_name.count(name)) continue;
+    if (case_failed(c)) {  // new or not in the baseline, it still fails the gate
+      MetricComparison row;
+      row.name = name;
+      row.metric = options.metrics.front();
+      row.verdict = Verdict::candidate_failed;
+      row.reason = "the candidate's case failed: " + failure_of(c) + " (the case is not in the baseline)";
+      result.rows.push_back(std::move(row));
+      continue;
+    }
     const auto skip = baseline_skips.find(name);
     result.only_in_candidate.push_back(
         {name, skip == baseline_skips.end() ? "" : "the baseline skipped it: " + skip->second});

@@ -112,9 +112,15 @@ double smallest_two_sided_p(int n_first, int n_second) {
   return std::min(1.0, 2 / binomial(n_first + n_second, std::min(n_first, n_second)));
 }
 
+bool can_reach_significance(int n_first, int n_second, double alpha) {
+  // p < alpha is significant, so a smallest p equal to alpha (2 / C(6, 3) = 0.1) is not enough; the
+  // margin keeps the rounding of the binomial from deciding that case.
+  return smallest_two_sided_p(n_first, n_second) < alpha * (1 - 1e-12);
+}
+
 int repetitions_needed(int n_first, int n_second, double alpha) {
   for (int k = 1; k < 1000; ++k) {
-    if (smallest_two_sided_p(std::max(n_first, k), std::max(n_second, k)) <= alpha) return k;
+    if (can_reach_significance(std::max(n_first, k), std::max(n_second, k), alpha)) return k;
   }
   return 1000;
 }

@@ -26,11 +26,14 @@ constexpr int kExactUTestMaxSize = 50;
 UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<double>& second);
 
 // The smallest two-sided p-value the test can give for these sample sizes: 2 / C(n1 + n2, n1),
-// reached when the samples do not overlap at all. Above alpha, no data can show a difference.
+// reached when the samples do not overlap at all. At alpha or above, no data can show a difference.
 double smallest_two_sided_p(int n_first, int n_second);
 
+// Whether samples of these sizes can give p < alpha (the gate's test for a significant change).
+bool can_reach_significance(int n_first, int n_second, double alpha);
+
 // The fewest repetitions k such that samples of max(n_first, k) and max(n_second, k) can reach
-// p <= alpha (each run given at least k repetitions).
+// p < alpha (each run given at least k repetitions).
 int repetitions_needed(int n_first, int n_second, double alpha);
 
 }  // namespace llmkb

@@ -197,13 +197,23 @@ std::string md_cell(std::string text) {
   return escaped;
 }
 
-// GitHub refuses comments over 65536 characters: the collapsed table of unchanged rows stops here.
+// GitHub refuses comments over 65536 characters: every table stops adding rows here (the environment
+// table and the counts line after them stay under the limit).
 constexpr size_t kMarkdownBudget = 56000;
+
+// After a table whose rows past the budget were left out: says how many.
+void md_left_out(std::ostringstream& out, size_t left_out) {
+  if (left_out) {
+    out << "\n"
+        << left_out << " more rows left out to keep this comment under GitHub's size limit: "
+        << "`llmkb compare` without `--format md` lists them all.\n";
+  }
+}
 
 // A table of rows; `why` is printed for rows whose verdict is not unchanged (the numbers say that).
 // Rows past `budget` characters of `out` are left out and counted at the end.
 void md_rows(std::ostringstream& out, const std::vector<const MetricComparison*>& rows, bool with_verdict,
-             size_t budget = std::string::npos) {
+             size_t budget = kMarkdownBudget) {
   out << "| benchmark | metric |" << (with_verdict ? " verdict |" : "")
       << " baseline | candidate | change | p | reps | why |\n";
   out << "| --- | --- |" << (with_verdict ? " --- |" : "") << " ---: | ---: | ---: | ---: | ---: | --- |\n";
@@ -219,11 +229,7 @@ void md_rows(std::ostringstream& out, const std::vector<const MetricComparison*>
         << c.change << " | " << c.p << " | " << c.reps << " | "
         << (r->verdict == Verdict::unchanged ? "" : md_cell(r->reason)) << " |\n";
   }
-  if (left_out) {
-    out << "\n"
-        << left_out << " more rows left out to keep this comment under GitHub's size limit: "
-        << "`llmkb compare` without `--format md` lists them all.\n";
-  }
+  md_left_out(out, left_out);
 }
 
 std::vector<const MetricComparison*> with_verdicts(const Comparison& c, std::initializer_list<Verdict> verdicts) {
@@ -305,7 +311,15 @@ std::string render_markdown(const Comparison& c) {
   if (!failures.empty()) {
     out << "#### Failed in the candidate (" << failures.size()
         << ")\n\n| benchmark | correctness check or error |\n| --- | --- |\n";
-    for (const auto* r : failures) out << "| `" << r->name << "` | " << md_cell(r->reason) << " |\n";
+    size_t left_out = 0;
+    for (const auto* r : failures) {
+      if (static_cast<size_t>(out.tellp()) > kMarkdownBudget) {
+        ++left_out;
+        continue;
+      }
+      out << "| `" << r->name << "` | " << md_cell(r->reason) << " |\n";
+    }
+    md_left_out(out, left_out);
     out << "\n";
   }
   if (!improvements.empty()) {
@@ -317,14 +331,23 @@ std::string render_markdown(const Comparison& c) {
   if (one_sided) {
     out << "#### On one side only (" << one_sided << (c.options.strict ? ", fails with --strict" : ", listed only")
         << ")\n\n| benchmark | present in | note |\n| --- | --- | --- |\n";
-    for (const auto& o : c.only_in_baseline) out << "| `" << o.name << "` | baseline | " << md_cell(o.note) << " |\n";
-    for (const auto& o : c.only_in_candidate) out << "| `" << o.name << "` | candidate | " << md_cell(o.note) << " |\n";
+    size_t left_out = 0;
+    auto one_sided_row = [&](const OneSidedCase& o, const char* side) {
+      if (static_cast<size_t>(out.tellp()) > kMarkdownBudget) {
+        ++left_out;
+        return;
+      }
+      out << "| `" << o.name << "` | " << side << " | " << md_cell(o.note) << " |\n";
+    };
+    for (const auto& o : c.only_in_baseline) one_sided_row(o, "baseline");
+    for (const auto& o : c.only_in_candidate) one_sided_row(o, "candidate");
+    md_left_out(out, left_out);
     out << "\n";
   }
   if (!rest.empty()) {
     out << "<details><summary>" << c.count(Verdict::unchanged) << " unchanged, " << c.count(Verdict::inconclusive)
         << " inconclusive, " << c.count(Verdict::baseline_failed) << " not compared</summary>\n\n";
-    md_rows(out, rest, true, kMarkdownBudget);
+    md_rows(out, rest, true);
     out << "\n</details>\n\n";
   }
   out << "<details><summary>Environment of both runs</summary>\n\n| | baseline | candidate |\n| --- | --- | --- |\n";
@@ -335,6 +358,7 @@ std::string render_markdown(const Comparison& c) {
       {"SM clock (MHz)", "device.sm_clock_mhz"},
       {"memory clock (MHz)", "device.memory_clock_mhz"},
       {"driver (CUDA version)", "driver_version"},
+      {"driver release", "device.driver_release"},
       {"CUDA runtime", "runtime_version"},
       {"timing", "timing"},
       {"repetitions", "repetitions"},

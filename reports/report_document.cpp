@@ -445,6 +445,13 @@ const std::vector<std::string>& section_ids() {
   return ids;
 }
 
+// The occupancy limiter in words. A name this llmkb does not know (the profile section of the results
+// file is open) reads as an unrecorded limiter rather than failing the report.
+std::string limiter_text(Lang lang, const std::string& limiter) {
+  static const std::set<std::string> known = {"registers", "shared_memory", "block_size", "blocks_per_sm", "none"};
+  return tr(lang, "limiter_" + (known.count(limiter) ? limiter : std::string("unknown")));
+}
+
 std::string finding_text(const json& f, const json& launch, Lang lang) {
   const std::string kind = f["kind"];
   const std::string value = fixed(num(f["value"]), kind == "excess_dram_traffic" ? 2 : 1);
@@ -461,7 +468,7 @@ std::string finding_text(const json& f, const json& launch, Lang lang) {
   }
   if (kind == "occupancy_gap") return trf(lang, "find_occupancy_gap", {value, fixed(num(f["detail_value"]), 1)});
   if (kind == "occupancy_limited")
-    return trf(lang, "find_occupancy_limited", {value, tr(lang, "limiter_" + str(f["detail"]))});
+    return trf(lang, "find_occupancy_limited", {value, limiter_text(lang, str(f["detail"]))});
   return trf(lang, "find_" + kind, {value});
 }
 
@@ -494,7 +501,7 @@ std::string suggestion_text(const json& s, const json& model, Lang lang) {
     const std::string key =
         limiter == "registers" || limiter == "shared_memory" ? "sugg_occupancy_" + limiter : "sugg_occupancy_other";
     return trf(lang, key,
-               {where, format_count(num(l["registers"])), fixed(num(f["value"]), 1), tr(lang, "limiter_" + limiter)});
+               {where, format_count(num(l["registers"])), fixed(num(f["value"]), 1), limiter_text(lang, limiter)});
   }
   if (kind == "occupancy_gap") {
     return trf(lang, "sugg_occupancy_gap", {where, fixed(num(f["value"]), 1), fixed(num(f["detail_value"]), 1), waves});

@@ -140,6 +140,10 @@ TEST(MannWhitney, SmallestPossiblePAndRepetitionsNeeded) {
   EXPECT_EQ(repetitions_needed(10, 1, 0.05), 2);   // 2 / C(12, 2) = 0.030
   EXPECT_EQ(repetitions_needed(1, 1, 0.01), 5);    // 2 / C(10, 5) = 0.0079; 2 / C(8, 4) = 0.029
   EXPECT_EQ(repetitions_needed(10, 10, 0.05), 1);  // already enough
+  // p must fall below alpha: 3 vs 3 reaches exactly 0.1 at best, not below it.
+  EXPECT_FALSE(can_reach_significance(3, 3, 0.1));
+  EXPECT_TRUE(can_reach_significance(4, 4, 0.1));
+  EXPECT_EQ(repetitions_needed(1, 1, 0.1), 4);
 }
 
 // ---- Verdicts on scenarios from the baseline ----------------------------------------------------
@@ -308,6 +312,15 @@ TEST_F(Gate, AFailedCheckInTheCandidateFailsTheGate) {
   EXPECT_EQ(names_with(fixed, Verdict::baseline_failed), std::vector<std::string>{changed_});
 }
 
+TEST_F(Gate, AFailedCheckInACaseOnlyInTheCandidateFailsTheGate) {
+  // The baseline lacks the case (a new variant, or a baseline of a subset of the suite).
+  const Comparison c = compare(fixture("dropped_case.json"), fixture("check_failed.json"));
+  EXPECT_EQ(c.exit_code(), 1);
+  EXPECT_EQ(names_with(c, Verdict::candidate_failed), std::vector<std::string>{changed_});
+  EXPECT_NE(row(c, changed_).reason.find("not in the baseline"), std::string::npos) << row(c, changed_).reason;
+  EXPECT_TRUE(c.only_in_candidate.empty());
+}
+
 TEST_F(Gate, OneSidedCasesAreListedAndFailOnlyWhenStrict) {
   const Comparison dropped = compare(baseline_, fixture("dropped_case.json"));
   ASSERT_EQ(dropped.only_in_baseline.size(), 1u);
@@ -370,6 +383,18 @@ TEST_F(Gate, DifferentEnvironmentsAreRefusedNamingTheField) {
   message = error_of([&] { compare(baseline_, traced); });
   EXPECT_NE(message.find("kernel_trace: baseline '(absent)', candidate 'true'"), std::string::npos) << message;
   EXPECT_TRUE(environment_differences(traced["llmkb"]["environment"], traced["llmkb"]["environment"]).empty());
+
+  // The driver's release: compared where both runs recorded it (runs before it was recorded have not).
+  nlohmann::json old_driver = baseline_, new_driver = baseline_;
+  old_driver["llmkb"]["environment"]["device"]["driver_release"] = "580.65.06";
+  new_driver["llmkb"]["environment"]["device"]["driver_release"] = "580.159.04";
+  const auto drivers = environment_differences(old_driver["llmkb"]["environment"], new_driver["llmkb"]["environment"]);
+  ASSERT_EQ(drivers.size(), 1u);
+  EXPECT_EQ(drivers[0].field, "device.driver_release");
+  EXPECT_EQ(drivers[0].candidate, "580.159.04");
+  nlohmann::json unrecorded = baseline_;
+  unrecorded["llmkb"]["environment"]["device"].erase("driver_release");
+  EXPECT_TRUE(environment_differences(unrecorded["llmkb"]["environment"], new_driver["llmkb"]["environment"]).empty());
 
   CompareOptions allow;
   allow.allow_different_env = true;
@@ -469,6 +494,31 @@ TEST_F(Gate, MarkdownStaysUnderGitHubsCommentLimit) {
   const std::string md = render_markdown(c);
   EXPECT_LT(md.size(), 65536u);
   EXPECT_NE(md.find("#### Regressions (16)"), std::string::npos);  // 4 metrics x 4 copies of the slower case
+  EXPECT_NE(md.find("more rows left out to keep this comment under GitHub's size limit"), std::string::npos);
+  EXPECT_NE(md.find("Environment of both runs"), std::string::npos);
+}
+
+TEST_F(Gate, MarkdownStaysUnderTheLimitWithManyOneSidedCases) {
+  // A baseline of a subset of the suite against a run of all of it: thousands of cases on one side.
+  nlohmann::json candidate = fixture("slower20.json");
+  nlohmann::json added = nlohmann::json::array();
+  for (int copy = 1; copy <= 12; ++copy) {
+    for (auto c : candidate["llmkb"]["cases"]) {
+      c["name"] = c["name"].get<std::string>() + "/new:" + std::to_string(copy);
+      added.push_back(c);
+    }
+  }
+  for (const auto& c : added) candidate["llmkb"]["cases"].push_back(c);
+  while (candidate["llmkb"]["cases"].size() < 3000) {
+    candidate["llmkb"]["cases"].push_back(added.back());
+    auto& last = candidate["llmkb"]["cases"].back();
+    last["name"] = "extra/" + std::to_string(candidate["llmkb"]["cases"].size());
+  }
+  const Comparison c = compare(baseline_, candidate);
+  ASSERT_GE(c.only_in_candidate.size(), 2000u);
+  const std::string md = render_markdown(c);
+  EXPECT_LT(md.size(), 65536u);
+  EXPECT_NE(md.find("#### Regressions (1)"), std::string::npos);
   EXPECT_NE(md.find("more rows left out to keep this comment under GitHub's size limit"), std::string::npos);
   EXPECT_NE(md.find("Environment of both runs"), std::string::npos);
 }

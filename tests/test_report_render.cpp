@@ -212,6 +212,8 @@ TEST(ReportStrings, EveryFindingAndSuggestionHasTextInBothLanguages) {
                                                                   {"occupancy_limited", "shared_memory"},
                                                                   {"occupancy_limited", "block_size"},
                                                                   {"occupancy_limited", "blocks_per_sm"},
+                                                                  // a limiter this llmkb does not name (the profile is open)
+                                                                  {"occupancy_limited", "warps"},
                                                                   {"excess_dram_traffic", ""},
                                                                   {"low_l2_hit", ""},
                                                                   {"low_l1_hit", ""},

@@ -193,6 +193,10 @@ TEST(ResultsLoader, ClearErrorsForBadFiles) {
   EXPECT_NE(message(write_temp("empty.json", "")).find("empty"), std::string::npos);
   EXPECT_NE(message(write_temp("truncated.json", good.substr(0, good.size() / 2))).find("truncated"), std::string::npos);
   EXPECT_NE(message(write_temp("plain.json", R"({"context":{},"benchmarks":[]})")).find("no \"llmkb\""), std::string::npos);
+  for (const char* section : {"null", "[]", "\"text\""}) {  // an llmkb section that is not an object
+    const std::string text = std::string(R"({"context":{},"benchmarks":[],"llmkb":)") + section + "}";
+    EXPECT_NE(message(write_temp("not_object.json", text)).find("not an object"), std::string::npos) << section;
+  }
   nlohmann::json wrong = nlohmann::json::parse(good);
   wrong["llmkb"]["schema_version"] = 99;
   EXPECT_NE(message(write_temp("v99.json", wrong.dump())).find("schema_version 99"), std::string::npos);
