@@ -2,6 +2,12 @@
 
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
 #include "kernels/common/code_arch.h"
 #include "kernels/common/cuda_check.h"
 
@@ -9,6 +15,23 @@ namespace llmkb {
 
 namespace {
 std::string version_string(int v) { return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10); }
+
+// The NVIDIA kernel module's release from /proc/driver/nvidia/version ("NVRM version: NVIDIA UNIX x86_64
+// Kernel Module  580.159.04  ..."): the first word with two dots after "Kernel Module". Empty where the
+// file is missing (not Linux, or a container without it): the results file then leaves it out.
+std::string read_driver_release() {
+  std::ifstream in("/proc/driver/nvidia/version");
+  std::string line;
+  if (!in || !std::getline(in, line)) return "";
+  const size_t module = line.find("Kernel Module");
+  if (module == std::string::npos) return "";
+  std::istringstream words(line.substr(module + std::strlen("Kernel Module")));
+  std::string word;
+  while (words >> word) {
+    if (std::count(word.begin(), word.end(), '.') >= 1 && std::isdigit(static_cast<unsigned char>(word[0]))) return word;
+  }
+  return "";
+}
 
 int attribute(cudaDeviceAttr attr, int device) {
   int value = 0;
@@ -22,7 +45,7 @@ double DeviceContext::dram_peak_gbps() const {
 }
 
 nlohmann::json DeviceContext::to_json() const {
-  return {{"index", index},
+  nlohmann::json j = {{"index", index},
           {"name", name},
           {"compute_capability", std::to_string(cc_major) + "." + std::to_string(cc_minor)},
           {"sm_count", sm_count},
@@ -32,6 +55,8 @@ nlohmann::json DeviceContext::to_json() const {
           {"memory_clock_mhz", memory_clock_mhz},
           {"memory_bus_bits", memory_bus_bits},
           {"max_threads_per_sm", max_threads_per_sm}};
+  if (!driver_release.empty()) j["driver_release"] = driver_release;
+  return j;
 }
 
 DeviceContext query_device(int index) {
@@ -55,6 +80,7 @@ DeviceContext query_device(int index) {
   LLMKB_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
   d.driver_version = version_string(driver);
   d.runtime_version = version_string(runtime);
+  d.driver_release = read_driver_release();
   d.code_sm = loaded_code_sm();
   return d;
 }

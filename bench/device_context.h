@@ -18,6 +18,7 @@ struct DeviceContext {
   int memory_bus_bits = 0;
   int max_threads_per_sm = 0;
   std::string driver_version;   // CUDA version the driver supports, "13.0"
+  std::string driver_release;   // the kernel driver's release, "580.159.04"; empty where it cannot be read
   std::string runtime_version;  // CUDA runtime linked in, "13.0"
   int code_sm = 0;              // the architecture of the code the driver loaded (loaded_code_sm)
 
