@@ -15,6 +15,7 @@
 #include "profiler/kernel_trace.h"
 #include "profiler/metric_catalog.h"
 #include "profiler/metric_set.h"
+#include "profiler/occupancy.h"
 #include "profiler/probe_kernel.h"
 #include "profiler/range_profiler.h"
 
@@ -130,8 +131,10 @@ class CuptiCaseProfiler : public CaseProfiler {
       return {{"passes", 0}, {"kernels", nlohmann::json::array()}, {"error", "not profiled: " + message_}};
     nlohmann::json out = {{"passes", passes_}, {"kernels", nlohmann::json::array()}};
     const auto started = std::chrono::steady_clock::now();
-    PausedTrace paused(trace_.get());
+    std::vector<std::string> errors;
     try {
+      // Inside the try: a trace that cannot be paused costs this case its counters, not its timings.
+      PausedTrace paused(trace_.get());
       std::vector<LaunchRecord> launches;
       if (trace_) {  // one plain launch, for the launch records
         run.restore_inplace_inputs(stream);
@@ -177,20 +180,26 @@ class CuptiCaseProfiler : public CaseProfiler {
         out["kernels"].push_back(kernel_profile_json(name, range.metrics, metric_set_.tensor_metrics, launch));
       }
       if (trace_ && launches.size() != result.ranges.size())
-        out["error"] = std::to_string(launches.size()) + " launch records for " + std::to_string(result.ranges.size()) +
-                       " profiled kernels: launch data and names may be mismatched";
-      if (result.ranges.empty()) out["error"] = "no kernel launch was profiled for " + case_name;
+        errors.push_back(std::to_string(launches.size()) + " launch records for " +
+                         std::to_string(result.ranges.size()) +
+                         " profiled kernels: launch data and names may be mismatched");
+      if (result.ranges.empty()) errors.push_back("no kernel launch was profiled for " + case_name);
       if (result.dropped_ranges)
-        out["error"] = std::to_string(result.dropped_ranges) + " kernel launches beyond the first " +
-                       std::to_string(options_.max_kernels_per_case) + " were not profiled";
+        errors.push_back(std::to_string(result.dropped_ranges) + " kernel launches beyond the first " +
+                         std::to_string(options_.max_kernels_per_case) + " were not profiled");
     } catch (const CuptiError& e) {
-      out["error"] = e.what();
-      if (e.status() != ProfilerStatus::kError) fail(e.status(), e.what());
+      errors.push_back(e.what());
+      if (e.status() != ProfilerStatus::kError)
+        fail(e.status(), e.what());  // ends collection for the run, and says so on stderr
+      else
+        report_case_failure(case_name, e.what());
     } catch (const CudaError&) {
       throw;
     } catch (const std::exception& e) {
-      out["error"] = e.what();
+      errors.push_back(e.what());
+      report_case_failure(case_name, e.what());
     }
+    if (!errors.empty()) out["error"] = join(errors, "; ");
     const double wall_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     out["wall_ms"] = wall_ms;  // launch capture + replay passes + decoding, for the overhead figures
@@ -288,6 +297,7 @@ class CuptiCaseProfiler : public CaseProfiler {
     sm_limits_.registers_per_sm = prop.regsPerMultiprocessor;
     sm_limits_.shared_memory_per_sm = prop.sharedMemPerMultiprocessor;
     sm_limits_.reserved_shared_per_block = prop.reservedSharedMemPerBlock;
+    sm_limits_.shared_alloc_unit = shared_alloc_unit_for(prop.major);
 
     range_ = std::make_unique<RangeProfiler>(context, *catalog_, std::move(image), metric_set_.metrics,
                                              options_.max_kernels_per_case);
@@ -315,6 +325,11 @@ class CuptiCaseProfiler : public CaseProfiler {
       }
     }
     return out;
+  }
+
+  // The case's counters are lost; the run goes on with the next case.
+  static void report_case_failure(const std::string& case_name, const std::string& message) {
+    std::cerr << "llmkb bench: profiler: " << case_name << ": not profiled: " << message << "\n";
   }
 
   void fail(ProfilerStatus status, const std::string& message) {

@@ -32,7 +32,8 @@ class KernelTrace {
   void begin_capture();
   std::vector<LaunchRecord> end_capture();
 
-  // Flushes and summarises everything traced so far ("trace" section of the results file).
+  // Flushes and summarises everything traced so far ("trace" section of the results file). Does not
+  // throw on a CUPTI failure: returns {"error": ...} instead.
   nlohmann::json summary();
 
   // Called from CUPTI's buffer-completed callback.

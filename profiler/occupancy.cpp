@@ -12,6 +12,10 @@ size_t round_up(size_t value, size_t unit) {
 
 }  // namespace
 
+size_t shared_alloc_unit_for(int compute_major) {
+  return compute_major >= 8 ? 128 : 256;
+}
+
 Occupancy theoretical_occupancy(const LaunchResources& launch, const SmLimits& sm) {
   Occupancy out;
   if (launch.threads_per_block <= 0 || sm.warp_size <= 0 || sm.max_threads_per_sm <= 0) {
@@ -27,13 +31,18 @@ Occupancy theoretical_occupancy(const LaunchResources& launch, const SmLimits& s
   if (launch.registers_per_thread > 0 && sm.registers_per_sm > 0) {
     const size_t per_warp = round_up(static_cast<size_t>(launch.registers_per_thread) * sm.warp_size,
                                      static_cast<size_t>(sm.register_alloc_unit));
-    by_registers = static_cast<int>(sm.registers_per_sm / per_warp) / warps_per_block;
+    // As cudaOccMaxBlocksPerSMRegsLimit: each sub-partition holds whole warps of its share of the
+    // register file, so the registers left over in one cannot take a warp of another.
+    const int sub_partitions = sm.sub_partitions > 0 ? sm.sub_partitions : 1;
+    const int warps_per_sub_partition =
+        static_cast<int>(static_cast<size_t>(sm.registers_per_sm / sub_partitions) / per_warp);
+    by_registers = warps_per_sub_partition * sub_partitions / warps_per_block;
   }
+  // The calculator adds the per-block reserve even to a block with no shared memory of its own, so
+  // the shared-memory limit applies whenever the carveout is known.
   int by_shared = INT_MAX;
-  const size_t shared = launch.shared_bytes_per_block + sm.reserved_shared_per_block;
-  if (launch.shared_bytes_per_block > 0 && sm.shared_memory_per_sm > 0) {
-    by_shared = static_cast<int>(sm.shared_memory_per_sm / round_up(shared, sm.shared_alloc_unit));
-  }
+  const size_t shared = round_up(launch.shared_bytes_per_block + sm.reserved_shared_per_block, sm.shared_alloc_unit);
+  if (shared > 0 && sm.shared_memory_per_sm > 0) by_shared = static_cast<int>(sm.shared_memory_per_sm / shared);
 
   out.blocks_per_sm = std::min({by_slots, by_warps, by_registers, by_shared});
   out.theoretical_pct = max_warps ? 100.0 * out.blocks_per_sm * warps_per_block / max_warps : 0.0;

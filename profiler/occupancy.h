@@ -12,11 +12,16 @@ struct SmLimits {
   int max_threads_per_sm = 0;            // cudaDevAttrMaxThreadsPerMultiProcessor
   int max_blocks_per_sm = 0;             // cudaDevAttrMaxBlocksPerMultiprocessor
   int registers_per_sm = 0;              // cudaDevAttrMaxRegistersPerMultiprocessor
-  int register_alloc_unit = 256;         // registers are allocated per warp in units of 256 (sm_75 .. sm_90)
+  int register_alloc_unit = 256;         // registers are allocated per warp in units of 256 (sm_75 .. sm_120)
+  int sub_partitions = 4;                // the register file is split over the SM's 4 sub-partitions (sm_70+)
   size_t shared_memory_per_sm = 0;       // the carveout the launch ran with (or the maximum)
   size_t reserved_shared_per_block = 0;  // cudaDevAttrReservedSharedMemoryPerBlock (1 KiB on sm_80+)
-  size_t shared_alloc_unit = 128;        // shared memory allocation granularity
+  size_t shared_alloc_unit = 128;        // shared memory allocation granularity: shared_alloc_unit_for(major)
 };
+
+// Shared memory allocation granularity of a compute capability's major version, as
+// cudaOccSMemAllocationGranularity: 256 bytes up to 7.x, 128 from 8.0.
+size_t shared_alloc_unit_for(int compute_major);
 
 struct LaunchResources {
   int threads_per_block = 0;

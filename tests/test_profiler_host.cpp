@@ -250,6 +250,87 @@ TEST(Occupancy, LimitersOfTheCalculator) {
   EXPECT_EQ(o.limiter, "shared_memory");
 }
 
+// Expected values worked by hand from cuda_occupancy.h's rules (cudaOccMaxBlocksPerSMRegsLimit,
+// cudaOccMaxBlocksPerSMSmemLimit, cudaOccSMemAllocationGranularity), not from the code under test.
+TEST(Occupancy, RegistersPerSubPartition) {
+  // 48 regs x 32 = 1536 per warp (a multiple of 256). Each of the 4 sub-partitions has 16384
+  // registers: floor(16384 / 1536) = 10 warps, 40 per SM; 6-warp blocks: floor(40 / 6) = 6 blocks,
+  // 36 of 64 warps = 56.25 %. (65536 / 1536 = 42 warps over the whole SM would give 7.)
+  Occupancy o = theoretical_occupancy({192, 48, 0}, hopper());
+  EXPECT_EQ(o.blocks_per_sm, 6);
+  EXPECT_DOUBLE_EQ(o.theoretical_pct, 56.25);
+  EXPECT_EQ(o.limiter, "registers");
+
+  // 40 regs x 32 = 1280 per warp: floor(16384 / 1280) = 12 warps per sub-partition, 48 per SM;
+  // 3-warp blocks: 16 blocks (warps alone allow 21, slots 32), 48 of 64 warps = 75 %.
+  // (65536 / 1280 = 51 warps would give 17 blocks, 79.7 %.)
+  o = theoretical_occupancy({96, 40, 0}, hopper());
+  EXPECT_EQ(o.blocks_per_sm, 16);
+  EXPECT_DOUBLE_EQ(o.theoretical_pct, 75.0);
+  EXPECT_EQ(o.limiter, "registers");
+}
+
+TEST(Occupancy, SharedAllocationUnitFollowsTheComputeCapability) {
+  EXPECT_EQ(shared_alloc_unit_for(7), 256u);
+  EXPECT_EQ(shared_alloc_unit_for(8), 128u);
+  EXPECT_EQ(shared_alloc_unit_for(9), 128u);
+  EXPECT_EQ(shared_alloc_unit_for(12), 128u);
+
+  // Turing (sm_75): 1024 threads, 16 blocks, 64K registers, 64 KiB carveout, no per-block reserve.
+  SmLimits turing;
+  turing.max_threads_per_sm = 1024;
+  turing.max_blocks_per_sm = 16;
+  turing.registers_per_sm = 65536;
+  turing.shared_memory_per_sm = 65536;
+  turing.shared_alloc_unit = shared_alloc_unit_for(7);
+  // 10800 bytes round up to 11008 in units of 256: floor(65536 / 11008) = 5 blocks of 4 warps,
+  // 20 of 32 warps = 62.5 % (in units of 128, 10880 bytes would give 6 blocks, 75 %). Registers
+  // (32 x 32 = 1024 per warp: 16 warps per sub-partition) allow 16 blocks, warps 8.
+  Occupancy o = theoretical_occupancy({128, 32, 10800}, turing);
+  EXPECT_EQ(o.blocks_per_sm, 5);
+  EXPECT_DOUBLE_EQ(o.theoretical_pct, 62.5);
+  EXPECT_EQ(o.limiter, "shared_memory");
+
+  turing.shared_alloc_unit = shared_alloc_unit_for(8);  // what an sm_80+ device would allocate
+  o = theoretical_occupancy({128, 32, 10800}, turing);
+  EXPECT_EQ(o.blocks_per_sm, 6);
+  EXPECT_DOUBLE_EQ(o.theoretical_pct, 75.0);
+}
+
+TEST(Occupancy, ReserveCountsWithoutSharedMemory) {
+  // No shared memory of its own, 1-warp blocks, on an 8 KiB carveout: each block still takes the
+  // 1 KiB reserve, so floor(8192 / 1024) = 8 blocks, 8 of 64 warps = 12.5 % (the 32 block slots
+  // would give 50 %).
+  SmLimits sm = hopper();
+  sm.shared_memory_per_sm = 8192;
+  Occupancy o = theoretical_occupancy({32, 16, 0}, sm);
+  EXPECT_EQ(o.blocks_per_sm, 8);
+  EXPECT_DOUBLE_EQ(o.theoretical_pct, 12.5);
+  EXPECT_EQ(o.limiter, "shared_memory");
+
+  // The same on the maximum carveout: floor(233472 / 1024) = 228 blocks, so the slots limit.
+  o = theoretical_occupancy({32, 16, 0}, hopper());
+  EXPECT_EQ(o.blocks_per_sm, 32);
+  EXPECT_EQ(o.limiter, "blocks_per_sm");
+
+  // sm_7.x reserves nothing: a block without shared memory is not limited by it.
+  sm.reserved_shared_per_block = 0;
+  o = theoretical_occupancy({32, 16, 0}, sm);
+  EXPECT_EQ(o.blocks_per_sm, 32);
+  EXPECT_EQ(o.limiter, "blocks_per_sm");
+
+  // Through the launch record: the carveout the kernel ran with replaces the device's maximum.
+  LaunchRecord launch;
+  launch.grid[0] = 132 * 8;
+  launch.block[0] = 32;
+  launch.registers_per_thread = 16;
+  launch.shared_config_bytes = 8192;
+  const nlohmann::json l = launch_json(launch, hopper(), 132);
+  EXPECT_DOUBLE_EQ(l["theoretical_occupancy_pct"].get<double>(), 12.5);
+  EXPECT_EQ(l["occupancy_limiter"], "shared_memory");
+  EXPECT_DOUBLE_EQ(l["waves_per_sm"].get<double>(), 1.0);
+}
+
 TEST(Occupancy, WavesPerSm) {
   EXPECT_DOUBLE_EQ(waves_per_sm(1056, 8, 132), 1.0);
   EXPECT_DOUBLE_EQ(waves_per_sm(528, 8, 132), 0.5);
