@@ -5,14 +5,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "bench/calibration.h"
@@ -211,27 +217,124 @@ class TeeReporter : public benchmark::BenchmarkReporter {
   benchmark::BenchmarkReporter& capture_;
 };
 
-std::string flag_value(int argc, char** argv, const std::string& flag) {
+// The value of the last --flag=VALUE in argv; none when the flag is absent (or given bare).
+std::optional<std::string> flag_value(int argc, char** argv, const std::string& flag) {
   const std::string prefix = "--" + flag + "=";
-  std::string value;
+  std::optional<std::string> value;
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) value = argv[i] + prefix.size();
   }
   return value;
 }
 
-// Google Benchmark's --benchmark_list_tests (bare, or =true/1/yes): it prints the case names and runs nothing.
-bool list_tests_only(int argc, char** argv) {
-  bool list = false;
+std::string lower_case(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Google Benchmark's reading of a boolean flag's value (IsTruthyFlagValue, the same in 1.7 and 1.8+):
+// empty is true; one character is true unless it is 0, f, F, n, N or not alphanumeric; a longer value
+// is true unless it is false, no or off, in any case. So =TRUE is true, and so is =nope.
+bool truthy(const std::string& value) {
+  if (value.empty()) return true;
+  if (value.size() == 1) {
+    const char c = value[0];
+    return std::isalnum(static_cast<unsigned char>(c)) && !std::strchr("0fFnN", c);
+  }
+  const std::string lower = lower_case(value);
+  return lower != "false" && lower != "no" && lower != "off";
+}
+
+// A boolean Google Benchmark flag as it reads it: the last --flag (true) or --flag=VALUE; false when absent.
+bool bool_flag(int argc, char** argv, const std::string& flag) {
+  const std::string bare = "--" + flag;
+  const std::string prefix = bare + "=";
+  bool value = false;
   for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--benchmark_list_tests") list = true;
-    if (arg.rfind("--benchmark_list_tests=", 0) == 0) {
-      const std::string value = arg.substr(std::strlen("--benchmark_list_tests="));
-      list = value == "true" || value == "1" || value == "yes" || value == "t" || value == "y";
+    if (argv[i] == bare) value = true;
+    if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) value = truthy(argv[i] + prefix.size());
+  }
+  return value;
+}
+
+// What llmkb takes from Google Benchmark's flags: read before Initialize, which removes them from argv.
+struct GbenchFlags {
+  bool list_only = false;        // --benchmark_list_tests: print the names, run nothing
+  bool fixed_iterations = true;  // no --benchmark_min_time: llmkb plans each case's iterations
+  int repetitions = 1;
+  std::string format = "console";
+  std::string filter;
+  std::string out;  // --benchmark_out, empty when none
+};
+
+// Reads the flags llmkb needs and refuses those it cannot work with. Google Benchmark itself would
+// exit(0), running nothing, on a bad --benchmark_format, --benchmark_out_format or an empty
+// --benchmark_color. Returns the error line, or "" when the flags are fine.
+std::string read_gbench_flags(int argc, char** argv, GbenchFlags& flags) {
+  flags.list_only = bool_flag(argc, argv, "benchmark_list_tests");
+  flags.fixed_iterations = flag_value(argc, argv, "benchmark_min_time").value_or("").empty();
+  if (const auto reps = flag_value(argc, argv, "benchmark_repetitions")) {
+    char* end = nullptr;
+    errno = 0;
+    const long n = std::strtol(reps->c_str(), &end, 10);
+    if (reps->empty() || *end != '\0' || errno == ERANGE || n < 1 || n > std::numeric_limits<int32_t>::max()) {
+      return "--benchmark_repetitions='" + *reps + "': expected a whole number, 1 or more";
+    }
+    flags.repetitions = static_cast<int>(n);
+  }
+  for (const char* flag : {"benchmark_report_aggregates_only", "benchmark_display_aggregates_only"}) {
+    if (bool_flag(argc, argv, flag)) {
+      return std::string("--") + flag +
+             " drops the per-repetition rows the results file is made from (each case's samples and "
+             "median): leave it out";
     }
   }
-  return list;
+  for (const char* flag : {"benchmark_format", "benchmark_out_format"}) {
+    const std::string value = flag_value(argc, argv, flag).value_or("console");
+    if (value != "console" && value != "json" && value != "csv") {
+      return std::string("--") + flag + "='" + value + "': use console, json or csv";
+    }
+  }
+  flags.format = flag_value(argc, argv, "benchmark_format").value_or("console");
+  // Google Benchmark takes any other value as true: a typo would turn colour on.
+  if (const auto color = flag_value(argc, argv, "benchmark_color")) {
+    const std::vector<std::string> known = {"auto", "true", "false", "yes", "no", "on", "off", "1", "0"};
+    if (std::find(known.begin(), known.end(), lower_case(*color)) == known.end()) {
+      return "--benchmark_color='" + *color + "': use auto, true or false (or yes/no, on/off, 1/0)";
+    }
+  }
+  flags.filter = flag_value(argc, argv, "benchmark_filter").value_or("");
+  flags.out = flag_value(argc, argv, "benchmark_out").value_or("");
+  return "";
+}
+
+// Makes the directory of `path` and checks that the file can be written, so that a bad path fails
+// now and not after the whole run. An existing file is left as it is; a new one is removed again.
+// Returns the error line, or "" when it can be written.
+std::string check_writable(const std::string& path, const std::string& flag) {
+  namespace fs = std::filesystem;
+  const fs::path file(path);
+  std::error_code ec;
+  if (file.has_parent_path()) {
+    fs::create_directories(file.parent_path(), ec);
+    if (ec) return flag + " " + path + ": cannot create directory " + file.parent_path().string() + ": " + ec.message();
+  }
+  if (fs::is_directory(file, ec)) return flag + " " + path + ": is a directory; give a file name";
+  const bool existed = fs::exists(file, ec);
+  {
+    std::ofstream probe(file, std::ios::app);  // append: an existing file keeps its contents
+    if (!probe) return flag + " " + path + ": cannot open for writing: " + std::strerror(errno);
+  }
+  if (!existed) fs::remove(file, ec);
+  return "";
+}
+
+// The CUDA errors that mean this process has no GPU it can use (none, no or wrong driver, all busy),
+// as opposed to a failure on a GPU that is there.
+bool no_usable_device(cudaError_t code) {
+  return code == cudaErrorNoDevice || code == cudaErrorInsufficientDriver || code == cudaErrorStubLibrary ||
+         code == cudaErrorSystemDriverMismatch || code == cudaErrorCompatNotSupportedOnDevice ||
+         code == cudaErrorDevicesUnavailable;
 }
 
 std::string iso_time_now() {
@@ -250,10 +353,8 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-}  // namespace
-
-int run_bench(const BenchOptions& options, int argc, char** argv) {
-  // Validate our own selections before touching the GPU.
+// Everything that can be checked before the GPU is touched; fills `flags`. Returns a BenchExit.
+int check_input(const BenchOptions& options, int argc, char** argv, GbenchFlags& flags) {
   for (const std::string& model : options.models) {
     if (!find_model(model)) {
       std::cerr << "llmkb bench: unknown model preset '" << model << "' (known: " << model_names() << ")\n";
@@ -270,12 +371,30 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
       return kBenchBadInput;
     }
   }
+  std::string error = read_gbench_flags(argc, argv, flags);
+  // Listing writes no results file (but Google Benchmark opens --benchmark_out even then).
+  if (error.empty() && !flags.list_only) error = check_writable(options.out_path, "--out");
+  if (error.empty() && !flags.out.empty()) error = check_writable(flags.out, "--benchmark_out");
+  if (!error.empty()) {
+    std::cerr << "llmkb bench: " << error << "\n";
+    return kBenchBadInput;
+  }
+  return kBenchOk;
+}
 
-  // Read before Initialize, which removes the flags it knows from argv.
-  const bool list_only = list_tests_only(argc, argv);
-  const bool fixed_iterations = flag_value(argc, argv, "benchmark_min_time").empty();
-  const std::string repetitions_flag = flag_value(argc, argv, "benchmark_repetitions");
-  const int repetitions = repetitions_flag.empty() ? 1 : std::max(1, std::atoi(repetitions_flag.c_str()));
+}  // namespace
+
+int check_bench_input(const BenchOptions& options, int argc, char** argv) {
+  GbenchFlags flags;
+  return check_input(options, argc, argv, flags);
+}
+
+int run_bench(const BenchOptions& options, int argc, char** argv) {
+  // Read and check before Initialize, which removes the flags it knows from argv, and before the
+  // GPU is touched.
+  GbenchFlags flags;
+  if (const int code = check_input(options, argc, argv, flags); code != kBenchOk) return code;
+  const bool list_only = flags.list_only;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBenchBadInput;
 
@@ -289,11 +408,16 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
     // the ceilings.
     if (!list_only) prepare_measurements(*session);
   } catch (const CudaError& e) {
-    std::cerr << "llmkb bench: " << e.what() << "\n";
-    return kBenchNoDevice;
+    // Exit 3 only where there is no GPU to use; a failure on one is a failed run, with its error.
+    if (no_usable_device(e.code())) {
+      std::cerr << "llmkb bench: " << e.what() << "\n";
+      return kBenchNoDevice;
+    }
+    std::cerr << "llmkb bench: device setup failed: " << e.what() << "\n";
+    return kBenchCaseFailed;
   } catch (const std::exception& e) {
-    std::cerr << "llmkb bench: " << e.what() << "\n";
-    return kBenchNoDevice;
+    std::cerr << "llmkb bench: device setup failed: " << e.what() << "\n";
+    return kBenchCaseFailed;
   }
 
   // Register: op -> shape -> variant, so each case's host data is made once for all its variants.
@@ -341,11 +465,11 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
           run_case(*s, *problem, v, name, state);
         });
         bench->UseManualTime()->Unit(benchmark::kMicrosecond);
-        if (fixed_iterations) bench->Iterations(iterations_for(*problem, s->calibration));
+        if (flags.fixed_iterations) bench->Iterations(iterations_for(*problem, s->calibration));
       }
     }
   }
-  const std::string format = flag_value(argc, argv, "benchmark_format");
+  const std::string& format = flags.format;
   std::unique_ptr<benchmark::BenchmarkReporter> display;
   if (format == "json") {
     display = std::make_unique<benchmark::JSONReporter>();
@@ -364,8 +488,13 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
   TeeReporter tee(*display, capture);
   const size_t ran = benchmark::RunSpecifiedBenchmarks(&tee);
   if (ran == 0) {
-    std::cerr << "llmkb bench: no benchmark matches --benchmark_filter='" << flag_value(argc, argv, "benchmark_filter")
-              << "' (see `llmkb list` for the names)\n";
+    if (flags.filter.empty()) {
+      std::cerr << "llmkb bench: no case to run: every selected case was skipped (" << skipped.size()
+                << " for an unsupported shape or architecture)\n";
+    } else {
+      std::cerr << "llmkb bench: no benchmark matches --benchmark_filter='" << flags.filter
+                << "' (see `llmkb list` for the names)\n";
+    }
     return kBenchBadInput;
   }
   if (list_only) return kBenchOk;  // the names are printed; nothing ran
@@ -383,7 +512,7 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
                        {"driver_version", s->device.driver_version},
                        {"runtime_version", s->device.runtime_version},
                        {"timing", options.cold ? "cold" : "warm"},
-                       {"repetitions", repetitions},
+                       {"repetitions", flags.repetitions},
                        {"seed", std::to_string(s->seed)},
                        {"host", host_name()},
                        {"command", options.command_line}};

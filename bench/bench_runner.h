@@ -13,9 +13,9 @@ namespace llmkb {
 // Exit codes of `llmkb bench` (also in README.md).
 enum BenchExit : int {
   kBenchOk = 0,
-  kBenchCaseFailed = 1,  // a case failed its correctness check or raised an error
-  kBenchBadInput = 2,    // unknown flag, op, model, or a filter that matches nothing
-  kBenchNoDevice = 3,    // no CUDA device, or the CUDA runtime failed
+  kBenchCaseFailed = 1,  // a case failed its check or raised an error, or the GPU setup or calibration failed
+  kBenchBadInput = 2,    // unknown or bad flag, op, model, an unwritable output file, a filter matching nothing
+  kBenchNoDevice = 3,    // no CUDA device this process can use (none, or no driver for it)
 };
 
 struct BenchOptions {
@@ -27,6 +27,11 @@ struct BenchOptions {
   // Set by --profile: makes the collector once the device is known (profiler/).
   std::function<std::unique_ptr<CaseProfiler>()> make_profiler;
 };
+
+// Checks the selection, the Google Benchmark flags llmkb reads or cannot work with, and that the
+// output files can be written, without touching the GPU: kBenchOk, or kBenchBadInput after one line
+// on stderr. run_bench checks the same first.
+int check_bench_input(const BenchOptions& options, int argc, char** argv);
 
 // argv holds only Google Benchmark's flags (and argv[0]); returns a BenchExit.
 int run_bench(const BenchOptions& options, int argc, char** argv);

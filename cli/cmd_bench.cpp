@@ -1,4 +1,5 @@
 #include <iostream>
+#include <stdexcept>
 
 #include "bench/bench_runner.h"
 #include "cli/commands.h"
@@ -20,12 +21,16 @@ const char* kBenchHelp = R"(usage: llmkb bench [options] [Google Benchmark flags
                       API); both go into the results file. See `llmkb metrics --chip NAME`.
   --metrics a,b       extra Perfworks metrics for --profile (checked against the GPU's chip first)
 
-Google Benchmark flags pass through: --benchmark_filter=REGEX, --benchmark_repetitions=N,
---benchmark_min_time=T (replaces the default of ~5 ms of kernel time per case),
---benchmark_out=FILE, --benchmark_format=console|json|csv, ...
+Google Benchmark flags pass through: --benchmark_filter=REGEX, --benchmark_repetitions=N (N >= 1),
+--benchmark_min_time=T (seconds, as a number, e.g. 0.05; replaces the default of ~5 ms of kernel
+time per case), --benchmark_out=FILE, --benchmark_format=console|json|csv, --benchmark_list_tests,
+... Not --benchmark_report_aggregates_only or --benchmark_display_aggregates_only: the results
+file is made from the per-repetition rows they drop.
 
-Exit codes: 0 all cases passed their check; 1 a case failed its check or errored;
-2 bad input (unknown option, op, model, or a filter matching nothing); 3 no CUDA device.
+Exit codes: 0 all cases passed their check; 1 a case failed its check or errored, or the GPU setup
+or calibration failed (the error is printed); 2 bad input: an unknown option, op or model, a
+missing or bad value, an output file that cannot be written (all checked before the GPU is used),
+or a filter matching nothing; 3 no usable CUDA device.
 )";
 }  // namespace
 
@@ -35,44 +40,59 @@ int cmd_bench(const std::vector<std::string>& args) {
   ProfilerOptions profiler_options;
   std::vector<std::string> passthrough = {"llmkb bench"};
   options.command_line = "llmkb bench";
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    options.command_line += " " + a;
-    auto value = [&](const char* flag) -> std::string {
-      if (i + 1 >= args.size()) throw std::invalid_argument(std::string(flag) + " needs a value");
-      options.command_line += " " + args[i + 1];
-      return args[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      std::cout << kBenchHelp;
-      return 0;
-    } else if (a == "--out") {
-      options.out_path = value("--out");
-    } else if (a == "--op") {
-      options.ops = split_list(value("--op"));
-    } else if (a == "--model") {
-      options.models = split_list(value("--model"));
-    } else if (a == "--warm") {
-      options.cold = false;
-    } else if (a == "--profile") {
-      profile = true;
-    } else if (a == "--metrics") {
-      profiler_options.extra_metrics = split_list(value("--metrics"));
-      if (profiler_options.extra_metrics.empty()) {
-        std::cerr << "llmkb bench: --metrics needs at least one metric name\n";
+  // A missing value is bad input (exit 2), like an unknown option.
+  try {
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      options.command_line += " " + a;
+      auto value = [&](const char* flag) -> std::string {
+        // The next option is not taken for a value: `--out --warm` is a missing value.
+        if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) {
+          throw std::invalid_argument(std::string(flag) + " needs a value");
+        }
+        options.command_line += " " + args[i + 1];
+        return args[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        std::cout << kBenchHelp;
+        return 0;
+      } else if (a == "--out") {
+        options.out_path = value("--out");
+      } else if (a == "--op") {
+        options.ops = split_list(value("--op"));
+      } else if (a == "--model") {
+        options.models = split_list(value("--model"));
+      } else if (a == "--warm") {
+        options.cold = false;
+      } else if (a == "--profile") {
+        profile = true;
+      } else if (a == "--metrics") {
+        profiler_options.extra_metrics = split_list(value("--metrics"));
+        if (profiler_options.extra_metrics.empty()) {
+          std::cerr << "llmkb bench: --metrics needs at least one metric name\n";
+          return kBenchBadInput;
+        }
+      } else if (a.rfind("--benchmark_", 0) == 0) {
+        passthrough.push_back(a);
+      } else {
+        std::cerr << "llmkb bench: unknown option '" << a << "'\n\n" << kBenchHelp;
         return kBenchBadInput;
       }
-    } else if (a.rfind("--benchmark_", 0) == 0) {
-      passthrough.push_back(a);
-    } else {
-      std::cerr << "llmkb bench: unknown option '" << a << "'\n\n" << kBenchHelp;
-      return kBenchBadInput;
     }
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "llmkb bench: " << e.what() << "\n";
+    return kBenchBadInput;
   }
   if (!profiler_options.extra_metrics.empty() && !profile) {
     std::cerr << "llmkb bench: --metrics needs --profile\n";
     return kBenchBadInput;
   }
+  std::vector<char*> argv;
+  for (std::string& s : passthrough) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  const int argc = static_cast<int>(passthrough.size());
+  // Bad flags and unwritable files stop the run before --profile's metric check touches the GPU.
+  if (const int code = check_bench_input(options, argc, argv.data()); code != kBenchOk) return code;
   if (profile) {
     // Unknown metric names stop the run before anything is measured.
     std::string chip;
@@ -83,10 +103,7 @@ int cmd_bench(const std::vector<std::string>& args) {
     profiler_options.flush_instruction_caches = options.cold;
     options.make_profiler = [profiler_options] { return make_cupti_profiler(profiler_options); };
   }
-  std::vector<char*> argv;
-  for (std::string& s : passthrough) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  return run_bench(options, static_cast<int>(passthrough.size()), argv.data());
+  return run_bench(options, argc, argv.data());
 }
 
 }  // namespace llmkb

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
 
 #include "bench/bench_runner.h"
 #include "cli/commands.h"
@@ -23,7 +24,8 @@ const char* kMetricsHelp = R"(usage: llmkb metrics --chip NAME [--metrics a,b,c]
 
 Prints the metric set `llmkb bench --profile` collects on that chip (GUIDE.md section 5, the chip's
 tensor-pipe counters, then --metrics): each metric's unit, type and description, and the number of
-replay passes the set needs. No GPU is needed. Exit codes: 0 ok; 2 unknown chip, metric or option.
+replay passes the set needs. No GPU is needed. Exit codes: 0 ok; 2 unknown chip, metric or option,
+or an option without its value.
 )";
 
 std::string chip_list() {
@@ -37,25 +39,34 @@ int cmd_metrics(const std::vector<std::string>& args) {
   std::string chip;
   std::vector<std::string> extra;
   bool all = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const char* flag) -> std::string {
-      if (i + 1 >= args.size()) throw std::invalid_argument(std::string(flag) + " needs a value");
-      return args[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      std::cout << kMetricsHelp;
-      return 0;
-    } else if (a == "--chip") {
-      chip = value("--chip");
-    } else if (a == "--metrics") {
-      extra = split_list(value("--metrics"));
-    } else if (a == "--all") {
-      all = true;
-    } else {
-      std::cerr << "llmkb metrics: unknown option '" << a << "'\n\n" << kMetricsHelp;
-      return kBenchBadInput;
+  // A missing value is bad input (exit 2), like an unknown option.
+  try {
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      auto value = [&](const char* flag) -> std::string {
+        // The next option is not taken for a value: `--chip --all` is a missing value.
+        if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) {
+          throw std::invalid_argument(std::string(flag) + " needs a value");
+        }
+        return args[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        std::cout << kMetricsHelp;
+        return 0;
+      } else if (a == "--chip") {
+        chip = value("--chip");
+      } else if (a == "--metrics") {
+        extra = split_list(value("--metrics"));
+      } else if (a == "--all") {
+        all = true;
+      } else {
+        std::cerr << "llmkb metrics: unknown option '" << a << "'\n\n" << kMetricsHelp;
+        return kBenchBadInput;
+      }
     }
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "llmkb metrics: " << e.what() << "\n";
+    return kBenchBadInput;
   }
   if (chip.empty()) {
     std::cerr << "llmkb metrics: --chip is required (supported: " << chip_list() << ")\n";

@@ -30,14 +30,16 @@ fi
 llmkb="$build/llmkb"
 
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv,noheader 2>/dev/null
+rm -f "$results"  # a reused runner's earlier results must not be gated in this run's place
 "$llmkb" bench --benchmark_repetitions="$repetitions" --out "$results" "$@"
 bench_code=$?
-# 1: a case failed its check or errored; the results file is still written and the gate reports it.
+# 1: a case failed its check or errored (the results file is still written and the gate reports it),
+# or the GPU setup failed (no results file: refused below).
 if [ "$bench_code" -ne 0 ] && [ "$bench_code" -ne 1 ]; then
   echo "ci_gate: llmkb bench exited $bench_code: no results to gate" >&2
   exit 2
 fi
-[ -s "$results" ] || { echo "ci_gate: $results was not written" >&2; exit 2; }
+[ -s "$results" ] || { echo "ci_gate: $results was not written (llmkb bench exited $bench_code)" >&2; exit 2; }
 
 # The baseline for this GPU: named after the device in the results file (CUDA's name for it, the
 # name the gate compares), else nvidia-smi's.

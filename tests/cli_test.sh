@@ -19,6 +19,25 @@ expect 2 "unknown chip 'GH1000' (closest: GH100" -- "$llmkb" metrics --chip GH10
 expect 2 "closest: dram__bytes_read.sum" -- "$llmkb" metrics --chip GH100 --metrics dram__bytes_reed.sum
 expect 2 "--metrics needs --profile" -- "$llmkb" bench --metrics dram__bytes_read.sum
 
+# Bad values stop `bench` before it touches the GPU: exit 2 with or without one.
+expect 2 "llmkb bench: --out needs a value" -- "$llmkb" bench --out
+expect 2 "llmkb bench: --op needs a value" -- "$llmkb" bench --op --warm
+expect 2 "llmkb bench: --model needs a value" -- "$llmkb" bench --model
+expect 2 "llmkb bench: --metrics needs a value" -- "$llmkb" bench --profile --metrics
+expect 2 "llmkb metrics: --chip needs a value" -- "$llmkb" metrics --chip
+expect 2 "--benchmark_repetitions='0': expected a whole number, 1 or more" -- "$llmkb" bench --benchmark_repetitions=0
+expect 2 "--benchmark_repetitions='two'" -- "$llmkb" bench --benchmark_repetitions=two
+expect 2 "--benchmark_report_aggregates_only drops the per-repetition rows" -- "$llmkb" bench --benchmark_report_aggregates_only
+expect 2 "--benchmark_display_aggregates_only drops the per-repetition rows" -- \
+  "$llmkb" bench --benchmark_display_aggregates_only=TRUE
+expect 2 "--benchmark_format='xml': use console, json or csv" -- "$llmkb" bench --benchmark_format=xml
+expect 2 "--benchmark_color='sometimes'" -- "$llmkb" bench --benchmark_color=sometimes
+: >"$tmp/file"
+expect 2 "--out $tmp/file/r.json: cannot create directory" -- "$llmkb" bench --out "$tmp/file/r.json"
+expect 2 "--out $tmp: is a directory" -- "$llmkb" bench --out "$tmp"
+expect 2 "--benchmark_out $tmp/file/g.json: cannot create directory" -- \
+  "$llmkb" bench --benchmark_out="$tmp/file/g.json" --out "$tmp/r.json"
+
 "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_filter='^rmsnorm/vec8/bf16/gemma-3-4b/tokens:1/' \
   --out "$tmp/r.json" >"$tmp/bench" 2>&1
 code=$?
@@ -31,25 +50,27 @@ else
     echo "FAIL: bench exited $code"; cat "$tmp/bench"; fail=1
   fi
   # The results file records the repetitions asked for, and --benchmark_min_time replaces the
-  # planned iteration count (Google Benchmark's Initialize removes both flags from argv).
+  # planned iteration count (Google Benchmark's Initialize removes both flags from argv). A plain
+  # number of seconds: libbenchmark 1.7 takes no "s" suffix, 1.8+ takes both.
   "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_filter='^rmsnorm/vec8/bf16/gemma-3-4b/tokens:1/' \
-    --benchmark_repetitions=3 --out "$tmp/rep.json" >"$tmp/rep" 2>&1 &&
+    --benchmark_repetitions=3 --benchmark_format=json --out "$tmp/rep.json" >"$tmp/rep" 2>&1 &&
   "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_filter='^rmsnorm/vec8/bf16/gemma-3-4b/tokens:1/' \
-    --benchmark_min_time=0.05s --out "$tmp/min.json" >"$tmp/min" 2>&1
+    --benchmark_min_time=0.05 --out "$tmp/min.json" >"$tmp/min" 2>&1
   code=$?
-  if [ "$code" -eq 0 ] && python3 - "$tmp/rep.json" "$tmp/r.json" "$tmp/min.json" <<'PY'
+  # --benchmark_format=json: Google Benchmark's JSON on the console instead of its table.
+  if [ "$code" -eq 0 ] && grep -q '"run_type": "iteration"' "$tmp/rep" && python3 - "$tmp/rep.json" "$tmp/r.json" "$tmp/min.json" <<'PY'
 import json, sys
 rep, plain, timed = (json.load(open(f))["llmkb"] for f in sys.argv[1:])
 assert rep["environment"]["repetitions"] == 3, rep["environment"]["repetitions"]
 assert len(rep["cases"][0]["samples"]) == 3, rep["cases"][0]["samples"]
 planned = plain["cases"][0]["samples"][0]["iterations"]
 ran = timed["cases"][0]["samples"][0]["iterations"]
-assert ran > planned, f"--benchmark_min_time=0.05s ran {ran} iterations, the plan {planned}"
+assert ran > planned, f"--benchmark_min_time=0.05 ran {ran} iterations, the plan {planned}"
 PY
   then
-    echo "ok: --benchmark_repetitions recorded, --benchmark_min_time honoured"
+    echo "ok: --benchmark_repetitions recorded, --benchmark_min_time and --benchmark_format honoured"
   else
-    echo "FAIL: repetitions or min_time (exit $code)"; tail -5 "$tmp/rep" "$tmp/min"; fail=1
+    echo "FAIL: repetitions, min_time or format (exit $code)"; tail -5 "$tmp/rep" "$tmp/min"; fail=1
   fi
   # --profile: counters per kernel and the kernel trace in the results file, or one clear status line.
   expect 2 "unknown metric 'dram__bytes_reed.sum'" -- "$llmkb" bench --profile --metrics dram__bytes_reed.sum \
@@ -87,8 +108,9 @@ PY
     expect 2 "kernel_trace: baseline '(absent)', candidate 'true'" -- "$llmkb" compare "$tmp/r.json" "$tmp/p.json"
   fi
   expect 2 "no benchmark matches" -- "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_filter=no_such_case --out "$tmp/x.json"
-  # --benchmark_list_tests: the names, exit 0, nothing measured (no calibration, no results file).
-  "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_list_tests=true --out "$tmp/l.json" >"$tmp/list" 2>&1
+  # --benchmark_list_tests (=TRUE read as Google Benchmark reads it): the names, exit 0, nothing
+  # measured (no calibration, no results file).
+  "$llmkb" bench --op rmsnorm --model gemma-3-4b --benchmark_list_tests=TRUE --out "$tmp/l.json" >"$tmp/list" 2>&1
   code=$?
   if [ "$code" -eq 0 ] && grep -q '^rmsnorm/vec8/bf16/gemma-3-4b/tokens:1/' "$tmp/list" && ! grep -q calibrating "$tmp/list" &&
     [ ! -e "$tmp/l.json" ]; then
