@@ -45,29 +45,26 @@ int cmd_bench(const std::vector<std::string>& args) {
     for (size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
       options.command_line += " " + a;
-      auto value = [&](const char* flag) -> std::string {
-        // The next option is not taken for a value: `--out --warm` is a missing value.
-        if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) {
-          throw std::invalid_argument(std::string(flag) + " needs a value");
-        }
-        options.command_line += " " + args[i + 1];
-        return args[++i];
+      auto value = [&] {  // the option's value, also kept in the command line the results file records
+        const std::string v = option_value(args, i);
+        options.command_line += " " + v;
+        return v;
       };
       if (a == "--help" || a == "-h") {
         std::cout << kBenchHelp;
         return 0;
       } else if (a == "--out") {
-        options.out_path = value("--out");
+        options.out_path = value();
       } else if (a == "--op") {
-        options.ops = split_list(value("--op"));
+        options.ops = split_list(value());
       } else if (a == "--model") {
-        options.models = split_list(value("--model"));
+        options.models = split_list(value());
       } else if (a == "--warm") {
         options.cold = false;
       } else if (a == "--profile") {
         profile = true;
       } else if (a == "--metrics") {
-        profiler_options.extra_metrics = split_list(value("--metrics"));
+        profiler_options.extra_metrics = split_list(value());
         if (profiler_options.extra_metrics.empty()) {
           std::cerr << "llmkb bench: --metrics needs at least one metric name\n";
           return kBenchBadInput;

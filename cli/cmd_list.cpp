@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
 
 #include "cli/commands.h"
 #include "kernels/core/models.h"
@@ -18,6 +19,13 @@ std::vector<std::string> split_list(const std::string& text) {
     start = comma + 1;
   }
   return items;
+}
+
+std::string option_value(const std::vector<std::string>& args, size_t& i) {
+  if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) {
+    throw std::invalid_argument(args[i] + " needs a value");
+  }
+  return args[++i];
 }
 
 int cmd_list(const std::vector<std::string>& args) {

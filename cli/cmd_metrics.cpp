@@ -43,20 +43,13 @@ int cmd_metrics(const std::vector<std::string>& args) {
   try {
     for (size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
-      auto value = [&](const char* flag) -> std::string {
-        // The next option is not taken for a value: `--chip --all` is a missing value.
-        if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) {
-          throw std::invalid_argument(std::string(flag) + " needs a value");
-        }
-        return args[++i];
-      };
       if (a == "--help" || a == "-h") {
         std::cout << kMetricsHelp;
         return 0;
       } else if (a == "--chip") {
-        chip = value("--chip");
+        chip = option_value(args, i);
       } else if (a == "--metrics") {
-        extra = split_list(value("--metrics"));
+        extra = split_list(option_value(args, i));
       } else if (a == "--all") {
         all = true;
       } else {

@@ -15,4 +15,9 @@ int cmd_report(const std::vector<std::string>& args);
 // Splits "a,b,c" into its items (empty items dropped).
 std::vector<std::string> split_list(const std::string& text);
 
+// The value of the option args[i] (the next argument; i moves onto it). Throws std::invalid_argument
+// ("--out needs a value") where there is none, or where the next argument is itself an option
+// (`--out --warm`).
+std::string option_value(const std::vector<std::string>& args, size_t& i);
+
 }  // namespace llmkb
