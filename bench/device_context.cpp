@@ -17,7 +17,8 @@ namespace {
 std::string version_string(int v) { return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10); }
 
 // The NVIDIA kernel module's release from /proc/driver/nvidia/version ("NVRM version: NVIDIA UNIX x86_64
-// Kernel Module  580.159.04  ..."): the first word with two dots after "Kernel Module". Empty where the
+// Kernel Module  580.159.04  ..."): the first word after "Kernel Module" that starts with a digit and
+// holds a dot (the open module's line has "for x86_64" before it). Empty where the
 // file is missing (not Linux, or a container without it): the results file then leaves it out.
 std::string read_driver_release() {
   std::ifstream in("/proc/driver/nvidia/version");
@@ -28,7 +29,8 @@ std::string read_driver_release() {
   std::istringstream words(line.substr(module + std::strlen("Kernel Module")));
   std::string word;
   while (words >> word) {
-    if (std::count(word.begin(), word.end(), '.') >= 1 && std::isdigit(static_cast<unsigned char>(word[0]))) return word;
+    if (std::count(word.begin(), word.end(), '.') >= 1 && std::isdigit(static_cast<unsigned char>(word[0])))
+      return word;
   }
   return "";
 }
@@ -46,15 +48,15 @@ double DeviceContext::dram_peak_gbps() const {
 
 nlohmann::json DeviceContext::to_json() const {
   nlohmann::json j = {{"index", index},
-          {"name", name},
-          {"compute_capability", std::to_string(cc_major) + "." + std::to_string(cc_minor)},
-          {"sm_count", sm_count},
-          {"l2_bytes", l2_bytes},
-          {"memory_bytes", memory_bytes},
-          {"sm_clock_mhz", sm_clock_mhz},
-          {"memory_clock_mhz", memory_clock_mhz},
-          {"memory_bus_bits", memory_bus_bits},
-          {"max_threads_per_sm", max_threads_per_sm}};
+                      {"name", name},
+                      {"compute_capability", std::to_string(cc_major) + "." + std::to_string(cc_minor)},
+                      {"sm_count", sm_count},
+                      {"l2_bytes", l2_bytes},
+                      {"memory_bytes", memory_bytes},
+                      {"sm_clock_mhz", sm_clock_mhz},
+                      {"memory_clock_mhz", memory_clock_mhz},
+                      {"memory_bus_bits", memory_bus_bits},
+                      {"max_threads_per_sm", max_threads_per_sm}};
   if (!driver_release.empty()) j["driver_release"] = driver_release;
   return j;
 }

@@ -201,6 +201,13 @@ std::string md_cell(std::string text) {
 // table and the counts line after them stay under the limit).
 constexpr size_t kMarkdownBudget = 56000;
 
+// Whether `out` has grown past `budget`: the next row is then left out, and counted in left_out.
+bool past_budget(std::ostringstream& out, size_t budget, size_t& left_out) {
+  if (static_cast<size_t>(out.tellp()) <= budget) return false;
+  ++left_out;
+  return true;
+}
+
 // After a table whose rows past the budget were left out: says how many.
 void md_left_out(std::ostringstream& out, size_t left_out) {
   if (left_out) {
@@ -219,10 +226,7 @@ void md_rows(std::ostringstream& out, const std::vector<const MetricComparison*>
   out << "| --- | --- |" << (with_verdict ? " --- |" : "") << " ---: | ---: | ---: | ---: | ---: | --- |\n";
   size_t left_out = 0;
   for (const auto* r : rows) {
-    if (static_cast<size_t>(out.tellp()) > budget) {
-      ++left_out;
-      continue;
-    }
+    if (past_budget(out, budget, left_out)) continue;
     const Cells c = cells_of(*r);
     out << "| `" << r->name << "` | " << to_string(r->metric) << " |"
         << (with_verdict ? " " + label_of(r->verdict) + " |" : "") << " " << c.baseline << " | " << c.candidate << " | "
@@ -313,11 +317,8 @@ std::string render_markdown(const Comparison& c) {
         << ")\n\n| benchmark | correctness check or error |\n| --- | --- |\n";
     size_t left_out = 0;
     for (const auto* r : failures) {
-      if (static_cast<size_t>(out.tellp()) > kMarkdownBudget) {
-        ++left_out;
-        continue;
-      }
-      out << "| `" << r->name << "` | " << md_cell(r->reason) << " |\n";
+      if (!past_budget(out, kMarkdownBudget, left_out))
+        out << "| `" << r->name << "` | " << md_cell(r->reason) << " |\n";
     }
     md_left_out(out, left_out);
     out << "\n";
@@ -333,11 +334,8 @@ std::string render_markdown(const Comparison& c) {
         << ")\n\n| benchmark | present in | note |\n| --- | --- | --- |\n";
     size_t left_out = 0;
     auto one_sided_row = [&](const OneSidedCase& o, const char* side) {
-      if (static_cast<size_t>(out.tellp()) > kMarkdownBudget) {
-        ++left_out;
-        return;
-      }
-      out << "| `" << o.name << "` | " << side << " | " << md_cell(o.note) << " |\n";
+      if (!past_budget(out, kMarkdownBudget, left_out))
+        out << "| `" << o.name << "` | " << side << " | " << md_cell(o.note) << " |\n";
     };
     for (const auto& o : c.only_in_baseline) one_sided_row(o, "baseline");
     for (const auto& o : c.only_in_candidate) one_sided_row(o, "candidate");

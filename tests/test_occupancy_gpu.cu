@@ -2,9 +2,8 @@
 // function pointer) against the CUDA runtime's own calculator on real kernels of this device: every
 // block size from 32 to 1024 threads, with and without dynamic shared memory, must give the same
 // resident blocks per SM.
-#include <gtest/gtest.h>
-
 #include <cuda_runtime.h>
+#include <gtest/gtest.h>
 
 #include <string>
 
@@ -42,7 +41,8 @@ void expect_runtime_agrees(Kernel kernel, const char* name) {
   LLMKB_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
   // The largest carveout, as the profiler assumes where a launch record gives none.
   LLMKB_CUDA_CHECK(cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel),
-                                        cudaFuncAttributePreferredSharedMemoryCarveout, cudaSharedmemCarveoutMaxShared));
+                                        cudaFuncAttributePreferredSharedMemoryCarveout,
+                                        cudaSharedmemCarveoutMaxShared));
   cudaFuncAttributes attributes{};
   LLMKB_CUDA_CHECK(cudaFuncGetAttributes(&attributes, reinterpret_cast<const void*>(kernel)));
   SmLimits sm;

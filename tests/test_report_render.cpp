@@ -201,23 +201,24 @@ TEST(ReportStrings, EveryKeyHasBothLanguagesWithTheSamePlaceholders) {
 TEST(ReportStrings, EveryFindingAndSuggestionHasTextInBothLanguages) {
   const json model = render_report(load_results_file(kSynthetic), Lang::en).model;
   const json launch = model["kernels"][0]["launch_details"][0];
-  const std::vector<std::pair<std::string, std::string>> kinds = {{"latency_bound", "small_grid"},
-                                                                  {"latency_bound", ""},
-                                                                  {"below_roof", "memory"},
-                                                                  {"below_roof", "compute"},
-                                                                  {"sol_busier_unit", "memory"},
-                                                                  {"sol_busier_unit", "compute"},
-                                                                  {"occupancy_gap", ""},
-                                                                  {"occupancy_limited", "registers"},
-                                                                  {"occupancy_limited", "shared_memory"},
-                                                                  {"occupancy_limited", "block_size"},
-                                                                  {"occupancy_limited", "blocks_per_sm"},
-                                                                  // a limiter this llmkb does not name (the profile is open)
-                                                                  {"occupancy_limited", "warps"},
-                                                                  {"excess_dram_traffic", ""},
-                                                                  {"low_l2_hit", ""},
-                                                                  {"low_l1_hit", ""},
-                                                                  {"low_sm_efficiency", ""}};
+  const std::vector<std::pair<std::string, std::string>> kinds = {
+      {"latency_bound", "small_grid"},
+      {"latency_bound", ""},
+      {"below_roof", "memory"},
+      {"below_roof", "compute"},
+      {"sol_busier_unit", "memory"},
+      {"sol_busier_unit", "compute"},
+      {"occupancy_gap", ""},
+      {"occupancy_limited", "registers"},
+      {"occupancy_limited", "shared_memory"},
+      {"occupancy_limited", "block_size"},
+      {"occupancy_limited", "blocks_per_sm"},
+      // a limiter this llmkb does not name (the profile is open)
+      {"occupancy_limited", "warps"},
+      {"excess_dram_traffic", ""},
+      {"low_l2_hit", ""},
+      {"low_l1_hit", ""},
+      {"low_sm_efficiency", ""}};
   for (Lang lang : {Lang::en, Lang::zh}) {
     for (const auto& [kind, detail] : kinds) {
       const json finding = {{"kind", kind},      {"severity", "medium"}, {"primary", false}, {"value", 42.5},
