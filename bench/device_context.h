@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "kernels/common/code_arch.h"
+
 namespace llmkb {
 
 struct DeviceContext {
@@ -24,7 +26,7 @@ struct DeviceContext {
 
   int sm() const { return cc_major * 10 + cc_minor; }
   // The SM a variant's min_sm is held to: the device's, or less where this build has only older code for it.
-  int runnable_sm() const { return code_sm < sm() ? code_sm : sm(); }
+  int runnable_sm() const { return llmkb::runnable_sm(sm(), code_sm); }
   // Theoretical DRAM bandwidth from device attributes (double data rate), GB/s.
   double dram_peak_gbps() const;
   nlohmann::json to_json() const;

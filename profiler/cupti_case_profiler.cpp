@@ -291,13 +291,7 @@ class CuptiCaseProfiler : public CaseProfiler {
     if (options_.flush_l2) flusher_ = std::make_unique<L2Flusher>(static_cast<size_t>(prop.l2CacheSize), prop.multiProcessorCount);
     if (options_.flush_instruction_caches) icache_flusher_ = std::make_unique<InstructionCacheFlusher>(prop.multiProcessorCount);
     sm_count_ = prop.multiProcessorCount;
-    sm_limits_.warp_size = prop.warpSize;
-    sm_limits_.max_threads_per_sm = prop.maxThreadsPerMultiProcessor;
-    sm_limits_.max_blocks_per_sm = prop.maxBlocksPerMultiProcessor;
-    sm_limits_.registers_per_sm = prop.regsPerMultiprocessor;
-    sm_limits_.shared_memory_per_sm = prop.sharedMemPerMultiprocessor;
-    sm_limits_.reserved_shared_per_block = prop.reservedSharedMemPerBlock;
-    sm_limits_.shared_alloc_unit = shared_alloc_unit_for(prop.major);
+    sm_limits_ = sm_limits_of(prop);
 
     range_ = std::make_unique<RangeProfiler>(context, *catalog_, std::move(image), metric_set_.metrics,
                                              options_.max_kernels_per_case);

@@ -1,5 +1,7 @@
 #include "profiler/occupancy.h"
 
+#include <cuda_runtime_api.h>
+
 #include <algorithm>
 #include <climits>
 
@@ -14,6 +16,18 @@ size_t round_up(size_t value, size_t unit) {
 
 size_t shared_alloc_unit_for(int compute_major) {
   return compute_major >= 8 ? 128 : 256;
+}
+
+SmLimits sm_limits_of(const cudaDeviceProp& prop) {
+  SmLimits sm;
+  sm.warp_size = prop.warpSize;
+  sm.max_threads_per_sm = prop.maxThreadsPerMultiProcessor;
+  sm.max_blocks_per_sm = prop.maxBlocksPerMultiProcessor;
+  sm.registers_per_sm = prop.regsPerMultiprocessor;
+  sm.shared_memory_per_sm = prop.sharedMemPerMultiprocessor;
+  sm.reserved_shared_per_block = prop.reservedSharedMemPerBlock;
+  sm.shared_alloc_unit = shared_alloc_unit_for(prop.major);
+  return sm;
 }
 
 Occupancy theoretical_occupancy(const LaunchResources& launch, const SmLimits& sm) {

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <string>
 
+struct cudaDeviceProp;  // cuda_runtime_api.h
+
 namespace llmkb {
 
 struct SmLimits {
@@ -22,6 +24,9 @@ struct SmLimits {
 // Shared memory allocation granularity of a compute capability's major version, as
 // cudaOccSMemAllocationGranularity: 256 bytes up to 7.x, 128 from 8.0.
 size_t shared_alloc_unit_for(int compute_major);
+
+// The limits of a device's SMs, from its properties (the largest shared-memory carveout).
+SmLimits sm_limits_of(const cudaDeviceProp& prop);
 
 struct LaunchResources {
   int threads_per_block = 0;

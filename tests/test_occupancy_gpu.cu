@@ -45,14 +45,7 @@ void expect_runtime_agrees(Kernel kernel, const char* name) {
                                         cudaSharedmemCarveoutMaxShared));
   cudaFuncAttributes attributes{};
   LLMKB_CUDA_CHECK(cudaFuncGetAttributes(&attributes, reinterpret_cast<const void*>(kernel)));
-  SmLimits sm;
-  sm.warp_size = prop.warpSize;
-  sm.max_threads_per_sm = prop.maxThreadsPerMultiProcessor;
-  sm.max_blocks_per_sm = prop.maxBlocksPerMultiProcessor;
-  sm.registers_per_sm = prop.regsPerMultiprocessor;
-  sm.shared_memory_per_sm = prop.sharedMemPerMultiprocessor;
-  sm.reserved_shared_per_block = prop.reservedSharedMemPerBlock;
-  sm.shared_alloc_unit = shared_alloc_unit_for(prop.major);
+  const SmLimits sm = sm_limits_of(prop);  // what the profiler uses
   int compared = 0;
   for (size_t dynamic : {size_t{0}, size_t{1000}, size_t{10800}, size_t{40000}}) {
     for (int threads = 32; threads <= attributes.maxThreadsPerBlock; threads += 32) {

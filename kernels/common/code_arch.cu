@@ -22,8 +22,7 @@ int runnable_sm() {
   LLMKB_CUDA_CHECK(cudaGetDevice(&device));
   LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
   LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
-  const int code = loaded_code_sm();
-  return code < 10 * major + minor ? code : 10 * major + minor;
+  return runnable_sm(10 * major + minor, loaded_code_sm());
 }
 
 }  // namespace llmkb

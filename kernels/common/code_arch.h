@@ -10,8 +10,13 @@ namespace llmkb {
 // such code, so they are run against min(device compute capability, this). Throws CudaError.
 int loaded_code_sm();
 
-// The SM a variant's min_sm is held to on the current device: the lower of its compute capability
-// (10 * major + minor) and loaded_code_sm(). Throws CudaError.
+// The SM a variant's min_sm is held to: the lower of the device's compute capability (10 * major +
+// minor) and the architecture of the code loaded for it.
+inline int runnable_sm(int device_sm, int code_sm) {
+  return code_sm < device_sm ? code_sm : device_sm;
+}
+
+// runnable_sm on the current device, with loaded_code_sm(). Throws CudaError.
 int runnable_sm();
 
 }  // namespace llmkb
