@@ -53,6 +53,12 @@
 //   29.22 -> 28.10 in the next call; Q8_0 qkv of llama3-8b and qwen2.5-7b and qwen2.5-7b down
 //   +7 to +12 %), slower where few rows leave K unsplit (llama3-70b qkv_tp8 x0.75-0.84) and on the
 //   gemma-3-4b output head (x0.93-0.95).
+// - An L2 prefetch of the next wave's rows (each warp, on starting, one cp.async.bulk.prefetch.L2 per
+//   row of its chunk in block blockIdx.x + D; D half a wave, one wave, 1.5 waves of resident blocks),
+//   so that DRAM would stay busy while the resident warps compute: slower at every distance (H100, 17
+//   shapes, 2 runs per distance interleaved in one call): Q4_0 x0.965 / x0.953 / x0.943, _x8 x0.964 /
+//   x0.953 / x0.941, Q8_0 x0.913 / x0.921 / x0.892; llama3-8b gate_up Q4_0 31.30 -> 32.74 / 37.66 /
+//   39.57 us. The same prefetch in mul_mat_vec/fast's warp split: x0.939 / x0.903 / x0.904.
 #include "kernels/common/variant.h"
 #include "kernels/gemv/mul_mat_vec_op.h"
 #include "kernels/gemv/mul_mat_vec_quant_split.cuh"

@@ -10,6 +10,9 @@
 // changes to it gained more than 3.5 % there: first loads before the staging, the next round's loads
 // before this round's arithmetic, 16 loads in flight, x through L1, 4 blocks per SM, no split, or 2-5
 // waves through more splits (slower). This kernel: 41.1 against 45.0 us in the same run.
+// Tried here and not kept: each warp prefetching into L2 (cp.async.bulk.prefetch.L2) its rows of the
+// block half a wave to 1.5 waves ahead: slower at every distance (H100, 17 shapes at batch 1, geometric
+// means x0.90-0.94; llama3-8b gate_up bf16 77.54 -> 78.91-82.66 us), as in mul_mat_vec_quant_split.cu.
 #pragma once
 #include <initializer_list>
 #include <stdexcept>
