@@ -96,12 +96,24 @@ nlohmann::json load_results_file(const std::string& path) {
   const std::string text = buffer.str();
   if (text.empty()) throw ResultsFileError(path + ": the results file is empty");
   nlohmann::json document;
+  // Results files nest a dozen levels at most; far deeper nesting is no results file, and copying or
+  // printing it would recurse past the stack.
+  constexpr int kMaxDepth = 64;
+  const auto depth_limit = [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > kMaxDepth) {
+      throw ResultsFileError(path + ": values nested more than " + std::to_string(kMaxDepth) +
+                             " levels deep: not an llmkb results file");
+    }
+    return true;
+  };
   try {
-    document = nlohmann::json::parse(text);
+    document = nlohmann::json::parse(text, depth_limit);
   } catch (const nlohmann::json::parse_error& e) {
     const bool truncated = e.byte >= text.size();
     throw ResultsFileError(path + ": not valid JSON" + (truncated ? " (the file ends early: truncated?)" : "") +
                            " at byte " + std::to_string(e.byte) + ": " + e.what());
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double
+    throw ResultsFileError(path + ": not a usable results file: " + e.what());
   }
   if (!document.is_object() || !document.contains("llmkb")) {
     throw ResultsFileError(path + ": no \"llmkb\" section: not an llmkb results file (plain Google Benchmark output?)");

@@ -27,10 +27,11 @@ time per case), --benchmark_out=FILE, --benchmark_format=console|json|csv, --ben
 ... Not --benchmark_report_aggregates_only or --benchmark_display_aggregates_only: the results
 file is made from the per-repetition rows they drop.
 
-Exit codes: 0 all cases passed their check; 1 a case failed its check or errored, or the GPU setup
-or calibration failed (the error is printed); 2 bad input: an unknown option, op or model, a
-missing or bad value, an output file that cannot be written (all checked before the GPU is used),
-or a filter matching nothing; 3 no usable CUDA device.
+Exit codes: 0 all cases passed their check; 1 a case failed its check or errored, the GPU setup
+or calibration failed, or the results file could not be written at the end (the error is printed);
+2 bad input: an unknown option, op or model, a missing or bad value, an output file that cannot be
+written (all checked before the GPU is used), a filter matching nothing, or no selected case that
+this shape or GPU supports; 3 no usable CUDA device.
 )";
 }  // namespace
 

@@ -22,8 +22,8 @@ const char* kMetricsHelp = R"(usage: llmkb metrics --chip NAME [--metrics a,b,c]
   --metrics a,b     extra Perfworks metrics, as for `llmkb bench --profile --metrics`
   --all             list every base metric of the chip instead (names only)
 
-Prints the metric set `llmkb bench --profile` collects on that chip (GUIDE.md section 5, the chip's
-tensor-pipe counters, then --metrics): each metric's unit, type and description, and the number of
+Prints the metric set `llmkb bench --profile` collects on that chip (the default set of docs/profiler.md,
+"Metric set", with the chip's tensor-pipe counters, then --metrics): each metric's unit, type and description, and the number of
 replay passes the set needs. No GPU is needed. Exit codes: 0 ok; 2 unknown chip, metric or option,
 or an option without its value.
 )";

@@ -120,6 +120,30 @@ bool case_failed(const nlohmann::json& c) {
   return !c["check"].value("passed", false) || c.contains("error");
 }
 
+// A case that passed its check must carry its measurements: at least one repetition, each with a
+// positive, finite time. Anything else is a damaged file, not a result to gate on (an empty or zeroed
+// candidate would otherwise read as inconclusive or as a 100 % improvement, and pass).
+void check_measurements(const nlohmann::json& cases, const std::string& file) {
+  const std::string path = file.empty() ? std::string("a results file") : file;
+  for (const auto& c : cases) {
+    if (case_failed(c)) continue;
+    const std::string name = c["name"].get<std::string>();
+    const auto samples = c.find("samples");
+    if (samples == c.end() || !samples->is_array() || samples->empty()) {
+      throw CompareInputError(path + ": case " + name +
+                              " passed its check but records no repetitions (`samples`): a damaged results file?");
+    }
+    for (const auto& sample : *samples) {
+      const auto us = sample.find("median_us");
+      if (us == sample.end() || !us->is_number() || !std::isfinite(us->get<double>()) || !(us->get<double>() > 0)) {
+        throw CompareInputError(path + ": case " + name + ": a repetition's median_us is " +
+                                (us == sample.end() ? std::string("missing") : us->dump()) +
+                                ", not a positive time: a damaged results file?");
+      }
+    }
+  }
+}
+
 std::string failure_of(const nlohmann::json& c) {
   std::string message = c.value("error", c["check"].value("message", std::string("the output check failed")));
   const size_t newline = message.find('\n');
@@ -313,6 +337,8 @@ Comparison compare_results(const nlohmann::json& baseline, const nlohmann::json&
 
   const nlohmann::json& baseline_cases = baseline["llmkb"]["cases"];
   const nlohmann::json& candidate_cases = candidate["llmkb"]["cases"];
+  check_measurements(baseline_cases, baseline_path);
+  check_measurements(candidate_cases, candidate_path);
   const nlohmann::json& baseline_calibration = baseline["llmkb"]["calibration"];
   const nlohmann::json& candidate_calibration = candidate["llmkb"]["calibration"];
   std::map<std::string, const nlohmann::json*> baseline_by_name, candidate_by_name;

@@ -140,7 +140,8 @@ std::string KernelTrace::demangled(const char* name) {
 void KernelTrace::consume(uint8_t* buffer, size_t valid_bytes, uint32_t stream_id, void* context) {
   std::lock_guard<std::mutex> lock(mutex_);
   CUpti_Activity* record = nullptr;
-  while (cuptiActivityGetNextRecord(buffer, valid_bytes, &record) == CUPTI_SUCCESS) {
+  CUptiResult status = CUPTI_SUCCESS;
+  while ((status = cuptiActivityGetNextRecord(buffer, valid_bytes, &record)) == CUPTI_SUCCESS) {
     ++records_;
     if (record->kind == CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL || record->kind == CUPTI_ACTIVITY_KIND_KERNEL) {
       const auto* k = reinterpret_cast<const CUpti_ActivityKernel10*>(record);
@@ -160,9 +161,20 @@ void KernelTrace::consume(uint8_t* buffer, size_t valid_bytes, uint32_t stream_i
       runtime_correlation_ids_.push_back(reinterpret_cast<const CUpti_ActivityAPI*>(record)->correlationId);
     }
   }
+  // A callback of CUPTI's: it must not throw, so what cannot be read is noted for the summary.
+  if (status != CUPTI_ERROR_MAX_LIMIT_REACHED && unread_note_.empty()) {
+    unread_note_ = std::string("a trace buffer's records were not all read: ") +
+                   CuptiError(status, "cuptiActivityGetNextRecord").what();
+  }
   size_t dropped = 0;
-  if (cuptiActivityGetNumDroppedRecords(static_cast<CUcontext>(context), stream_id, &dropped) == CUPTI_SUCCESS)
+  const CUptiResult dropped_status =
+      cuptiActivityGetNumDroppedRecords(static_cast<CUcontext>(context), stream_id, &dropped);
+  if (dropped_status == CUPTI_SUCCESS) {
     dropped_ += dropped;
+  } else if (unread_note_.empty()) {
+    unread_note_ = std::string("a trace buffer's dropped records not counted: ") +
+                   CuptiError(dropped_status, "cuptiActivityGetNumDroppedRecords").what();
+  }
 }
 
 nlohmann::json KernelTrace::summary() {
@@ -203,6 +215,7 @@ nlohmann::json KernelTrace::summary() {
   totals.dropped = dropped_;
   nlohmann::json out = trace_summary_json(traced, totals);
   out["correlated_launches"] = correlated;  // kernels whose launching runtime call was traced too
+  if (!unread_note_.empty()) dropped_note += (dropped_note.empty() ? "" : "; ") + unread_note_;
   if (!dropped_note.empty()) out["dropped_records_note"] = dropped_note;
   return out;
 }

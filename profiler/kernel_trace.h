@@ -59,6 +59,7 @@ class KernelTrace {
   std::vector<Window> captures_;
   uint64_t records_ = 0;
   uint64_t dropped_ = 0;
+  std::string unread_note_;  // the first buffer whose records or dropped count could not be read, and why
   uint64_t started_ns_ = 0;
   bool enabled_ = false;
   std::vector<std::pair<const char*, std::string>> names_;  // demangling cache

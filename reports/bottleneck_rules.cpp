@@ -91,9 +91,13 @@ void place_on_roofline(const LaunchCounters& c, const LaunchContext& ctx, Launch
   a.dram_bytes = c.dram_bytes();
   if (!a.dram_bytes || !c.duration_ns || *c.duration_ns <= 0) return;
   const double seconds = *c.duration_ns * 1e-9;
-  a.achieved_gbps = *a.dram_bytes / seconds / 1e9;
+  const double gbps = *a.dram_bytes / seconds / 1e9;
   const double flops = flops_of(c, a.precision);
-  a.achieved_tflops = flops / seconds / 1e12;
+  const double tflops = flops / seconds / 1e12;
+  // Counters no kernel can give (a duration of 1e-300 ns) must not become an infinite rate.
+  if (!std::isfinite(gbps) || !std::isfinite(tflops) || !std::isfinite(flops / std::max(*a.dram_bytes, 1e-300))) return;
+  a.achieved_gbps = gbps;
+  a.achieved_tflops = tflops;
   if (ctx.bandwidth_ceiling_gbps <= 0) return;
   if (flops <= 0 || ctx.compute_peak_tflops <= 0) {  // no FLOPs to speak of: only the bandwidth roof applies
     a.roofline_side = Bound::memory;

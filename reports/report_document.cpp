@@ -1,6 +1,7 @@
 #include "reports/report_document.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <set>
@@ -131,6 +132,7 @@ void environment_section(const json& model, Lang lang, Document& doc) {
   if (cal.contains("read_curve") && !cal["read_curve"].empty()) {
     std::string curve;
     for (const json& point : cal["read_curve"]) {
+      if (!point.is_array() || point.size() != 2 || !point[0].is_number() || !point[1].is_number()) continue;  // damaged
       curve += (curve.empty() ? "" : ", ") + fixed(num(point[0]) / (1 << 20), 0) + " MiB " + format_gbps(num(point[1]));
     }
     c.fields.push_back({tr(lang, "ceil_read_curve"), curve});
@@ -240,9 +242,10 @@ void variants_section(const json& model, Lang lang, Document& doc) {
                                                              (r["best"].get<bool>() ? " ★" : "")};
         if (r.contains("median_us") && r["ok"].get<bool>()) {
           const bool tensor = r["rate_unit"] == "TFLOP/s";
-          row.push_back(format_us(num(r["median_us"])));
-          row.push_back(tensor ? format_tflops(num(r["rate"])) : format_gbps(num(r["rate"])));
-          row.push_back(format_pct(num(r["pct_of_ceiling"])) + " (" + tr(lang, "ceiling_" + str(r["ceiling"])) + ")");
+          const double missing = std::nan("");  // printed as n/a
+          row.push_back(format_us(num(r["median_us"], missing)));
+          row.push_back(tensor ? format_tflops(num(r["rate"], missing)) : format_gbps(num(r["rate"], missing)));
+          row.push_back(format_pct(num(r["pct_of_ceiling"], missing)) + " (" + tr(lang, "ceiling_" + str(r["ceiling"])) + ")");
           if (read_at_size)
             row.push_back(r.contains("pct_of_read_at_size") ? format_pct(num(r["pct_of_read_at_size"])) : "");
           row.push_back(r["speedup_vs_baseline"].is_number() ? fixed(num(r["speedup_vs_baseline"]), 2) + "x"

@@ -1,6 +1,8 @@
 #include "reports/report_model.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -19,6 +21,16 @@ std::optional<double> number_at(const json& object, const char* key) {
   const auto it = object.find(key);
   if (it == object.end() || !it->is_number()) return std::nullopt;
   return it->get<double>();
+}
+
+// The trace's count of dropped records (0 where absent); any count, however large, stays non-zero.
+uint64_t dropped_records_of(const json& trace) {
+  const auto it = trace.find("dropped_records");
+  if (it == trace.end() || !it->is_number()) return 0;
+  if (it->is_number_unsigned()) return it->get<uint64_t>();
+  if (it->is_number_integer()) return std::max<int64_t>(it->get<int64_t>(), 0);
+  const double count = it->get<double>();
+  return count >= 1 ? static_cast<uint64_t>(std::min(count, 1.8e19)) : 0;
 }
 
 json optional_json(const std::optional<double>& value) {
@@ -96,7 +108,7 @@ json overview_of(const json& section) {
     const json& trace = section["trace"];
     out["source"] = "trace";
     out["span_us"] = optional_json(number_at(trace, "span_us"));
-    out["dropped_records"] = trace.value("dropped_records", 0);
+    out["dropped_records"] = dropped_records_of(trace);
     for (const json& k : trace["kernels"]) {
       json row = {{"name", k.value("name", "?")},
                   {"instances", k.value("instances", 0.0)},
@@ -175,7 +187,10 @@ json variants_of(const json& section) {
     if (!groups.count(key)) order.push_back(key);
     const std::string ceiling = c["ceiling"];
     const bool tensor = ceiling == "tensor_f16";
-    const bool ok = c["check"]["passed"].get<bool>() && !c.contains("error") && c.contains("median_us");
+    // A time that is not a positive number (a damaged file) is no measurement: the row reads as failed.
+    const std::optional<double> median_us = number_at(c, "median_us");
+    const bool ok = c["check"]["passed"].get<bool>() && !c.contains("error") && median_us && std::isfinite(*median_us) &&
+                    *median_us > 0;
     json row = {{"case", c["name"]},
                 {"variant", c["variant"]},
                 {"baseline", c["baseline"]},
@@ -187,10 +202,11 @@ json variants_of(const json& section) {
     if (!c["check"]["passed"].get<bool>()) row["check_message"] = c["check"].value("message", "check failed");
     if (c.contains("median_us")) {
       row["median_us"] = c["median_us"];
-      row["gbps"] = c.value("gbps", 0.0);
-      row["tflops"] = c.value("tflops", 0.0);
+      // Missing figures stay null (shown as n/a), never 0.
+      row["gbps"] = optional_json(number_at(c, "gbps"));
+      row["tflops"] = optional_json(number_at(c, "tflops"));
       row["rate"] = tensor ? row["tflops"] : row["gbps"];
-      row["pct_of_ceiling"] = c.value("pct_of_ceiling", 0.0);
+      row["pct_of_ceiling"] = optional_json(number_at(c, "pct_of_ceiling"));
       if (c.contains("pct_of_read_at_size")) row["pct_of_read_at_size"] = c["pct_of_read_at_size"];
     }
     groups[key].push_back(row);
@@ -557,8 +573,8 @@ json analyse_results(const json& results) {
   }
   if (!section.contains("trace"))
     missing.push_back({{"what", "no_trace"}});
-  else if (section["trace"].value("dropped_records", 0) > 0) {
-    missing.push_back({{"what", "dropped_records"}, {"count", section["trace"]["dropped_records"]}});
+  else if (dropped_records_of(section["trace"]) > 0) {
+    missing.push_back({{"what", "dropped_records"}, {"count", dropped_records_of(section["trace"])}});
   }
   if (section["cases"].empty()) missing.push_back({{"what", "no_cases"}});
 

@@ -67,8 +67,10 @@ std::string svg_bar_chart(const BarChart& chart) {
   const double legend_height = chart.series_names.empty() ? 0 : 18.0 * double(chart.series_names.size()) + 8;
   const double width = label_width + bar_area + value_width;
   const double height = top + row * double(chart.bars.size()) + 24 + legend_height;
-  double max_value = chart.reference_value;
-  for (const Bar& b : chart.bars) max_value = std::max(max_value, b.value);
+  // Bars of no finite length (a damaged results file) are drawn at the minimum width.
+  auto length = [](double v) { return std::isfinite(v) ? std::max(0.0, v) : 0.0; };
+  double max_value = length(chart.reference_value);
+  for (const Bar& b : chart.bars) max_value = std::max(max_value, length(b.value));
   if (max_value <= 0) max_value = 1;
   std::ostringstream out;
   out << "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " << num(width) << " " << num(height)
@@ -78,7 +80,7 @@ std::string svg_bar_chart(const BarChart& chart) {
   for (size_t i = 0; i < chart.bars.size(); ++i) {
     const Bar& b = chart.bars[i];
     const double y = top + row * double(i);
-    const double w = std::max(1.0, bar_area * std::max(0.0, b.value) / max_value);
+    const double w = std::max(1.0, bar_area * length(b.value) / max_value);
     std::string label = b.label;
     if (label.size() > 64) label = label.substr(0, 61) + "...";
     out << "<text x=\"" << num(label_width - 6) << "\" y=\"" << num(y + 13)
@@ -89,7 +91,7 @@ std::string svg_bar_chart(const BarChart& chart) {
         << "<text x=\"" << num(label_width + w + 4) << "\" y=\"" << num(y + 13) << "\" font-size=\"11\">"
         << escape_xml(b.value_text) << "</text>";
   }
-  if (chart.reference_value > 0) {
+  if (length(chart.reference_value) > 0) {
     const double x = label_width + bar_area * chart.reference_value / max_value;
     const double bottom = top + row * double(chart.bars.size());
     out << "<line x1=\"" << num(x) << "\" y1=\"" << num(top - 4) << "\" x2=\"" << num(x) << "\" y2=\"" << num(bottom)
@@ -108,21 +110,26 @@ std::string svg_roofline(const RooflineChart& chart) {
   const double width = left + plot_w + right;
   const double height = legend_top + 18.0 * double(chart.series_names.size()) + 8;
   // Axis ranges in decades, wide enough for every point, the ridge points and the compute peak.
-  double x_lo = 1e300, x_hi = 0, y_lo = 1e300, y_hi = chart.compute_peak_tflops;
+  // Points and lines that are not finite positive numbers are not drawn (a damaged results file).
+  auto drawable = [](double v) { return std::isfinite(v) && v > 0; };
+  double x_lo = 1e300, x_hi = 0, y_lo = 1e300, y_hi = drawable(chart.compute_peak_tflops) ? chart.compute_peak_tflops : 0;
   for (const RooflinePoint& p : chart.points) {
-    if (p.arithmetic_intensity <= 0 || p.tflops <= 0) continue;
+    if (!drawable(p.arithmetic_intensity) || !drawable(p.tflops)) continue;
     x_lo = std::min(x_lo, p.arithmetic_intensity), x_hi = std::max(x_hi, p.arithmetic_intensity);
     y_lo = std::min(y_lo, p.tflops), y_hi = std::max(y_hi, p.tflops);
   }
   for (const RooflineLine& l : chart.bandwidths) {
-    if (l.gbps > 0 && chart.compute_peak_tflops > 0) x_hi = std::max(x_hi, chart.compute_peak_tflops * 1e3 / l.gbps);
+    if (drawable(l.gbps) && drawable(chart.compute_peak_tflops) && drawable(chart.compute_peak_tflops * 1e3 / l.gbps))
+      x_hi = std::max(x_hi, chart.compute_peak_tflops * 1e3 / l.gbps);
   }
   if (x_hi <= 0) x_lo = 0.1, x_hi = 100;
   if (x_lo > x_hi) x_lo = x_hi / 100;
   if (y_hi <= 0) y_hi = 1;
   if (y_lo > y_hi) y_lo = y_hi / 1000;
-  const double lx0 = std::floor(std::log10(x_lo)), lx1 = std::ceil(std::log10(x_hi) + 0.3);
-  const double ly0 = std::floor(std::log10(y_lo)), ly1 = std::ceil(std::log10(y_hi) + 0.3);
+  // At most kMaxDecades decades per axis (one tick each), counted down from the top.
+  constexpr double kMaxDecades = 40;
+  const double lx1 = std::ceil(std::log10(x_hi) + 0.3), lx0 = std::max(std::floor(std::log10(x_lo)), lx1 - kMaxDecades);
+  const double ly1 = std::ceil(std::log10(y_hi) + 0.3), ly0 = std::max(std::floor(std::log10(y_lo)), ly1 - kMaxDecades);
   auto px = [&](double x) { return left + plot_w * (std::log10(x) - lx0) / (lx1 - lx0); };
   auto py = [&](double y) { return top + plot_h * (1.0 - (std::log10(y) - ly0) / (ly1 - ly0)); };
 
@@ -155,21 +162,21 @@ std::string svg_roofline(const RooflineChart& chart) {
   out << "<g clip-path=\"url(#" << clip << ")\">";
   const double x_min = std::pow(10.0, lx0), x_max = std::pow(10.0, lx1);
   for (const RooflineLine& l : chart.bandwidths) {
-    if (l.gbps <= 0) continue;
-    const double ridge = chart.compute_peak_tflops > 0 ? chart.compute_peak_tflops * 1e3 / l.gbps : x_max;
+    if (!drawable(l.gbps)) continue;
+    const double ridge = drawable(chart.compute_peak_tflops) ? chart.compute_peak_tflops * 1e3 / l.gbps : x_max;
     const double end = std::min(ridge, x_max);
     out << "<polyline class=\"mark roof\" " << line_style(l.dashed) << " points=\"" << num(px(x_min)) << ","
         << num(py(x_min * l.gbps / 1e3)) << " " << num(px(end)) << "," << num(py(end * l.gbps / 1e3)) << "\"><title>"
         << escape_xml(l.label) << "</title></polyline>";
   }
-  if (chart.compute_peak_tflops > 0) {
+  if (drawable(chart.compute_peak_tflops)) {
     out << "<line class=\"mark roof\" " << line_style(chart.compute_peak_dashed) << " x1=\"" << num(left) << "\" y1=\""
         << num(py(chart.compute_peak_tflops)) << "\" x2=\"" << num(left + plot_w) << "\" y2=\""
         << num(py(chart.compute_peak_tflops)) << "\"><title>" << escape_xml(chart.compute_peak_label)
         << "</title></line>";
   }
   for (const RooflinePoint& p : chart.points) {
-    if (p.arithmetic_intensity <= 0 || p.tflops <= 0) continue;
+    if (!drawable(p.arithmetic_intensity) || !drawable(p.tflops)) continue;
     out << "<circle class=\"mark point\" cx=\"" << num(px(p.arithmetic_intensity)) << "\" cy=\"" << num(py(p.tflops))
         << "\" r=\"4.5\" fill=\"" << series_colour(p.series)
         << "\" fill-opacity=\"0.85\" stroke=\"#ffffff\" stroke-width=\"0.8\"><title>" << escape_xml(p.tooltip)

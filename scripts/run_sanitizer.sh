@@ -7,8 +7,11 @@ sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanit
 if [ -z "$sanitizer" ]; then
   echo "SKIP: compute-sanitizer is not installed"; exit 77
 fi
-if ! "$tests" --gtest_list_tests >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; then
+if ! nvidia-smi -L >/dev/null 2>&1; then
   echo "SKIP: no CUDA device"; exit 77
+fi
+if ! "$tests" --gtest_list_tests >/dev/null; then
+  echo "FAIL: $tests cannot list its tests (see the error above)"; exit 1
 fi
 status=0
 LLMKB_TEST_MAX_BYTES=$((16 << 20)) "$sanitizer" --tool memcheck --error-exitcode 99 "$tests" --gtest_brief=1 || status=1

@@ -46,7 +46,12 @@ run() {  # run WANT_CODE VALUES_JSON
   FAKE_NCU="$2" python3 "$script" --results "$tmp/results.json" --ncu "$tmp/ncu" --llmkb /bin/true \
     --workdir "$tmp/work" >"$tmp/out" 2>&1
   local got=$?
-  if [ "$got" -ne "$1" ]; then echo "FAIL: values $2: exit $got, want $1"; cat "$tmp/out"; fail=1; else echo "ok: $2 -> $got"; fi
+  if [ "$got" -ne "$1" ]; then echo "FAIL: values $2: exit $got, want $1"; cat "$tmp/out"; fail=1; return; fi
+  # Exit 1 must be the verdict, not a crash on the way to it: no traceback, and a row marked FAIL or MISSING.
+  if [ "$1" -eq 1 ] && { grep -q "Traceback" "$tmp/out" || ! grep -q "FAIL\|MISSING" "$tmp/out"; }; then
+    echo "FAIL: values $2: exit 1 without a failing row"; cat "$tmp/out"; fail=1; return
+  fi
+  echo "ok: $2 -> $got"
 }
 run 0 '{"gpu__time_duration.sum": "1,010", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50.9"}'
 run 1 '{"gpu__time_duration.sum": "1,050", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}'

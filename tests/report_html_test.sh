@@ -54,7 +54,9 @@ done
 
 # The test of the test: a script error and an empty chart must both be caught.
 first=$(echo "$files" | head -1)
-"$llmkb" report --input "$first" --out "$tmp/broken" >/dev/null
+if ! "$llmkb" report --input "$first" --out "$tmp/broken" >/dev/null || [ ! -s "$tmp/broken/report.html" ]; then
+  echo "FAIL: llmkb report failed on $first (default language): the checks below would test nothing"; exit 1
+fi
 sed 's#</body>#<script>undefined_function_called();</script></body>#' "$tmp/broken/report.html" >"$tmp/broken/script.html"
 if check_page "$tmp/broken/script.html" "deliberate script error" >/dev/null; then
   echo "FAIL: a page with a script error passed the check"; fail=1

@@ -53,6 +53,24 @@ TEST(Checker, NaNMatchesOnlyNaNAndInfOnlyTheSameInf) {
   EXPECT_FALSE(compare_tensor(got, before, Expected{{std::nan(""), -INFINITY, -INFINITY}, {}}, {1e9, 1e9}).passed);
 }
 
+TEST(Checker, PoisonLeftWhereNaNIsExpectedFails) {
+  HostTensor before({"t", DType::f32, 2, Role::output});
+  before.fill_bytes(0xff);  // the poison written before every launch
+  HostTensor got = before;
+  got.set(0, std::nan(""));  // a NaN the kernel wrote (0x7fc00000); element 1 keeps the poison
+  const Expected expected{{std::nan(""), std::nan("")}, {}};
+  const CheckReport r = compare_tensor(got, before, expected, default_tolerance(DType::f32));
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.mismatches, 1u);
+  ASSERT_EQ(r.first_mismatches.size(), 1u);
+  EXPECT_EQ(r.first_mismatches[0].index, 1u);
+  EXPECT_TRUE(r.first_mismatches[0].unwritten);
+  // The same bytes in an in-place tensor are the input's own NaN, not a poison.
+  HostTensor inout_got({"t", DType::f32, 2, Role::inout});
+  inout_got.fill_bytes(0xff);
+  EXPECT_TRUE(compare_tensor(inout_got, inout_got, expected, default_tolerance(DType::f32)).passed);
+}
+
 TEST(Checker, UntouchedElementsMustKeepTheirBytes) {
   HostTensor before({"t", DType::f16, 3, Role::output});
   before.fill_bytes(0xff);

@@ -281,12 +281,43 @@ TEST_F(Gate, SmallChangesAreUnchangedEvenWhenSignificant) {
   nlohmann::json candidate = baseline_;
   scale_samples(candidate, changed_, {1.03});
   const Comparison c = compare(baseline_, candidate);
+  ASSERT_LT(row(c, changed_).test.p_value, 0.05) << "the scenario must be significant";
   EXPECT_EQ(row(c, changed_).verdict, Verdict::unchanged);
   EXPECT_EQ(c.exit_code(), 0);
   CompareOptions tight;
-  tight.threshold = 0.02;  // 3 % now counts, if the test agrees
+  tight.threshold = 0.02;  // 3 % now counts
   const MetricComparison& r = row(compare(baseline_, candidate, tight), changed_);
-  EXPECT_EQ(r.verdict, r.test.p_value < 0.05 ? Verdict::regression : Verdict::inconclusive) << r.reason;
+  EXPECT_EQ(r.verdict, Verdict::regression) << r.reason;
+}
+
+// A passed case without its measurements is a damaged file: before this check, an emptied candidate
+// read as inconclusive everywhere and a zeroed one as 100 % faster, and both passed.
+TEST_F(Gate, APassedCaseWithoutPositiveTimesIsBadInput) {
+  auto expect_bad_input = [&](const nlohmann::json& b, const nlohmann::json& c, const std::string& file) {
+    try {
+      compare(b, c);
+      ADD_FAILURE() << "no CompareInputError";
+    } catch (const CompareInputError& e) {
+      EXPECT_NE(std::string(e.what()).find(file + ": case " + changed_), std::string::npos) << e.what();
+    }
+  };
+  auto find_case = [&](nlohmann::json& results) -> nlohmann::json& {
+    for (auto& c : results["llmkb"]["cases"]) {
+      if (c["name"] == changed_) return c;
+    }
+    throw std::runtime_error("no case " + changed_);
+  };
+  nlohmann::json empty = baseline_;
+  find_case(empty)["samples"] = nlohmann::json::array();
+  expect_bad_input(baseline_, empty, "candidate.json");
+  nlohmann::json zero = baseline_;
+  for (auto& s : find_case(zero)["samples"]) s["median_us"] = 0.0;
+  expect_bad_input(baseline_, zero, "candidate.json");
+  expect_bad_input(zero, baseline_, "baseline.json");
+  // A case that failed its check carries no times to gate on: that stays a verdict, not bad input.
+  nlohmann::json failed = empty;
+  find_case(failed)["check"]["passed"] = false;
+  EXPECT_EQ(compare(baseline_, failed).exit_code(), 1);
 }
 
 TEST_F(Gate, ASingleRepetitionIsInconclusiveAndSaysHowManyAreNeeded) {

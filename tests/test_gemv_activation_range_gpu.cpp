@@ -91,7 +91,10 @@ void check_format(WeightFormat format) {
         for (int64_t m = 0; m < kRows; ++m) {
           const float got = y[(b - first) * kRows + m];
           if (b == kNanRow) {
+            uint32_t bits = 0;
+            std::memcpy(&bits, &got, sizeof bits);
             EXPECT_TRUE(std::isnan(got)) << v.name << " row " << m << ": " << got << " from an x holding a NaN";
+            EXPECT_NE(bits, 0xFFFFFFFFu) << v.name << " row " << m << ": never written (still the NaN poison)";
             continue;
           }
           const double want = v.reference ? own_ref[b * kRows + m] : ref[b * kRows + m];

@@ -60,6 +60,20 @@ TEST(Registry, TestAndBenchmarkCasesAreUniqueAndSupportedBySomeVariant) {
   }
 }
 
+// The GPU tests run each variant on the test problems it supports: a variant that supports none
+// would drop out of them (and of the profiler tests) without a failure.
+TEST(Registry, EveryVariantSupportsSomeTestProblem) {
+  for (const auto& suite : op_suites()) {
+    const auto cases = suite->test_cases();
+    ASSERT_FALSE(cases.empty()) << suite->op();
+    for (size_t v = 0; v < cases.front()->variants().size(); ++v) {
+      bool any = false;
+      for (const auto& c : cases) any = any || c->supports(v).ok;
+      EXPECT_TRUE(any) << suite->op() << " " << cases.front()->variants()[v].name << ": no test problem it supports";
+    }
+  }
+}
+
 TEST(Registry, BaselineSupportsEveryTestShapeAndMostBenchmarkShapes) {
   for (const auto& suite : op_suites()) {
     for (const bool bench : {false, true}) {

@@ -493,6 +493,45 @@ TEST(ReportMissing, MalformedProfileDataThrowsAJsonErrorNotACrash) {
   EXPECT_THROW(render_report(results, Lang::en), nlohmann::json::exception);
 }
 
+// Damaged files that pass the schema: no crash, no hang, and no made-up figure.
+TEST(ReportMissing, DamagedFiguresGiveNoCrashHangOrMadeUpNumber) {
+  json results = load_results_file(kSynthetic);
+  // read_curve points that are not [bytes, GB/s] pairs are left out, not read past their end.
+  results["llmkb"]["calibration"]["read_curve"] = json::array({json::array(), json::array({1048576})});
+  // A duration no kernel can have: its rate would be infinite, and the roofline's axes endless.
+  results["llmkb"]["cases"][0]["profile"]["kernels"][0]["metrics"]["gpu__time_duration.sum"] = 1e-300;
+  // A case without its rates: shown as n/a, not as 0.
+  json& rates_missing = results["llmkb"]["cases"][1];
+  for (const char* key : {"gbps", "tflops", "pct_of_ceiling"}) rates_missing.erase(key);
+  // A case whose time is 0: not a measurement, so never the fastest.
+  json& zero_time = results["llmkb"]["cases"][2];
+  zero_time["median_us"] = 0.0;
+  results["llmkb"]["trace"]["dropped_records"] = 4294967296ull;  // must not wrap to 0 and vanish
+  const RenderedReport r = render_report(results, Lang::en);
+  EXPECT_FALSE(contains(r.markdown, "0 MiB 0.0 GB/s"));
+  EXPECT_FALSE(contains(r.markdown, "1 MiB 0.0 GB/s"));
+  for (const char* bad : {"\"inf", "\"-inf", "\"nan", ">inf<", ">nan<"}) EXPECT_FALSE(contains(r.html, bad)) << bad;
+  for (const json& g : r.model["variants"]) {
+    for (const json& row : g["rows"]) {
+      if (row["case"] == rates_missing["name"]) {
+        EXPECT_TRUE(row["gbps"].is_null());
+        EXPECT_TRUE(row["pct_of_ceiling"].is_null());
+      }
+      if (row["case"] == zero_time["name"]) {
+        EXPECT_FALSE(row["ok"].get<bool>());
+        EXPECT_FALSE(row["best"].get<bool>());
+      }
+    }
+  }
+  const std::string missing_row =
+      "| " + rates_missing["label"].get<std::string>() + " | `" + rates_missing["variant"].get<std::string>() + "`";
+  const size_t at = r.markdown.find(missing_row);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_TRUE(contains(r.markdown.substr(at, r.markdown.find('\n', at) - at), "n/a GB/s"))
+      << r.markdown.substr(at, 200);
+  EXPECT_EQ(r.model["overview"]["dropped_records"].get<uint64_t>(), 4294967296ull);
+}
+
 TEST(ReportNames, ShortKernelNames) {
   EXPECT_EQ(short_kernel_name("void llmkb::(anonymous namespace)::rmsnorm_vec_kernel<__nv_bfloat16, 8, 4, false>("
                               "const __nv_bfloat16 *, int)"),

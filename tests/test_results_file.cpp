@@ -200,6 +200,15 @@ TEST(ResultsLoader, ClearErrorsForBadFiles) {
   nlohmann::json wrong = nlohmann::json::parse(good);
   wrong["llmkb"]["schema_version"] = 99;
   EXPECT_NE(message(write_temp("v99.json", wrong.dump())).find("schema_version 99"), std::string::npos);
+  // Valid JSON that is no usable results file: a number past a double, nesting deep enough to overflow
+  // the stack of a recursive copy. Each is a ResultsFileError naming the file (bad input), not a crash.
+  std::string overflow = good;
+  overflow.insert(overflow.rfind('}'), ",\"launch_us_extra\": 1e400");
+  EXPECT_NE(message(write_temp("overflow.json", overflow)).find("overflow.json: not a usable results file"),
+            std::string::npos);
+  std::string deep = good;
+  deep.insert(deep.rfind('}'), ",\"deep\": " + std::string(100000, '[') + std::string(100000, ']'));
+  EXPECT_NE(message(write_temp("deep.json", deep)).find("deep.json: values nested more than"), std::string::npos);
 }
 
 }  // namespace llmkb

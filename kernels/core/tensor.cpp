@@ -44,7 +44,7 @@ std::string CheckReport::summary() const {
       << " mismatches=" << mismatches << " max_abs_error=" << max_abs_error << " max_rel_error=" << max_rel_error;
   for (const Mismatch& m : first_mismatches) {
     out << "\n    [" << m.index << "] expected=" << m.expected << " got=" << m.got
-        << (m.untouched ? " (must be left untouched)" : "");
+        << (m.untouched ? " (must be left untouched)" : "") << (m.unwritten ? " (never written: still the poison)" : "");
   }
   return out.str();
 }
@@ -70,24 +70,32 @@ CheckReport compare_tensor(const HostTensor& got, const HostTensor& before, cons
   const size_t element_bytes = dtype_size(got.spec().dtype);
   const auto* got_bytes = static_cast<const unsigned char*>(got.data());
   const auto* before_bytes = static_cast<const unsigned char*>(before.data());
-  auto record = [&](size_t i, double want, double have, bool untouched) {
+  auto record = [&](size_t i, double want, double have, bool untouched, bool unwritten = false) {
     ++report.mismatches;
     report.passed = false;
-    if (report.first_mismatches.size() < 8) report.first_mismatches.push_back({i, want, have, untouched});
+    if (report.first_mismatches.size() < 8) report.first_mismatches.push_back({i, want, have, untouched, unwritten});
   };
+  auto same_bytes = [&](size_t i) {
+    return std::memcmp(got_bytes + i * element_bytes, before_bytes + i * element_bytes, element_bytes) == 0;
+  };
+  // An output's elements are poisoned (NaN bytes) before the launch: where NaN is the right answer,
+  // the poison itself would otherwise pass for it. Kernels produce canonical NaNs, not the poison's bytes.
+  const bool poisoned_output = got.spec().role == Role::output;
   for (size_t i = 0; i < got.count(); ++i) {
     if (expected.is_not_checked(i)) continue;
     if (expected.is_untouched(i)) {
-      if (std::memcmp(got_bytes + i * element_bytes, before_bytes + i * element_bytes, element_bytes) != 0) {
-        record(i, before.get(i), got.get(i), true);
-      }
+      if (!same_bytes(i)) record(i, before.get(i), got.get(i), true);
       continue;
     }
     ++report.checked;
     const double want = expected.value[i];
     const double have = got.get(i);
     if (std::isnan(want) || std::isnan(have)) {
-      if (!(std::isnan(want) && std::isnan(have))) record(i, want, have, false);
+      if (!(std::isnan(want) && std::isnan(have))) {
+        record(i, want, have, false);
+      } else if (poisoned_output && same_bytes(i)) {
+        record(i, want, have, false, true);
+      }
       continue;
     }
     if (std::isinf(want) || std::isinf(have)) {

@@ -52,7 +52,8 @@ struct Expected {
   bool is_not_checked(size_t i) const { return !untouched.empty() && untouched[i] == kNotChecked; }
 };
 
-// |got - expected| <= atol + rtol * |expected|; NaN matches only NaN, inf only the same inf.
+// |got - expected| <= atol + rtol * |expected|; NaN matches only NaN, inf only the same inf. An output
+// element expected to be NaN must not still hold the bytes it had before the launch (the NaN poison).
 struct Tolerance {
   double atol = 0;
   double rtol = 0;
@@ -64,6 +65,7 @@ struct Mismatch {
   double expected = 0;
   double got = 0;
   bool untouched = false;  // the element should have kept its previous bytes
+  bool unwritten = false;  // an output element that still holds the NaN poison written before the launch
 };
 
 struct CheckReport {
