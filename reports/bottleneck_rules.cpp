@@ -95,7 +95,8 @@ void place_on_roofline(const LaunchCounters& c, const LaunchContext& ctx, Launch
   const double flops = flops_of(c, a.precision);
   const double tflops = flops / seconds / 1e12;
   // Counters no kernel can give (a duration of 1e-300 ns) must not become an infinite rate.
-  if (!std::isfinite(gbps) || !std::isfinite(tflops) || !std::isfinite(flops / std::max(*a.dram_bytes, 1e-300))) return;
+  if (!std::isfinite(gbps) || !std::isfinite(tflops)) return;
+  if (*a.dram_bytes > 0 && !std::isfinite(flops / *a.dram_bytes)) return;  // a DRAM count of 1e-320 bytes
   a.achieved_gbps = gbps;
   a.achieved_tflops = tflops;
   if (ctx.bandwidth_ceiling_gbps <= 0) return;

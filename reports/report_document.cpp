@@ -253,8 +253,9 @@ void variants_section(const json& model, Lang lang, Document& doc) {
           bars.bars.push_back({str(g["label"]) + " · " + variant, num(r["pct_of_ceiling"]),
                                format_pct(num(r["pct_of_ceiling"])), series, ""});
         } else {
-          const std::string why =
-              r.contains("error") ? tr(lang, "var_error") + ": " + str(r["error"]) : tr(lang, "var_failed");
+          const std::string why = r.contains("error")           ? tr(lang, "var_error") + ": " + str(r["error"])
+                                  : r.contains("check_message") ? tr(lang, "var_failed")
+                                                                : tr(lang, "var_no_time");
           row.insert(row.end(), {why, "", "", ""});
           if (read_at_size) row.push_back("");
         }

@@ -124,6 +124,7 @@ const Texts& texts() {
         "（在实测的读取量之间插值）。小数据量的读取达不到大缓冲区的只读上限：启动、爬升与收尾耗时固定。"}},
       {"col_speedup", {"Speedup vs baseline", "相对基线加速比"}},
       {"var_failed", {"check failed", "校验失败"}},
+      {"var_no_time", {"no valid time recorded", "未记录有效时间"}},
       {"var_error", {"error", "错误"}},
       {"chart_variants", {"% of the applicable ceiling, op {0}", "占适用上限的比例，算子 {0}"}},
 

@@ -530,6 +530,16 @@ TEST(ReportMissing, DamagedFiguresGiveNoCrashHangOrMadeUpNumber) {
   EXPECT_TRUE(contains(r.markdown.substr(at, r.markdown.find('\n', at) - at), "n/a GB/s"))
       << r.markdown.substr(at, 200);
   EXPECT_EQ(r.model["overview"]["dropped_records"].get<uint64_t>(), 4294967296ull);
+  EXPECT_TRUE(contains(r.markdown, "| " + zero_time["label"].get<std::string>() + " | `" +
+                                       zero_time["variant"].get<std::string>() + "` | " + tr(Lang::en, "var_no_time")));
+}
+
+// A kernel whose reads all hit in cache (no DRAM bytes) still goes against the compute roof.
+TEST(ReportRoofline, AKernelWithNoDramBytesIsPlacedAgainstTheComputeRoof) {
+  json results = gemm_like_results(0.0, 350e3);
+  const RenderedReport r = render_report(results, Lang::en);
+  const json& launch = r.model["kernels"][0]["launch_details"][0];
+  EXPECT_EQ(launch["roofline_side"], "compute") << launch.dump();
 }
 
 TEST(ReportNames, ShortKernelNames) {
