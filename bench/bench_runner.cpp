@@ -384,16 +384,14 @@ int check_input(const BenchOptions& options, int argc, char** argv, GbenchFlags&
 
 }  // namespace
 
-int check_bench_input(const BenchOptions& options, int argc, char** argv) {
-  GbenchFlags flags;
-  return check_input(options, argc, argv, flags);
-}
-
 int run_bench(const BenchOptions& options, int argc, char** argv) {
   // Read and check before Initialize, which removes the flags it knows from argv, and before the
   // GPU is touched.
   GbenchFlags flags;
   if (const int code = check_input(options, argc, argv, flags); code != kBenchOk) return code;
+  if (options.check_profiler) {
+    if (const int code = options.check_profiler(); code != kBenchOk) return code;
+  }
   const bool list_only = flags.list_only;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBenchBadInput;

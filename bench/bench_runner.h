@@ -26,14 +26,14 @@ struct BenchOptions {
   std::string command_line;
   // Set by --profile: makes the collector once the device is known (profiler/).
   std::function<std::unique_ptr<CaseProfiler>()> make_profiler;
+  // Set by --profile: checks its metric names on the GPU (kBenchOk, or the exit code after its message);
+  // runs after the checks that need no GPU and before anything is measured.
+  std::function<int()> check_profiler;
 };
 
-// Checks the selection, the Google Benchmark flags llmkb reads or cannot work with, and that the
-// output files can be written, without touching the GPU: kBenchOk, or kBenchBadInput after one line
-// on stderr. run_bench checks the same first.
-int check_bench_input(const BenchOptions& options, int argc, char** argv);
-
-// argv holds only Google Benchmark's flags (and argv[0]); returns a BenchExit.
+// argv holds only Google Benchmark's flags (and argv[0]); returns a BenchExit. The selection, the
+// Google Benchmark flags llmkb reads or cannot work with, and the output files are checked first,
+// without touching the GPU.
 int run_bench(const BenchOptions& options, int argc, char** argv);
 
 }  // namespace llmkb

@@ -88,20 +88,20 @@ int cmd_bench(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (std::string& s : passthrough) argv.push_back(s.data());
   argv.push_back(nullptr);
-  const int argc = static_cast<int>(passthrough.size());
-  // Bad flags and unwritable files stop the run before --profile's metric check touches the GPU.
-  if (const int code = check_bench_input(options, argc, argv.data()); code != kBenchOk) return code;
   if (profile) {
-    // Unknown metric names stop the run before anything is measured.
-    std::string chip;
-    const std::vector<std::string> unknown = check_metrics_on_device(profiler_options.extra_metrics, chip);
-    for (const std::string& line : unknown) std::cerr << "llmkb bench: " << line << "\n";
-    if (!unknown.empty()) return kBenchBadInput;
+    // Unknown metric names stop the run before anything is measured (run_bench calls this after the
+    // checks that need no GPU, so bad flags and unwritable files stop it first).
+    options.check_profiler = [metrics = profiler_options.extra_metrics] {
+      std::string chip;
+      const std::vector<std::string> unknown = check_metrics_on_device(metrics, chip);
+      for (const std::string& line : unknown) std::cerr << "llmkb bench: " << line << "\n";
+      return unknown.empty() ? kBenchOk : kBenchBadInput;
+    };
     profiler_options.flush_l2 = options.cold;
     profiler_options.flush_instruction_caches = options.cold;
     options.make_profiler = [profiler_options] { return make_cupti_profiler(profiler_options); };
   }
-  return run_bench(options, argc, argv.data());
+  return run_bench(options, static_cast<int>(passthrough.size()), argv.data());
 }
 
 }  // namespace llmkb
