@@ -2,15 +2,19 @@
 // takes the problem, with batch rows of magnitude 1e30, 1e-30 and subnormal (under 2^-126), and one
 // row holding a NaN. Kernels that rescale activations per 32-element block (the *_mma, *_dp4a and
 // *_split variants) must pick each block's power of two right at both ends and let a NaN through.
-// Bound per output: 1e-5 of its own sum of |w| |x| (the op's relative tolerance), plus 2^-126 per
-// unit of sum |w|: the dp4a variants hold activations as multiples of at least 2^-125, so subnormal
-// ones may round to 0 (kernels/gemv/mul_mat_vec_dp4a.cuh). Variants with their own reference (the
-// *_x16 / *_x8 ones, whose contract rounds x to 16 or 8 bits) are held to it, under the same bound.
+// Bound per output: 1e-5 of its own sum of |w| |x| (the op's relative tolerance), plus, for the
+// variants that rescale x into integers, 2^-126 per unit of sum |w|: they hold activations as
+// multiples of at least 2^-125, so subnormal ones may round to 0 (kernels/gemv/mul_mat_vec_dp4a.cuh).
+// The float variants keep fp32 subnormals, whose products and sums round to multiples of 2^-149: for
+// them the second term is K * 2^-149, far under the subnormal row's outputs (about 2^-131), so a zero
+// there fails. Variants with their own reference (the *_x16 / *_x8 ones, whose contract rounds x to
+// 16 or 8 bits) are held to it, under the integer bound.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/common/cuda_check.h"
@@ -50,8 +54,9 @@ void check_format(WeightFormat format) {
   DeviceBuffer d_w(blob.size()), d_x(x.size() * sizeof(float)), d_y(kBatch * kRows * sizeof(float));
   LLMKB_CUDA_CHECK(cudaMemcpy(d_w.get(), blob.data(), blob.size(), cudaMemcpyHostToDevice));
   LLMKB_CUDA_CHECK(cudaMemcpy(d_x.get(), x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice));
-  // The fp64 reference and the bound of each output (batch row b, output m), for every variant alike.
-  std::vector<double> ref(kBatch * kRows, 0.0), bound(kBatch * kRows, 0.0);
+  // The fp64 reference and the two bounds of each output (batch row b, output m): for the variants
+  // that rescale x into integers, and for those that keep it in fp32.
+  std::vector<double> ref(kBatch * kRows, 0.0), integer_bound(kBatch * kRows, 0.0), float_bound(kBatch * kRows, 0.0);
   for (int64_t b = 0; b < kBatch; ++b) {
     for (int64_t m = 0; m < kRows; ++m) {
       double sum = 0, abs_sum = 0, w_sum = 0;
@@ -62,7 +67,8 @@ void check_format(WeightFormat format) {
         w_sum += std::fabs(wk);
       }
       ref[b * kRows + m] = sum;
-      bound[b * kRows + m] = 1e-5 * abs_sum + std::ldexp(w_sum, -126);
+      integer_bound[b * kRows + m] = 1e-5 * abs_sum + std::ldexp(w_sum, -126);
+      float_bound[b * kRows + m] = 1e-5 * abs_sum + std::ldexp(static_cast<double>(kCols), -149);
     }
   }
   // The same inputs as host tensors, for the variants' own references.
@@ -70,7 +76,7 @@ void check_format(WeightFormat format) {
   for (const TensorSpec& spec : MulMatVecOp::tensors(p)) tensors.emplace_back(spec);
   std::memcpy(tensors[0].data(), blob.data(), blob.size());
   std::memcpy(tensors[1].data(), x.data(), x.size() * sizeof(float));
-  int ran = 0;
+  int ran = 0, ran_float = 0;
   // Variants that take at most 2 vectors (the *_split ones) run on batch rows {0, 1} and {2, 3} in turn.
   for (const Variant<MulMatVecOp>& v : registered_variants<MulMatVecOp>()) {
     if (testing_env::device_sm() < v.min_sm) continue;
@@ -80,6 +86,10 @@ void check_format(WeightFormat format) {
       if (!v.supports(run).ok) continue;
     }
     ++ran;
+    const bool integer_x = v.name.find("_mma") != std::string::npos || v.name.find("_dp4a") != std::string::npos ||
+                           v.name.find("_split") != std::string::npos;
+    ran_float += !integer_x;
+    const std::vector<double>& bound = integer_x ? integer_bound : float_bound;
     const std::vector<double> own_ref = v.reference ? v.reference(p, tensors)[2].value : std::vector<double>();
     for (int64_t first = 0; first < kBatch; first += run.batch) {
       LLMKB_CUDA_CHECK(cudaMemset(d_y.get(), 0xFF, d_y.size()));  // NaN
@@ -107,6 +117,7 @@ void check_format(WeightFormat format) {
   }
   // q*_0, *_ring, *_dp4a, *_split, and *_mma from sm_80 on.
   EXPECT_GE(ran, testing_env::device_sm() >= 80 ? 5 : 4) << "quantised variants run on " << to_string(format);
+  EXPECT_GE(ran_float, 3) << "float-path variants (baseline, q*_0, q*_0_ring) run on " << to_string(format);
 }
 
 }  // namespace
