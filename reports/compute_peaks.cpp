@@ -5,10 +5,11 @@
 namespace llmkb::report {
 
 FmaLanes fma_lanes_per_sm(const std::string& cc) {
-  if (cc == "7.0" || cc == "7.2" || cc == "7.5") return {64, 128};
-  if (cc == "8.0") return {64, 256};
-  if (cc == "8.6" || cc == "8.7" || cc == "8.9") return {128, 128};
-  if (cc == "9.0") return {128, 256};
+  // fp16: HFMA instructions, each 2 wide, so half the fp16 results per clock of the guide's table.
+  if (cc == "7.0" || cc == "7.2" || cc == "7.5") return {64, 64};
+  if (cc == "8.0") return {64, 128};
+  if (cc == "8.6" || cc == "8.7" || cc == "8.9") return {128, 64};
+  if (cc == "9.0") return {128, 128};
   return {};
 }
 

@@ -68,14 +68,14 @@ std::string hit_rate_text(const json& stat, Lang lang) {
   return text;
 }
 
-// How a compute peak was obtained, in the language: measured (tensor) or SMs x clock x lanes x 2.
+// How a compute peak was obtained, in the language: measured (tensor) or SMs x clock x FMA instructions x 2.
 std::string peak_basis(const json& model, const std::string& precision, Lang lang) {
   const json& peak = model["ceilings"]["compute_peaks"][precision];
   if (!peak["theoretical"].get<bool>()) return tr(lang, "basis_measured_tensor");
   const int lanes = peak["fma_lanes_per_sm"];
   if (lanes <= 0) return trf(lang, "basis_unknown", {str(model["environment"]["device"]["compute_capability"])});
   const json& device = model["environment"]["device"];
-  return trf(lang, "basis_theoretical",
+  return trf(lang, precision == "fp16" ? "basis_theoretical_fp16" : "basis_theoretical",
              {format_count(num(device["sm_count"])), format_count(num(device["sm_clock_mhz"])), std::to_string(lanes),
               precision});
 }

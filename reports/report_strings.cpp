@@ -248,8 +248,13 @@ const Texts& texts() {
        {"measured: cuBLAS fp16 GEMM, calibration.tensor_f16_tflops",
         "实测：cuBLAS fp16 GEMM，calibration.tensor_f16_tflops"}},
       {"basis_theoretical",
-       {"theoretical: {0} SMs x {1} MHz x {2} {3} FMA lanes per SM x 2 FLOP",
-        "理论值：{0} 个 SM x {1} MHz x 每 SM {2} 个 {3} FMA 单元 x 2 FLOP"}},
+       {"theoretical: {0} SMs x {1} MHz x {2} {3} FMA instructions per clock per SM x 2 FLOP",
+        "理论值：{0} 个 SM x {1} MHz x 每 SM 每时钟 {2} 条 {3} FMA 指令 x 2 FLOP"}},
+      {"basis_theoretical_fp16",
+       {"theoretical: {0} SMs x {1} MHz x {2} fp16 FMA instructions per clock per SM x 2 FLOP, counted as the "
+        "SASS counters count them: a 2-wide HFMA2 is one instruction, so this is half the vendor's fp16 figure",
+        "理论值：{0} 个 SM x {1} MHz x 每 SM 每时钟 {2} 条 fp16 FMA 指令 x 2 FLOP，按 SASS 计数器的计法："
+        "一条 2 路的 HFMA2 记为一条指令，故为厂商 fp16 数值的一半"}},
       {"basis_unknown",
        {"unknown: compute capability {0} is not in the FMA table", "未知：计算能力 {0} 不在 FMA 表中"}},
       {"ceiling_read", {"read", "只读"}},

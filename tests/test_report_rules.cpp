@@ -292,12 +292,34 @@ TEST(ComputePeaks, TheoreticalPeaksComeFromTheDevice) {
   const nlohmann::json h100 = {{"compute_capability", "9.0"}, {"sm_count", 132}, {"sm_clock_mhz", 1980}};
   const nlohmann::json cal = {{"tensor_f16_tflops", 612.5}};
   EXPECT_NEAR(compute_peak(h100, cal, Precision::fp32).tflops, 132 * 1980e6 * 128 * 2 / 1e12, 1e-9);  // 66.9
-  EXPECT_NEAR(compute_peak(h100, cal, Precision::fp16).tflops, 132 * 1980e6 * 256 * 2 / 1e12, 1e-9);
+  // fp16 in the counters' unit: 128 HFMA instructions per clock per SM (ncu on an H100:
+  // sm__sass_thread_inst_executed_op_hfma_pred_on.sum.peak_sustained = 16896 = 132 x 128), each 2-wide.
+  EXPECT_NEAR(compute_peak(h100, cal, Precision::fp16).tflops, 132 * 1980e6 * 128 * 2 / 1e12, 1e-9);
   EXPECT_TRUE(compute_peak(h100, cal, Precision::fp32).theoretical);
   EXPECT_DOUBLE_EQ(compute_peak(h100, cal, Precision::tensor).tflops, 612.5);
   EXPECT_FALSE(compute_peak(h100, cal, Precision::tensor).theoretical);
   const nlohmann::json unknown = {{"compute_capability", "99.0"}, {"sm_count", 1}, {"sm_clock_mhz", 1}};
   EXPECT_EQ(compute_peak(unknown, cal, Precision::fp32).tflops, 0.0);
+}
+
+// The fp16 FLOPs come from the SASS counters (hadd + hmul + 2 hfma), which count a packed HFMA2 once
+// (ncu on an H100: 1000 __hfma2 per thread in one warp give hfma = 32000, the same as 1000 scalar
+// __hfma). A launch issuing HFMA2 at the SM's full rate is at its roof, not at half of it.
+TEST(ComputePeaks, AnFp16LaunchAtTheFullHfma2RateIsAtItsRoof) {
+  const nlohmann::json h100 = {{"compute_capability", "9.0"}, {"sm_count", 132}, {"sm_clock_mhz", 1980}};
+  const double seconds = 1e-3;
+  const double hfma_instructions = 132 * 128 * 1980e6 * seconds;  // 128 HFMA2 per clock per SM
+  LaunchCounters c;
+  c.duration_ns = seconds * 1e9;
+  c.dram_read_bytes = 1e6;                 // far above the ridge
+  c.flops_fp16 = 2.0 * hfma_instructions;  // profiler/profile_json.cpp: 2 FLOP per counted hfma
+  LaunchContext ctx;
+  ctx.bandwidth_ceiling_gbps = 3000;
+  ctx.compute_peak_tflops = compute_peak(h100, nlohmann::json::object(), Precision::fp16).tflops;
+  const LaunchAnalysis a = analyse_launch(c, ctx);
+  EXPECT_EQ(a.precision, Precision::fp16);
+  EXPECT_EQ(a.roofline_side, Bound::compute);
+  EXPECT_NEAR(*a.pct_of_roof, 100.0, 1e-9);
 }
 
 TEST(ComputePeaks, TheBandwidthCeilingThatApplies) {
