@@ -15,8 +15,8 @@ const char* kCompareHelp = R"(usage: llmkb compare BASELINE.json CANDIDATE.json 
 
 Matches the benchmarks of two results files by name and gives each a verdict: regression,
 improvement, unchanged or inconclusive. A change counts when the medians differ by at least the
-threshold AND a two-sided Mann-Whitney U test over the repetitions gives p < alpha. Time: lower is
-better; gbps, tflops, pct_of_ceiling: higher is better. A candidate case that failed its check or
+threshold AND a two-sided Mann-Whitney U test over the repetitions gives p < alpha, its ranks on the
+medians' side (else inconclusive). Time: lower is better; gbps, tflops, pct_of_ceiling: higher is better. A candidate case that failed its check or
 errored fails the gate.
 
   --threshold P         smallest relative change that counts, in percent (default 5%; "5" = "5%")

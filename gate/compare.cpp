@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "bench/results_schema.h"
@@ -81,6 +82,22 @@ int Comparison::exit_code() const {
   return 0;
 }
 
+std::string p_value_text(double p, double alpha) {
+  // Fixed point from 0.001 up, scientific below; one more digit at a time while the printed value
+  // lands on the other side of alpha than p itself.
+  for (int digits = 3; digits < 17; ++digits) {
+    char buffer[64];
+    if (p >= 0.001)
+      std::snprintf(buffer, sizeof buffer, "%.*f", digits, p);
+    else
+      std::snprintf(buffer, sizeof buffer, "%.*e", digits - 2, p);
+    if ((std::strtod(buffer, nullptr) < alpha) == (p < alpha)) return buffer;
+  }
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.17g", p);
+  return buffer;
+}
+
 namespace {
 
 std::string text_of(const nlohmann::json& value) {
@@ -112,9 +129,6 @@ std::string percent(double fraction) {
   return format("%+.1f %%", 100 * fraction);
 }
 
-std::string p_text(double p) {
-  return p >= 0.001 ? format("%.3f", p) : format("%.1e", p);
-}
 
 bool case_failed(const nlohmann::json& c) {
   return !c["check"].value("passed", false) || c.contains("error");
@@ -169,6 +183,25 @@ RunSummary summarize(const nlohmann::json& document, const std::string& path) {
   return s;
 }
 
+// A metric's value for one time (us), as the results file derives the case's figures.
+double metric_of_time(const nlohmann::json& results_case, const nlohmann::json& calibration, Metric m, double us) {
+  const double seconds = us * 1e-6;
+  const double gbps = results_case.value("bytes_moved", 0.0) / seconds / 1e9;
+  const double tflops = results_case.value("flops", 0.0) / seconds / 1e12;
+  const std::string ceiling = results_case.value("ceiling", "copy");
+  switch (m) {
+    case Metric::time:
+      return us;
+    case Metric::gbps:
+      return gbps;
+    case Metric::tflops:
+      return tflops;
+    case Metric::pct_of_ceiling:
+      return 100 * (ceiling == "tensor_f16" ? tflops : gbps) / ceiling_value(calibration, ceiling);
+  }
+  return us;
+}
+
 // The verdict of one metric of a case that ran on both sides.
 MetricComparison compare_metric(const std::string& name, Metric metric, const nlohmann::json& baseline_case,
                                 const nlohmann::json& baseline_calibration, const nlohmann::json& candidate_case,
@@ -184,8 +217,12 @@ MetricComparison compare_metric(const std::string& name, Metric metric, const nl
         std::string("no repetitions recorded in the ") + (row.baseline.values.empty() ? "baseline" : "candidate");
     return row;
   }
-  row.baseline.median = median_of(row.baseline.values);
-  row.candidate.median = median_of(row.candidate.values);
+  // A rate's median is the rate at the median time, as the results file gives it (with an even number
+  // of repetitions the median of the rates is not: 10 and 12 us of 1 MB are 91.7 GB/s, not 90.9).
+  row.baseline.median = metric_of_time(baseline_case, baseline_calibration, metric,
+                                       median_of(metric_values(baseline_case, baseline_calibration, Metric::time)));
+  row.candidate.median = metric_of_time(candidate_case, candidate_calibration, metric,
+                                        median_of(metric_values(candidate_case, candidate_calibration, Metric::time)));
   if (!(row.baseline.median > 0) || !std::isfinite(row.candidate.median)) {
     row.verdict = Verdict::inconclusive;
     row.reason = "the baseline median is not a positive number: no relative change";
@@ -194,28 +231,43 @@ MetricComparison compare_metric(const std::string& name, Metric metric, const nl
   row.compared = true;
   row.change = (row.candidate.median - row.baseline.median) / row.baseline.median;
 
+  const bool large = row.change != 0 && std::fabs(row.change) >= options.threshold;  // threshold 0: any change
+  const std::string change = percent(row.change);
+  const std::string threshold = format("%g %%", 100 * options.threshold);
   const int n_baseline = static_cast<int>(row.baseline.values.size());
   const int n_candidate = static_cast<int>(row.candidate.values.size());
   const double floor_p = smallest_two_sided_p(n_baseline, n_candidate);
+  if (!large && !can_reach_significance(n_baseline, n_candidate, options.alpha)) {
+    row.verdict = Verdict::unchanged;  // under the threshold: no test needed (nor possible)
+    row.reason = "the change " + change + " is under the " + threshold + " threshold";
+    return row;
+  }
   if (!can_reach_significance(n_baseline, n_candidate, options.alpha)) {
     row.verdict = Verdict::inconclusive;
     row.repetitions_needed = repetitions_needed(n_baseline, n_candidate, options.alpha);
     row.reason = "too few repetitions: " + std::to_string(n_baseline) + " vs " + std::to_string(n_candidate) +
                  " can never give p < " + format("%g", options.alpha) + " (the smallest possible p is " +
-                 p_text(floor_p) + "); needs at least " + std::to_string(row.repetitions_needed) +
+                 p_value_text(floor_p, options.alpha) + "); needs at least " + std::to_string(row.repetitions_needed) +
                  " repetitions in each run (--benchmark_repetitions=" + std::to_string(row.repetitions_needed) + ")";
     return row;
   }
   row.test = mann_whitney_u(row.baseline.values, row.candidate.values);
   row.tested = true;
 
-  const bool large = row.change != 0 && std::fabs(row.change) >= options.threshold;  // threshold 0: any change
   const bool significant = row.test.p_value < options.alpha;
   const bool worse = lower_is_better(metric) ? row.change > 0 : row.change < 0;
-  const std::string change = percent(row.change);
-  const std::string threshold = format("%g %%", 100 * options.threshold);
-  const std::string p = "p = " + p_text(row.test.p_value);
-  if (large && significant) {
+  const std::string p = "p = " + p_value_text(row.test.p_value, options.alpha);
+  // The test is two-sided: it says the samples differ, and U says which tends to be larger. Where that
+  // is not the side the medians moved to (bimodal timings can do it), neither direction is shown.
+  const double n1n2 = static_cast<double>(n_baseline) * n_candidate;
+  const bool candidate_tends_larger = row.test.u_first < n1n2 / 2;  // U of the baseline: pairs it wins
+  const bool ranks_agree = row.test.u_first != n1n2 / 2 && candidate_tends_larger == (row.change > 0);
+  if (large && significant && !ranks_agree) {
+    row.verdict = Verdict::inconclusive;
+    row.reason = "the medians differ by " + change + " but the ranks point the other way (" +
+                 format("%.2f", row.test.u_first / n1n2) + " of baseline-candidate pairs have the baseline larger; " +
+                 p + "): the two runs' distributions differ in shape; look at their repetitions";
+  } else if (large && significant) {
     row.verdict = worse ? Verdict::regression : Verdict::improvement;
     row.reason = std::string(worse ? "worse: " : "better: ") + change + " (the threshold is " + threshold + "), " + p +
                  " < " + format("%g", options.alpha);
@@ -286,33 +338,10 @@ bool metric_applies(const nlohmann::json& results_case, const nlohmann::json& ca
 std::vector<double> metric_values(const nlohmann::json& results_case, const nlohmann::json& calibration, Metric m) {
   std::vector<double> values;
   if (!metric_applies(results_case, calibration, m)) return values;
-  const double bytes = results_case.value("bytes_moved", 0.0);
-  const double flops = results_case.value("flops", 0.0);
-  const std::string ceiling = results_case.value("ceiling", "copy");
-  const double roof = ceiling_value(calibration, ceiling);
   for (const auto& sample : results_case.value("samples", nlohmann::json::array())) {
     const double us = sample["median_us"].get<double>();
-    if (m == Metric::time) {
-      values.push_back(us);
-      continue;
-    }
-    if (!(us > 0)) return {};  // a zero time has no rate: the metric is not available for this case
-    const double seconds = us * 1e-6;
-    const double gbps = bytes / seconds / 1e9;
-    const double tflops = flops / seconds / 1e12;
-    switch (m) {
-      case Metric::gbps:
-        values.push_back(gbps);
-        break;
-      case Metric::tflops:
-        values.push_back(tflops);
-        break;
-      case Metric::pct_of_ceiling:
-        values.push_back(100 * (ceiling == "tensor_f16" ? tflops : gbps) / roof);
-        break;
-      case Metric::time:
-        break;
-    }
+    if (m != Metric::time && !(us > 0)) return {};  // a zero time has no rate: not available for this case
+    values.push_back(metric_of_time(results_case, calibration, m, us));
   }
   return values;
 }

@@ -18,6 +18,10 @@ const char* unit_of(Metric m);                            // "us", "GB/s", "TFLO
 bool lower_is_better(Metric m);                           // time: lower; the rates: higher
 bool parse_metric(const std::string& text, Metric& out);  // "time", "gbps", "tflops", "pct_of_ceiling"
 
+// A p-value as printed ("0.042", "3.1e-05"), with as many more digits as it takes to show on which
+// side of alpha it lies (0.049883 at alpha 0.05 is "0.0499", not "0.050").
+std::string p_value_text(double p, double alpha);
+
 enum class Verdict {
   regression,        // worse by at least the threshold, and the U test says p < alpha
   improvement,       // better by at least the threshold, and p < alpha

@@ -13,6 +13,7 @@ struct Ranked {
   double rank_sum_first = 0;
   double tie_term = 0;  // sum over groups of equal values of t^3 - t
   bool ties = false;
+  std::vector<int> doubled_ranks;  // twice the mid-rank of each pooled value (whole numbers)
 };
 
 // Mid-ranks of the pooled sample (1-based); equal values share the mean of their ranks.
@@ -30,6 +31,7 @@ Ranked rank(const std::vector<double>& first, const std::vector<double>& second)
     const double mid_rank = 0.5 * static_cast<double>(begin + 1 + end);  // mean of ranks begin+1 .. end
     for (size_t i = begin; i < end; ++i) {
       if (pooled[i].second) r.rank_sum_first += mid_rank;
+      r.doubled_ranks.push_back(static_cast<int>(begin + 1 + end));
     }
     if (t > 1) {
       r.ties = true;
@@ -68,6 +70,33 @@ double exact_upper_tail(int m, int n, double u) {
   return tail;
 }
 
+// The two-sided p-value from the exact distribution of the first sample's rank sum given the pooled
+// mid-ranks: every choice of n1 of the n values equally likely (with no ties, the distribution above).
+// ways[k][s]: the number of k-value subsets whose doubled ranks sum to s, built one value at a time.
+// Twice the smaller tail, as the distribution need not be symmetric when there are ties.
+double exact_conditional_p(const std::vector<int>& doubled_ranks, int n1, double rank_sum_first) {
+  int max_sum = 0;
+  for (int r : doubled_ranks) max_sum += r;
+  std::vector<std::vector<double>> ways(static_cast<size_t>(n1) + 1, std::vector<double>(max_sum + 1, 0.0));
+  ways[0][0] = 1;
+  int reached = 0;  // the largest sum so far
+  for (int r : doubled_ranks) {
+    reached += r;
+    for (int k = n1; k >= 1; --k) {
+      for (int s = reached; s >= r; --s) ways[k][s] += ways[k - 1][s - r];
+    }
+  }
+  const int observed = static_cast<int>(std::lround(2 * rank_sum_first));
+  double total = 0, at_or_below = 0, at_or_above = 0;
+  for (int s = 0; s <= max_sum; ++s) {
+    const double w = ways[n1][s];
+    total += w;
+    if (s <= observed) at_or_below += w;
+    if (s >= observed) at_or_above += w;
+  }
+  return 2 * std::min(at_or_below, at_or_above) / total;
+}
+
 double binomial(int n, int k) {
   double c = 1;
   for (int i = 1; i <= k; ++i) c = c * (n - k + i) / i;
@@ -77,6 +106,13 @@ double binomial(int n, int k) {
 }  // namespace
 
 UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<double>& second) {
+  const size_t limit = static_cast<size_t>(
+      rank(first, second).ties ? kExactTiedUTestMaxSize : kExactUTestMaxSize);
+  const bool small = first.size() <= limit && second.size() <= limit;
+  return mann_whitney_u(first, second, small ? UTestMethod::exact : UTestMethod::normal);
+}
+
+UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<double>& second, UTestMethod method) {
   if (first.empty() || second.empty()) throw std::invalid_argument("Mann-Whitney U test: a sample is empty");
   const double n1 = static_cast<double>(first.size());
   const double n2 = static_cast<double>(second.size());
@@ -86,12 +122,12 @@ UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<d
   r.u_second = n1 * n2 - r.u_first;
   r.ties = ranked.ties;
   const double u_max = std::max(r.u_first, r.u_second);
-  const bool small = first.size() <= static_cast<size_t>(kExactUTestMaxSize) &&
-                     second.size() <= static_cast<size_t>(kExactUTestMaxSize);
-  if (!ranked.ties && small) {
-    r.method = UTestMethod::exact;
+  r.method = method;
+  if (method == UTestMethod::exact && !ranked.ties) {
     // The null distribution is symmetric about n1 n2 / 2: twice the tail beyond the larger U.
     r.p_value = 2 * exact_upper_tail(static_cast<int>(first.size()), static_cast<int>(second.size()), u_max);
+  } else if (method == UTestMethod::exact) {
+    r.p_value = exact_conditional_p(ranked.doubled_ranks, static_cast<int>(first.size()), ranked.rank_sum_first);
   } else {
     r.method = UTestMethod::normal;
     const double n = n1 + n2;

@@ -41,10 +41,6 @@ std::string value_text(double v, Metric m) {
   return "";
 }
 
-std::string p_text(double p) {
-  return p >= 0.001 ? format("%.3f", p) : format("%.1e", p);
-}
-
 int order_of(Verdict v) {
   switch (v) {
     case Verdict::regression:
@@ -156,12 +152,12 @@ struct Cells {
   std::string baseline = "-", candidate = "-", change = "-", p = "-", reps = "-";
 };
 
-Cells cells_of(const MetricComparison& r) {
+Cells cells_of(const MetricComparison& r, double alpha) {
   Cells c;
   if (!r.baseline.values.empty()) c.baseline = value_text(r.baseline.median, r.metric);
   if (!r.candidate.values.empty()) c.candidate = value_text(r.candidate.median, r.metric);
   if (r.compared) c.change = format("%+.1f %%", 100 * r.change);
-  if (r.tested) c.p = p_text(r.test.p_value);
+  if (r.tested) c.p = p_value_text(r.test.p_value, alpha);
   if (!r.baseline.values.empty() || !r.candidate.values.empty()) {
     c.reps = std::to_string(r.baseline.values.size()) + "/" + std::to_string(r.candidate.values.size());
   }
@@ -219,7 +215,7 @@ void md_left_out(std::ostringstream& out, size_t left_out) {
 
 // A table of rows; `why` is printed for rows whose verdict is not unchanged (the numbers say that).
 // Rows past `budget` characters of `out` are left out and counted at the end.
-void md_rows(std::ostringstream& out, const std::vector<const MetricComparison*>& rows, bool with_verdict,
+void md_rows(std::ostringstream& out, const std::vector<const MetricComparison*>& rows, bool with_verdict, double alpha,
              size_t budget = kMarkdownBudget) {
   out << "| benchmark | metric |" << (with_verdict ? " verdict |" : "")
       << " baseline | candidate | change | p | reps | why |\n";
@@ -227,7 +223,7 @@ void md_rows(std::ostringstream& out, const std::vector<const MetricComparison*>
   size_t left_out = 0;
   for (const auto* r : rows) {
     if (past_budget(out, budget, left_out)) continue;
-    const Cells c = cells_of(*r);
+    const Cells c = cells_of(*r, alpha);
     out << "| `" << r->name << "` | " << to_string(r->metric) << " |"
         << (with_verdict ? " " + label_of(r->verdict) + " |" : "") << " " << c.baseline << " | " << c.candidate << " | "
         << c.change << " | " << c.p << " | " << c.reps << " | "
@@ -261,7 +257,7 @@ std::string render_text(const Comparison& c) {
       {"verdict", "benchmark", "metric", "baseline", "candidate", "change", "p", "reps"}};
   std::vector<std::string> reasons;  // printed under the rows that need one
   for (const auto* r : sorted_rows(c)) {
-    const Cells cells = cells_of(*r);
+    const Cells cells = cells_of(*r, c.options.alpha);
     table.push_back({label_of(r->verdict), r->name, to_string(r->metric), cells.baseline, cells.candidate, cells.change,
                      cells.p, cells.reps});
   }
@@ -309,7 +305,7 @@ std::string render_markdown(const Comparison& c) {
   const auto rest = with_verdicts(c, {Verdict::inconclusive, Verdict::baseline_failed, Verdict::unchanged});
   if (!regressions.empty()) {
     out << "#### Regressions (" << regressions.size() << ")\n\n";
-    md_rows(out, regressions, false);
+    md_rows(out, regressions, false, c.options.alpha);
     out << "\n";
   }
   if (!failures.empty()) {
@@ -325,7 +321,7 @@ std::string render_markdown(const Comparison& c) {
   }
   if (!improvements.empty()) {
     out << "#### Improvements (" << improvements.size() << ")\n\n";
-    md_rows(out, improvements, false);
+    md_rows(out, improvements, false, c.options.alpha);
     out << "\n";
   }
   const size_t one_sided = c.only_in_baseline.size() + c.only_in_candidate.size();
@@ -345,7 +341,7 @@ std::string render_markdown(const Comparison& c) {
   if (!rest.empty()) {
     out << "<details><summary>" << c.count(Verdict::unchanged) << " unchanged, " << c.count(Verdict::inconclusive)
         << " inconclusive, " << c.count(Verdict::baseline_failed) << " not compared</summary>\n\n";
-    md_rows(out, rest, true);
+    md_rows(out, rest, true, c.options.alpha);
     out << "\n</details>\n\n";
   }
   out << "<details><summary>Environment of both runs</summary>\n\n| | baseline | candidate |\n| --- | --- | --- |\n";

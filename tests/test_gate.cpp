@@ -73,12 +73,14 @@ const std::vector<Reference>& references() {
 TEST(MannWhitney, MatchesScipy) {
   for (const Reference& ref : references()) {
     SCOPED_TRACE(ref.name);
-    const UTestResult r = mann_whitney_u(ref.x, ref.y);
+    // The tied references are scipy's normal approximation, which the gate now uses only above
+    // kExactTiedUTestMaxSize values per sample: asked for by name here.
+    const UTestResult r = mann_whitney_u(ref.x, ref.y, ref.method);
     EXPECT_EQ(r.method, ref.method);
     EXPECT_DOUBLE_EQ(r.u_first, ref.u_first);
     EXPECT_NEAR(r.p_value, ref.p_value, 1e-12 + 1e-9 * ref.p_value);
     // Two-sided: swapping the samples swaps the U statistics and keeps p.
-    const UTestResult swapped = mann_whitney_u(ref.y, ref.x);
+    const UTestResult swapped = mann_whitney_u(ref.y, ref.x, ref.method);
     EXPECT_DOUBLE_EQ(swapped.u_first, r.u_second);
     EXPECT_NEAR(swapped.p_value, r.p_value, 1e-12);
   }
@@ -117,6 +119,59 @@ TEST(MannWhitney, ExactPValueEqualsFullEnumeration) {
   EXPECT_NEAR(r.p_value, static_cast<double>(as_extreme) / splits, 1e-12);
 }
 
+// With ties, small samples get the exact p of the observed mid-rank sum over every split of the
+// pooled values (brute force below, and by hand: 1, 1, 1 against 2, 2, 2 is the most extreme of the
+// C(6, 3) = 20 splits on each side, p = 2 / 20, where the normal approximation gives 0.047).
+TEST(MannWhitney, TiedSmallSamplesGetTheExactPOverEverySplit) {
+  auto brute_force = [](const std::vector<double>& x, const std::vector<double>& y) {
+    std::vector<double> pooled = x;
+    pooled.insert(pooled.end(), y.begin(), y.end());
+    auto u_of = [](const std::vector<double>& a, const std::vector<double>& b) {
+      double u = 0;
+      for (double p : a) {
+        for (double q : b) u += p > q ? 1 : p == q ? 0.5 : 0;
+      }
+      return u;
+    };
+    const double observed = u_of(x, y);
+    std::vector<int> pick(pooled.size(), 0);
+    std::fill(pick.end() - static_cast<long>(x.size()), pick.end(), 1);
+    double splits = 0, at_or_below = 0, at_or_above = 0;
+    do {
+      std::vector<double> a, b;
+      for (size_t i = 0; i < pooled.size(); ++i) (pick[i] ? a : b).push_back(pooled[i]);
+      const double u = u_of(a, b);
+      ++splits;
+      at_or_below += u <= observed + 1e-9;
+      at_or_above += u >= observed - 1e-9;
+    } while (std::next_permutation(pick.begin(), pick.end()));
+    return std::min(1.0, 2 * std::min(at_or_below, at_or_above) / splits);
+  };
+  const std::vector<std::pair<std::vector<double>, std::vector<double>>> cases = {
+      {{1, 1, 1}, {2, 2, 2}},
+      {{1, 2, 3, 4}, {4, 5, 6, 7}},
+      {{1, 1, 2, 2}, {3, 3, 4, 4}},
+      {{3, 1, 2, 2, 5}, {2, 4, 4, 6, 6, 7}},
+      {{10, 10, 11}, {10, 12, 12, 13}},
+      {{3.2, 3.2, 3.3, 3.4, 3.2, 3.5, 3.3, 3.6, 3.2, 3.4}, {3.3, 3.5, 3.5, 3.6, 3.7, 3.5, 3.8, 3.6, 3.5, 3.9}},
+  };
+  for (const auto& [x, y] : cases) {
+    const UTestResult r = mann_whitney_u(x, y);
+    EXPECT_TRUE(r.ties);
+    EXPECT_EQ(r.method, UTestMethod::exact);
+    EXPECT_NEAR(r.p_value, brute_force(x, y), 1e-12) << x.size() << " vs " << y.size();
+    EXPECT_NEAR(mann_whitney_u(y, x).p_value, r.p_value, 1e-12);
+    // Never below the floor the gate's "too few repetitions" rule relies on.
+    EXPECT_GE(r.p_value, smallest_two_sided_p(static_cast<int>(x.size()), static_cast<int>(y.size())) - 1e-15);
+  }
+  EXPECT_NEAR(mann_whitney_u({1, 1, 1}, {2, 2, 2}).p_value, 0.1, 1e-15);
+  EXPECT_NEAR(mann_whitney_u({1, 2, 3, 4}, {4, 5, 6, 7}).p_value, 4.0 / 70, 1e-15);  // normal: 0.042
+  // Above kExactTiedUTestMaxSize per sample, ties go to the normal approximation.
+  std::vector<double> many_x(kExactTiedUTestMaxSize + 1, 1.0), many_y(kExactTiedUTestMaxSize + 1, 2.0);
+  many_x[0] = 2.0;
+  EXPECT_EQ(mann_whitney_u(many_x, many_y).method, UTestMethod::normal);
+}
+
 TEST(MannWhitney, AllValuesEqualGivesPOne) {
   const UTestResult r = mann_whitney_u({2.5, 2.5, 2.5}, {2.5, 2.5});
   EXPECT_TRUE(r.ties);
@@ -125,6 +180,18 @@ TEST(MannWhitney, AllValuesEqualGivesPOne) {
 
 TEST(MannWhitney, EmptySampleIsRejected) {
   EXPECT_THROW(mann_whitney_u({}, {1.0}), std::invalid_argument);
+}
+
+// A p printed next to alpha must show on which side it lies.
+TEST(MannWhitney, PValueTextShowsTheSideOfAlpha) {
+  EXPECT_EQ(p_value_text(0.049883, 0.05), "0.0499");  // 8 vs 8, U = 51: "0.050 < 0.05" before
+  EXPECT_EQ(p_value_text(0.0500, 0.05), "0.050");
+  EXPECT_EQ(p_value_text(0.05004, 0.05), "0.050");
+  EXPECT_EQ(p_value_text(0.0499996, 0.05), "0.0499996");
+  EXPECT_EQ(p_value_text(0.0123, 0.05), "0.012");
+  EXPECT_EQ(p_value_text(1.0, 0.05), "1.000");
+  EXPECT_EQ(p_value_text(3.14e-5, 0.05), "3.1e-05");
+  EXPECT_EQ(p_value_text(9.96e-4, 0.001), "9.96e-04");
 }
 
 TEST(MannWhitney, SmallestPossiblePAndRepetitionsNeeded) {
@@ -267,6 +334,70 @@ TEST_F(Gate, DerivedRatesComeFromEachRepetition) {
   EXPECT_TRUE(metric_values(no_flops, calibration, Metric::tflops).empty());
 }
 
+// Sets a case's per-repetition times (as many repetitions as values).
+void set_times(nlohmann::json& results, const std::string& name, const std::vector<double>& us) {
+  nlohmann::json& c = find_case(results, name);
+  const nlohmann::json first = c["samples"][0];
+  c["samples"] = nlohmann::json::array();
+  for (size_t i = 0; i < us.size(); ++i) {
+    nlohmann::json s = first;
+    s["repetition"] = i;
+    s["median_us"] = us[i];
+    c["samples"].push_back(s);
+  }
+}
+
+// The gate's median of a rate is the rate at the median time, the figure the results file gives.
+TEST_F(Gate, ARatesMedianIsTheRateAtTheMedianTime) {
+  nlohmann::json baseline = baseline_, candidate = baseline_;
+  set_times(baseline, changed_, {10, 12});
+  set_times(candidate, changed_, {10, 14});
+  CompareOptions options;
+  options.metrics = {Metric::gbps};
+  const Comparison c = compare(baseline, candidate, options);  // the row refers into it
+  const MetricComparison& r = row(c, changed_, Metric::gbps);
+  const double bytes = find_case(baseline, changed_)["bytes_moved"].get<double>();
+  EXPECT_DOUBLE_EQ(r.baseline.median, bytes / 11e-6 / 1e9);   // not the mean of bytes / 10 us and / 12 us
+  EXPECT_DOUBLE_EQ(r.candidate.median, bytes / 12e-6 / 1e9);
+  EXPECT_NEAR(r.change, 11.0 / 12 - 1, 1e-12);
+}
+
+// Two-sided: a significant p with ranks pointing against the medians is not a direction. Bimodal
+// timings, 50 repetitions each: the candidate's median is 24 % lower, but 73 % of the pairs have it
+// slower (P(baseline > candidate) = 0.27, p = 5e-5).
+TEST_F(Gate, RanksAgainstTheMediansAreInconclusive) {
+  std::vector<double> b, c;
+  for (int i = 0; i < 24; ++i) b.push_back(10.00 + 0.01 * i);
+  for (int i = 0; i < 26; ++i) b.push_back(20.00 + 0.01 * i);
+  for (int i = 0; i < 26; ++i) c.push_back(15.00 + 0.01 * i);
+  for (int i = 0; i < 24; ++i) c.push_back(30.00 + 0.01 * i);
+  nlohmann::json baseline = baseline_, candidate = baseline_;
+  set_times(baseline, changed_, b);
+  set_times(candidate, changed_, c);
+  const Comparison comparison = compare(baseline, candidate);  // the row refers into it
+  const MetricComparison& r = row(comparison, changed_);
+  ASSERT_LT(r.change, -0.05);
+  ASSERT_LT(r.test.p_value, 0.05);
+  EXPECT_NEAR(r.test.u_first / (50.0 * 50.0), 0.27, 0.005);
+  EXPECT_EQ(r.verdict, Verdict::inconclusive) << r.reason;
+  EXPECT_NE(r.reason.find("ranks point the other way"), std::string::npos) << r.reason;
+  // The same samples the other way round: the medians say slower, the ranks faster.
+  EXPECT_EQ(row(compare(candidate, baseline), changed_).verdict, Verdict::inconclusive);
+}
+
+// A change under the threshold is unchanged whatever the repetitions, too few for the test included.
+TEST_F(Gate, ASmallChangeWithTooFewRepetitionsIsUnchanged) {
+  nlohmann::json baseline = baseline_, candidate = baseline_;
+  set_times(baseline, changed_, {10.0});
+  set_times(candidate, changed_, {10.01});
+  const Comparison c = compare(baseline, candidate);  // the row refers into it
+  const MetricComparison& r = row(c, changed_);
+  EXPECT_EQ(r.verdict, Verdict::unchanged) << r.reason;
+  EXPECT_FALSE(r.tested);
+  set_times(candidate, changed_, {12.0});
+  EXPECT_EQ(row(compare(baseline, candidate), changed_).verdict, Verdict::inconclusive);
+}
+
 TEST_F(Gate, OverlappingNoisySamplesAreInconclusive) {
   const Comparison c = compare(baseline_, fixture("noisy.json"));
   const MetricComparison& r = row(c, changed_);
@@ -286,7 +417,8 @@ TEST_F(Gate, SmallChangesAreUnchangedEvenWhenSignificant) {
   EXPECT_EQ(c.exit_code(), 0);
   CompareOptions tight;
   tight.threshold = 0.02;  // 3 % now counts
-  const MetricComparison& r = row(compare(baseline_, candidate, tight), changed_);
+  const Comparison tightened = compare(baseline_, candidate, tight);  // the row refers into it
+  const MetricComparison& r = row(tightened, changed_);
   EXPECT_EQ(r.verdict, Verdict::regression) << r.reason;
 }
 
