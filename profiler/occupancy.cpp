@@ -60,16 +60,19 @@ Occupancy theoretical_occupancy(const LaunchResources& launch, const SmLimits& s
 
   out.blocks_per_sm = std::min({by_slots, by_warps, by_registers, by_shared});
   out.theoretical_pct = max_warps ? 100.0 * out.blocks_per_sm * warps_per_block / max_warps : 0.0;
+  // Shared memory is named only where it alone binds: the driver sizes the carveout of a kernel with
+  // little shared memory down to what its other limits allow (H100: 32 KiB for 1-warp blocks, which
+  // fits the 32 block slots' 1 KiB reserves exactly), so a tie with another limit is that limit's.
   if (out.blocks_per_sm * warps_per_block >= max_warps) {
     out.limiter = "none";
   } else if (out.blocks_per_sm == by_registers) {
     out.limiter = "registers";
-  } else if (out.blocks_per_sm == by_shared) {
-    out.limiter = "shared_memory";
   } else if (out.blocks_per_sm == by_warps) {
     out.limiter = "block_size";
-  } else {
+  } else if (out.blocks_per_sm == by_slots) {
     out.limiter = "blocks_per_sm";
+  } else {
+    out.limiter = "shared_memory";
   }
   return out;
 }

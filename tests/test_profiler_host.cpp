@@ -313,6 +313,13 @@ TEST(Occupancy, ReserveCountsWithoutSharedMemory) {
   EXPECT_EQ(o.blocks_per_sm, 32);
   EXPECT_EQ(o.limiter, "blocks_per_sm");
 
+  // The carveout the driver gives such a kernel (H100, ncu: 32 KiB) fits the 32 slots' reserves
+  // exactly: floor(32768 / 1024) = 32 = the slots, and the slots are named, not shared memory.
+  sm.shared_memory_per_sm = 32768;
+  o = theoretical_occupancy({32, 16, 0}, sm);
+  EXPECT_EQ(o.blocks_per_sm, 32);
+  EXPECT_EQ(o.limiter, "blocks_per_sm");
+
   // sm_7.x reserves nothing: a block without shared memory is not limited by it.
   sm.reserved_shared_per_block = 0;
   o = theoretical_occupancy({32, 16, 0}, sm);
