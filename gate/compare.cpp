@@ -129,7 +129,6 @@ std::string percent(double fraction) {
   return format("%+.1f %%", 100 * fraction);
 }
 
-
 bool case_failed(const nlohmann::json& c) {
   return !c["check"].value("passed", false) || c.contains("error");
 }

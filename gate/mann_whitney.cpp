@@ -106,8 +106,7 @@ double binomial(int n, int k) {
 }  // namespace
 
 UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<double>& second) {
-  const size_t limit = static_cast<size_t>(
-      rank(first, second).ties ? kExactTiedUTestMaxSize : kExactUTestMaxSize);
+  const size_t limit = static_cast<size_t>(rank(first, second).ties ? kExactTiedUTestMaxSize : kExactUTestMaxSize);
   const bool small = first.size() <= limit && second.size() <= limit;
   return mann_whitney_u(first, second, small ? UTestMethod::exact : UTestMethod::normal);
 }

@@ -86,37 +86,44 @@ TEST(MannWhitney, MatchesScipy) {
   }
 }
 
+// U of sample a against b: pairs (p, q) with p > q, ties counting one half.
+double u_of(const std::vector<double>& a, const std::vector<double>& b) {
+  double u = 0;
+  for (double p : a) {
+    for (double q : b) u += p > q ? 1 : p == q ? 0.5 : 0;
+  }
+  return u;
+}
+
+// U of the first part for every split of x and y pooled into parts of their sizes (brute force).
+std::vector<double> u_of_every_split(const std::vector<double>& x, const std::vector<double>& y) {
+  std::vector<double> pooled = x;
+  pooled.insert(pooled.end(), y.begin(), y.end());
+  std::vector<int> pick(pooled.size(), 0);
+  std::fill(pick.end() - static_cast<long>(x.size()), pick.end(), 1);
+  std::vector<double> us;
+  do {
+    std::vector<double> a, b;
+    for (size_t i = 0; i < pooled.size(); ++i) (pick[i] ? a : b).push_back(pooled[i]);
+    us.push_back(u_of(a, b));
+  } while (std::next_permutation(pick.begin(), pick.end()));
+  return us;
+}
+
 // The exact distribution against brute force: every way of splitting the pooled ranks.
 TEST(MannWhitney, ExactPValueEqualsFullEnumeration) {
   const std::vector<double> x = {1.5, 4.25, 2.0, 9.5, 7.0};
   const std::vector<double> y = {3.0, 8.0, 6.5, 10.0, 11.5, 5.0};
-  std::vector<double> pooled = x;
-  pooled.insert(pooled.end(), y.begin(), y.end());
-  auto u_of = [](const std::vector<double>& a, const std::vector<double>& b) {
-    double u = 0;
-    for (double p : a) {
-      for (double q : b) u += p > q ? 1 : p == q ? 0.5 : 0;
-    }
-    return u;
-  };
   const double observed = u_of(x, y);
   const double n1n2 = static_cast<double>(x.size() * y.size());
   const double extreme = std::max(observed, n1n2 - observed);
-  std::vector<int> pick(pooled.size(), 0);
-  std::fill(pick.begin(), pick.begin() + static_cast<long>(x.size()), 1);
-  std::sort(pick.begin(), pick.end());
-  int splits = 0, as_extreme = 0;
-  do {
-    std::vector<double> a, b;
-    for (size_t i = 0; i < pooled.size(); ++i) (pick[i] ? a : b).push_back(pooled[i]);
-    const double u = u_of(a, b);
-    ++splits;
-    if (std::max(u, n1n2 - u) >= extreme) ++as_extreme;
-  } while (std::next_permutation(pick.begin(), pick.end()));
-  ASSERT_EQ(splits, 462);  // C(11, 5)
+  const std::vector<double> us = u_of_every_split(x, y);
+  ASSERT_EQ(us.size(), 462u);  // C(11, 5)
+  const double as_extreme = static_cast<double>(
+      std::count_if(us.begin(), us.end(), [&](double u) { return std::max(u, n1n2 - u) >= extreme; }));
   const UTestResult r = mann_whitney_u(x, y);
   EXPECT_EQ(r.method, UTestMethod::exact);
-  EXPECT_NEAR(r.p_value, static_cast<double>(as_extreme) / splits, 1e-12);
+  EXPECT_NEAR(r.p_value, as_extreme / static_cast<double>(us.size()), 1e-12);
 }
 
 // With ties, small samples get the exact p of the observed mid-rank sum over every split of the
@@ -124,28 +131,14 @@ TEST(MannWhitney, ExactPValueEqualsFullEnumeration) {
 // C(6, 3) = 20 splits on each side, p = 2 / 20, where the normal approximation gives 0.047).
 TEST(MannWhitney, TiedSmallSamplesGetTheExactPOverEverySplit) {
   auto brute_force = [](const std::vector<double>& x, const std::vector<double>& y) {
-    std::vector<double> pooled = x;
-    pooled.insert(pooled.end(), y.begin(), y.end());
-    auto u_of = [](const std::vector<double>& a, const std::vector<double>& b) {
-      double u = 0;
-      for (double p : a) {
-        for (double q : b) u += p > q ? 1 : p == q ? 0.5 : 0;
-      }
-      return u;
-    };
     const double observed = u_of(x, y);
-    std::vector<int> pick(pooled.size(), 0);
-    std::fill(pick.end() - static_cast<long>(x.size()), pick.end(), 1);
-    double splits = 0, at_or_below = 0, at_or_above = 0;
-    do {
-      std::vector<double> a, b;
-      for (size_t i = 0; i < pooled.size(); ++i) (pick[i] ? a : b).push_back(pooled[i]);
-      const double u = u_of(a, b);
-      ++splits;
+    double at_or_below = 0, at_or_above = 0;
+    const std::vector<double> us = u_of_every_split(x, y);
+    for (double u : us) {
       at_or_below += u <= observed + 1e-9;
       at_or_above += u >= observed - 1e-9;
-    } while (std::next_permutation(pick.begin(), pick.end()));
-    return std::min(1.0, 2 * std::min(at_or_below, at_or_above) / splits);
+    }
+    return std::min(1.0, 2 * std::min(at_or_below, at_or_above) / static_cast<double>(us.size()));
   };
   const std::vector<std::pair<std::vector<double>, std::vector<double>>> cases = {
       {{1, 1, 1}, {2, 2, 2}},
@@ -357,7 +350,7 @@ TEST_F(Gate, ARatesMedianIsTheRateAtTheMedianTime) {
   const Comparison c = compare(baseline, candidate, options);  // the row refers into it
   const MetricComparison& r = row(c, changed_, Metric::gbps);
   const double bytes = find_case(baseline, changed_)["bytes_moved"].get<double>();
-  EXPECT_DOUBLE_EQ(r.baseline.median, bytes / 11e-6 / 1e9);   // not the mean of bytes / 10 us and / 12 us
+  EXPECT_DOUBLE_EQ(r.baseline.median, bytes / 11e-6 / 1e9);  // not the mean of bytes / 10 us and / 12 us
   EXPECT_DOUBLE_EQ(r.candidate.median, bytes / 12e-6 / 1e9);
   EXPECT_NEAR(r.change, 11.0 / 12 - 1, 1e-12);
 }
@@ -417,7 +410,8 @@ TEST_F(Gate, SmallChangesAreUnchangedEvenWhenSignificant) {
   EXPECT_EQ(c.exit_code(), 0);
   CompareOptions tight;
   tight.threshold = 0.02;  // 3 % now counts
-  const Comparison tightened = compare(baseline_, candidate, tight);  // the row refers into it
+  // The row refers into the comparison, which must outlive it.
+  const Comparison tightened = compare(baseline_, candidate, tight);
   const MetricComparison& r = row(tightened, changed_);
   EXPECT_EQ(r.verdict, Verdict::regression) << r.reason;
 }
