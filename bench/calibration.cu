@@ -61,14 +61,19 @@ __global__ void fill_half_kernel(__half* p, size_t n, unsigned seed) {
   }
 }
 
-// Median milliseconds of `launch` over `repetitions`, after two warm-ups, flushing L2 first when cold.
+// Median milliseconds of `launch` over `repetitions`, after two warm-ups, flushing L2 first when cold
+// (holding the stream instead when warm, so that no timing includes the host's launch latency).
 template <class Launch>
 double time_median_ms(Launch&& launch, int repetitions, L2Flusher* flusher, cudaStream_t stream) {
   CudaEvent start, stop;
   for (int i = 0; i < 2; ++i) launch();
   std::vector<double> ms;
   for (int i = 0; i < repetitions; ++i) {
-    if (flusher) flusher->flush(stream);
+    if (flusher) {
+      flusher->flush(stream);
+    } else {
+      hold_stream(stream);
+    }
     LLMKB_CUDA_CHECK(cudaEventRecord(start.get(), stream));
     launch();
     LLMKB_CUDA_CHECK(cudaEventRecord(stop.get(), stream));

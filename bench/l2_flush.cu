@@ -17,6 +17,15 @@ __global__ void read_to_evict(const uint4* __restrict__ data, size_t words, unsi
   if (acc == 0x5bd1e995u) *sink = acc;
 }
 
+// One thread waits until the global timer (ns) has advanced by `ns`.
+__global__ void spin_for(unsigned long long ns) {
+  unsigned long long start, now;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(start));
+  do {
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+  } while (now - start < ns);
+}
+
 }  // namespace
 
 L2Flusher::L2Flusher(size_t l2_bytes, int sm_count)
@@ -27,6 +36,11 @@ L2Flusher::L2Flusher(size_t l2_bytes, int sm_count)
 
 void L2Flusher::flush(cudaStream_t stream) {
   read_to_evict<<<blocks_, 256, 0, stream>>>(scratch_.as<uint4>(), scratch_.size() / sizeof(uint4), sink_.as<unsigned>());
+  LLMKB_CHECK_LAUNCH();
+}
+
+void hold_stream(cudaStream_t stream, unsigned microseconds) {
+  spin_for<<<1, 1, 0, stream>>>(1000ull * microseconds);
   LLMKB_CHECK_LAUNCH();
 }
 

@@ -4,6 +4,10 @@
 // for writing them back to DRAM (seen on an H200: an RMSNorm's DRAM writes counted 2.6x what
 // Nsight Compute, which cleans the cache, reported). Reading leaves clean lines that are evicted
 // for free, and writes back whatever the previous launch left dirty before the timer starts.
+//
+// The flush also keeps the stream busy while the host enqueues the start event, the timed launch
+// and the stop event, so the host's launch latency is not timed. Warm measurements have no flush:
+// hold_stream does that part alone.
 #pragma once
 #include <cuda_runtime_api.h>
 
@@ -21,5 +25,11 @@ class L2Flusher {
   DeviceBuffer sink_;
   int blocks_;
 };
+
+// Keeps `stream` busy for about `microseconds` (one thread spinning on the GPU's nanosecond timer; no
+// memory traffic, so warm L2 contents stay). Enqueue it before the start event of a warm timed launch:
+// otherwise the start event is recorded on an idle stream and the timed interval includes the host's
+// launch latency (a few us, as much as a decode-size kernel takes).
+void hold_stream(cudaStream_t stream, unsigned microseconds = 50);
 
 }  // namespace llmkb
