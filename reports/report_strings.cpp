@@ -89,8 +89,9 @@ const Texts& texts() {
         "来源：基准测试按变体统计的计时启动（每次重复的迭代次数 x 平均时间）。"}},
       {"ov_benchmarked_time", {"Time in the benchmarked kernels", "被测 kernel 执行时间"}},
       {"ov_harness_note",
-       {"† launched by no benchmarked case: the harness (L2 flush before each cold launch, calibration).",
-        "† 不属于任何被测用例：测试框架自身的 kernel（冷启动前清空 L2、校准）。"}},
+       {"† launched by no benchmarked case: the harness (L2 flush before each cold launch, stream hold before "
+        "each warm one, calibration).",
+        "† 不属于任何被测用例：测试框架自身的 kernel（冷启动前清空 L2、热启动前占住流、校准）。"}},
       {"col_rank", {"#", "#"}},
       {"col_kernel", {"Kernel", "Kernel"}},
       {"col_instances", {"Instances", "调用次数"}},
