@@ -149,9 +149,16 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
   if (a.bound == Bound::unknown && fraction) a.bound = ctx.case_ceiling_is_compute ? Bound::compute : Bound::memory;
 
   a.speedup_left = fraction && *fraction > 0 ? std::max(1.0, 1.0 / *fraction) : 1.0;
-  // Nothing runs faster than an empty kernel: a launch near the launch floor has little to gain.
-  if (ctx.case_median_us && ctx.launch_floor_us > 0) {
-    a.speedup_left = std::min(a.speedup_left, std::max(1.0, *ctx.case_median_us / ctx.launch_floor_us));
+  // Nothing runs faster than an empty kernel: a launch near the launch floor has little to gain. A
+  // one-kernel case is timed like the empty kernel (events around the launch), so its median is
+  // compared with the floor; in a case of several kernels each launch is bounded by its own duration.
+  std::optional<double> floor_basis_us;
+  if (ctx.kernels_in_case == 1 && ctx.case_median_us)
+    floor_basis_us = *ctx.case_median_us;
+  else if (c.duration_ns)
+    floor_basis_us = *c.duration_ns / 1e3;
+  if (floor_basis_us && ctx.launch_floor_us > 0) {
+    a.speedup_left = std::min(a.speedup_left, std::max(1.0, *floor_basis_us / ctx.launch_floor_us));
   }
   a.at_roof = (fraction && *fraction >= T::kAtRoofFraction) || high_throughput;
   Severity primary_severity = a.at_roof ? Severity::low : severity_for_speedup(a.speedup_left);

@@ -36,7 +36,8 @@ struct LaunchContext {
   double bandwidth_ceiling_gbps = 0;          // the measured ceiling that applies (copy/read/write)
   double compute_peak_tflops = 0;             // for the launch's precision (measured for tensor work)
   std::optional<double> min_bytes;            // the op's minimum bytes for this launch (each input read once...)
-  std::optional<double> case_median_us;       // event-timed median of the case (one-kernel cases only)
+  std::optional<double> case_median_us;       // event-timed median of the case (every case)
+  int kernels_in_case = 1;                    // kernels the case launches (profile.kernels.size())
   double launch_floor_us = 0;                 // empty kernel timed like a case (calibration.launch_us)
   std::optional<double> case_pct_of_ceiling;  // fallback when counters cannot place the launch
   bool case_ceiling_is_compute = false;       // the case's ceiling is a FLOP rate (tensor_f16)
@@ -89,6 +90,7 @@ struct LaunchAnalysis {
   std::optional<double> dram_excess_ratio;  // DRAM bytes over the minimum bytes
   bool rereads_data = false;                // DRAM bytes clearly above the minimum: reuse is lost
   double speedup_left = 1;                  // attainable speedup: roof headroom, bounded by the launch floor
+                                            // (case median / floor in one-kernel cases, else duration / floor)
   bool at_roof = false;                     // >= 85 % of the roof or one SOL >= 80 %: nothing above low
   std::vector<Finding> findings;
 };

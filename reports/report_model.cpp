@@ -293,6 +293,7 @@ json launch_json(const AnalysedLaunch& l, const LaunchContext& ctx) {
           {"registers", optional_json(c.registers)},
           {"launch", l.launch},
           {"case_median_us", optional_json(ctx.case_median_us)},
+          {"kernels_in_case", ctx.kernels_in_case},
           {"findings", findings}};
 }
 
@@ -359,9 +360,10 @@ json kernels_of(const json& section, json& roofline_points, std::set<std::string
       ctx.compute_peak_tflops = compute_peak(device, cal, dominant_precision(l.counters)).tflops;
       const double min_bytes = c["bytes_moved"].get<double>();
       const auto dram = l.counters.dram_bytes();
+      ctx.case_median_us = number_at(c, "median_us");
+      ctx.kernels_in_case = int(kernels.size());
       if (kernels.size() == 1) {
         ctx.min_bytes = min_bytes;
-        ctx.case_median_us = number_at(c, "median_us");
       } else if (dram && case_dram > 0) {
         ctx.min_bytes = min_bytes * *dram / case_dram;  // the case's minimum, shared in proportion to traffic
       }

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <string>
 
 #include "reports/bottleneck_rules.h"
 #include "reports/compute_peaks.h"
+#include "reports/report_model.h"
 
 namespace llmkb::report {
 namespace {
@@ -38,6 +41,15 @@ Launch streaming_launch(double fraction_of_roof) {
   l.context.compute_peak_tflops = 60;
   l.context.min_bytes = bytes;
   return l;
+}
+
+// The committed example input (an H200 run with counters), analysed once.
+const nlohmann::json& example_model() {
+  static const nlohmann::json model = [] {
+    std::ifstream in(std::string(LLMKB_TEST_DATA_DIR) + "/results_h200_profile.json");
+    return analyse_results(nlohmann::json::parse(in));
+  }();
+  return model;
 }
 
 const Finding* find(const LaunchAnalysis& a, const std::string& kind) {
@@ -149,6 +161,55 @@ TEST(ReportRules, TheLaunchFloorBoundsTheSpeedupLeft) {
 
   l.context.case_median_us = 6.0;  // 2.5x above the floor: worth a high
   EXPECT_EQ(find(analyse_launch(l.counters, l.context), "latency_bound")->severity, Severity::high);
+}
+
+// In a case of several kernels the case median says nothing about one launch: each launch is bounded
+// by its own duration (a 2.72 us reduce kernel after a GEMV, under the 3.10 us empty-kernel launch,
+// has nothing to gain), whatever the case's median.
+TEST(ReportRules, InACaseOfSeveralKernelsEachLaunchIsBoundedByItsOwnDuration) {
+  Launch l = streaming_launch(0.5);
+  l.counters.compute_sol_pct = 5;
+  l.counters.memory_sol_pct = 1;
+  l.counters.duration_ns = 2720;
+  l.counters.dram_read_bytes = 8e3;  // 8 KB in 2.72 us: 3 GB/s, 1000x under the roof
+  l.counters.dram_write_bytes = 0;
+  l.counters.flops_fp32 = 8e3;
+  l.context.min_bytes = 8e3;
+  l.context.launch_floor_us = 3.10;
+  l.context.case_median_us = 14.46;
+  l.context.kernels_in_case = 2;
+  const LaunchAnalysis a = analyse_launch(l.counters, l.context);
+  EXPECT_DOUBLE_EQ(a.speedup_left, 1.0);
+  EXPECT_EQ(find(a, "latency_bound")->severity, Severity::low);
+
+  l.counters.duration_ns = 12400;  // a longer launch of the same case, 4x above the floor, still far below its roof
+  EXPECT_NEAR(analyse_launch(l.counters, l.context).speedup_left, 4.0, 1e-9);
+
+  l.context.kernels_in_case = 1;  // one kernel: the case median, timed like the floor, bounds it
+  EXPECT_NEAR(analyse_launch(l.counters, l.context).speedup_left, 14.46 / 3.10, 1e-9);
+}
+
+// The example file: cuBLAS's split-K reduce and the split-KV merge kernel each run next to a larger
+// kernel; none of them is ever bounded by more than its own duration over the launch floor, and every
+// launch carries its case's median for the suggestion text.
+TEST(ReportModel, TheExampleFilesLaunchesAreBoundedByTheLaunchFloor) {
+  const nlohmann::json& model = example_model();
+  const double floor_us = model["ceilings"]["launch_us"].get<double>();
+  int seen = 0;
+  for (const nlohmann::json& k : model["kernels"]) {
+    for (const nlohmann::json& l : k["launch_details"]) {
+      ASSERT_TRUE(l["case_median_us"].is_number()) << l["case"];
+      if (l["kernels_in_case"].get<int>() == 1) continue;
+      ++seen;
+      const double duration = l["duration_us"].get<double>();
+      EXPECT_LE(l["speedup_left"].get<double>(), std::max(1.0, duration / floor_us) + 1e-9)
+          << k["short_name"] << " " << l["case"];
+      if (duration < floor_us) {
+        for (const nlohmann::json& f : l["findings"]) EXPECT_EQ(f["severity"], "low") << k["short_name"];
+      }
+    }
+  }
+  EXPECT_GT(seen, 0);
 }
 
 TEST(ReportRules, OneSolAtEightyIsHighThroughput) {
