@@ -28,6 +28,28 @@ std::string pct_or_na(const json& value, Lang lang) {
   return value.is_number() ? format_pct(value) : tr(lang, "na");
 }
 
+// A measured percentage of a ceiling or roof, marked ‡ where it is over 100 %: shown as measured, never
+// clamped; the note "note_over_100" says how a case gets there.
+std::string pct_of_limit(double pct) {
+  return format_pct(pct) + (pct > 100 ? " ‡" : "");
+}
+
+std::string pct_of_limit_or_na(const json& value, Lang lang) {
+  return value.is_number() ? pct_of_limit(value.get<double>()) : tr(lang, "na");
+}
+
+// "avg (min – max)" of a kernel's % of roof, each marked where over 100 %.
+std::string roof_range(const json& k, Lang lang) {
+  if (!k["pct_of_roof_time_weighted"].is_number()) return tr(lang, "na");
+  return pct_of_limit(num(k["pct_of_roof_time_weighted"])) + " (" + pct_of_limit_or_na(k["pct_of_roof_min"], lang) +
+         " – " + pct_of_limit_or_na(k["pct_of_roof_max"], lang) + ")";
+}
+
+// Whether a kernel has a launch over 100 % of its roof.
+bool over_roof(const json& k) {
+  return k["pct_of_roof_max"].is_number() && k["pct_of_roof_max"].get<double>() > 100;
+}
+
 std::string code(const std::string& text) {
   return "`" + text + "`";
 }
@@ -218,6 +240,11 @@ void variants_section(const json& model, Lang lang, Document& doc) {
     }
   }
   if (!ops_read_at_size.empty()) doc.blocks.push_back(paragraph(tr(lang, "var_read_at_size_note")));
+  bool over_100 = false;
+  for (const json& g : model["variants"]) {
+    for (const json& r : g["rows"]) over_100 = over_100 || (r["ok"].get<bool>() && num(r["pct_of_ceiling"]) > 100);
+  }
+  if (over_100) doc.blocks.push_back(paragraph(tr(lang, "note_over_100")));
   for (const std::string& op : ops) {
     doc.blocks.push_back(heading(trf(lang, "var_op", {op}), 3));
     const bool read_at_size = ops_read_at_size.count(op) > 0;
@@ -245,13 +272,14 @@ void variants_section(const json& model, Lang lang, Document& doc) {
           const double missing = std::nan("");  // printed as n/a
           row.push_back(format_us(num(r["median_us"], missing)));
           row.push_back(tensor ? format_tflops(num(r["rate"], missing)) : format_gbps(num(r["rate"], missing)));
-          row.push_back(format_pct(num(r["pct_of_ceiling"], missing)) + " (" + tr(lang, "ceiling_" + str(r["ceiling"])) + ")");
+          row.push_back(pct_of_limit(num(r["pct_of_ceiling"], missing)) + " (" + tr(lang, "ceiling_" + str(r["ceiling"])) +
+                        ")");
           if (read_at_size)
             row.push_back(r.contains("pct_of_read_at_size") ? format_pct(num(r["pct_of_read_at_size"])) : "");
           row.push_back(r["speedup_vs_baseline"].is_number() ? fixed(num(r["speedup_vs_baseline"]), 2) + "x"
                                                              : tr(lang, "na"));
           bars.bars.push_back({str(g["label"]) + " · " + variant, num(r["pct_of_ceiling"]),
-                               format_pct(num(r["pct_of_ceiling"])), series, ""});
+                               pct_of_limit(num(r["pct_of_ceiling"])), series, ""});
         } else {
           const std::string why = r.contains("error")           ? tr(lang, "var_error") + ": " + str(r["error"])
                                   : r.contains("check_message") ? tr(lang, "var_failed")
@@ -280,6 +308,8 @@ void deep_section(const json& model, Lang lang, Document& doc) {
     return;
   }
   doc.blocks.push_back(paragraph(tr(lang, "deep_intro")));
+  if (std::any_of(model["kernels"].begin(), model["kernels"].end(), over_roof))
+    doc.blocks.push_back(paragraph(tr(lang, "note_over_100")));
   int index = 0;
   for (const json& k : model["kernels"]) {
     ++index;
@@ -317,11 +347,7 @@ void deep_section(const json& model, Lang lang, Document& doc) {
                     : format_count(num(k["registers"]["min"])) + "–" + format_count(num(k["registers"]["max"])))
              : tr(lang, "na")},
         {tr(lang, "deep_bound"), bound_name(k["bound"], lang)},
-        {tr(lang, "deep_pct_roof"), k["pct_of_roof_time_weighted"].is_number()
-                                        ? format_pct(num(k["pct_of_roof_time_weighted"])) + " (" +
-                                              format_pct(num(k["pct_of_roof_min"])) + " – " +
-                                              format_pct(num(k["pct_of_roof_max"])) + ")"
-                                        : tr(lang, "na")},
+        {tr(lang, "deep_pct_roof"), roof_range(k, lang)},
     };
     doc.blocks.push_back(f);
     Block list;
@@ -350,7 +376,7 @@ void deep_section(const json& model, Lang lang, Document& doc) {
            pct_or_na(l["l2_hit_pct"], lang),
            pct_or_na(l["compute_sol_pct"], lang) + " / " + pct_or_na(l["memory_sol_pct"], lang),
            l["waves_per_sm"].is_number() ? fixed(num(l["waves_per_sm"]), 2) : tr(lang, "na"),
-           bound_name(l["bound"], lang), pct_or_na(l["pct_of_roof"], lang)});
+           bound_name(l["bound"], lang), pct_of_limit_or_na(l["pct_of_roof"], lang)});
     }
     doc.blocks.push_back(paragraph(tr(lang, "deep_launch_table") + ":"));
     doc.blocks.push_back(t);
@@ -394,7 +420,7 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
       r.points.push_back({num(p["arithmetic_intensity"]), num(p["achieved_tflops"]), series,
                           name + " · " + str(p["case"]) + ": " + fixed(num(p["arithmetic_intensity"]), 2) +
                               " FLOP/B, " + format_tflops(num(p["achieved_tflops"])) + ", " +
-                              bound_name(p["bound"], lang) + ", " + pct_or_na(p["pct_of_roof"], lang)});
+                              bound_name(p["bound"], lang) + ", " + pct_of_limit_or_na(p["pct_of_roof"], lang)});
     }
     r.series_names = kernels;
     doc.blocks.push_back(heading(r.title, 3));
@@ -414,15 +440,12 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
     for (const auto& [bound, count] : k["launches_by_bound"].items()) {
       bounds += (bounds.empty() ? "" : ", ") + bound_name(bound, lang) + " x" + str(count);
     }
-    t.rows.push_back({code(str(k["short_name"])), str(k["launches"]), bounds,
-                      k["pct_of_roof_time_weighted"].is_number()
-                          ? format_pct(num(k["pct_of_roof_time_weighted"])) + " (" +
-                                format_pct(num(k["pct_of_roof_min"])) + " – " + format_pct(num(k["pct_of_roof_max"])) +
-                                ")"
-                          : tr(lang, "na"),
+    t.rows.push_back({code(str(k["short_name"])), str(k["launches"]), bounds, roof_range(k, lang),
                       tr(lang, "sev_" + str(k["severity"]))});
   }
   doc.blocks.push_back(t);
+  if (std::any_of(model["kernels"].begin(), model["kernels"].end(), over_roof))
+    doc.blocks.push_back(paragraph(tr(lang, "note_over_100")));
 }
 
 void next_section(const json& model, Lang lang, Document& doc) {
@@ -458,7 +481,8 @@ std::string limiter_text(Lang lang, const std::string& limiter) {
 
 std::string finding_text(const json& f, const json& launch, Lang lang) {
   const std::string kind = f["kind"];
-  const std::string value = fixed(num(f["value"]), kind == "excess_dram_traffic" ? 2 : 1);
+  const std::string value =
+      fixed(num(f["value"]), kind == "excess_dram_traffic" || kind == "case_excess_dram_traffic" ? 2 : 1);
   if (kind == "latency_bound") {
     std::string text = trf(lang, "find_latency_bound",
                            {fixed(num(launch["compute_sol_pct"]), 1), fixed(num(launch["memory_sol_pct"]), 1)});
@@ -471,6 +495,8 @@ std::string finding_text(const json& f, const json& launch, Lang lang) {
                {tr(lang, "unit_" + str(f["detail"])), value, fixed(num(f["detail_value"]), 1)});
   }
   if (kind == "occupancy_gap") return trf(lang, "find_occupancy_gap", {value, fixed(num(f["detail_value"]), 1)});
+  if (kind == "case_excess_dram_traffic")
+    return trf(lang, "find_case_excess_dram_traffic", {value, format_count(num(f["detail_value"]))});
   if (kind == "occupancy_limited")
     return trf(lang, "find_occupancy_limited", {value, limiter_text(lang, str(f["detail"]))});
   return trf(lang, "find_" + kind, {value});
@@ -512,6 +538,11 @@ std::string suggestion_text(const json& s, const json& model, Lang lang) {
   }
   if (kind == "low_sm_efficiency") {
     return trf(lang, "sugg_low_sm_efficiency", {where, fixed(num(f["value"]), 1), format_count(blocks), sms});
+  }
+  if (kind == "case_excess_dram_traffic") {
+    return trf(lang, "sugg_case_rereads",
+               {where, format_count(num(f["detail_value"])), fixed(num(f["value"]), 2),
+                format_bytes(num(l["case_dram_bytes"])), format_bytes(num(l["case_min_bytes"]))});
   }
   const bool rereads = l["dram_excess_ratio"].is_number() && num(l["dram_excess_ratio"]) >= 1.25;
   if (kind == "excess_dram_traffic" || kind == "low_l2_hit" || kind == "low_l1_hit" || (bound == "memory" && rereads)) {

@@ -128,6 +128,15 @@ const Texts& texts() {
       {"var_no_time", {"no valid time recorded", "未记录有效时间"}},
       {"var_error", {"error", "错误"}},
       {"chart_variants", {"% of the applicable ceiling, op {0}", "占适用上限的比例，算子 {0}"}},
+      {"note_over_100",
+       {"‡ over 100 % of the ceiling (or roof), shown as measured, never clamped. A case can pass the copy ceiling: "
+        "when its timed launch ends, up to about an L2's worth of its output is still dirty in L2 and is written "
+        "back outside the timed region (and outside the launch's DRAM counters), so the case does not pay for all "
+        "of its writes. A kernel that reads more than it writes can also pass a 1:1 copy, since reads alone run "
+        "faster than a copy.",
+        "‡ 超过上限（或性能上限）的 100%，按实测显示、未截断。用例可以超过拷贝上限：计时启动结束时，最多约一个 L2 "
+        "容量的输出仍是 L2 中的脏数据，在计时区间之外才写回（也不计入该次启动的 DRAM 计数器），因此用例并未为全部写入"
+        "付出时间。读多写少的 kernel 也可以超过 1:1 的拷贝上限，因为纯读取比拷贝更快。"}},
 
       {"deep_intro",
        {"Per kernel, over its profiled launches (one per case). Bandwidth is DRAM bytes (read + write) over the "

@@ -564,5 +564,75 @@ TEST(ReportFiles, WritesTheThreeFiles) {
                std::runtime_error);
 }
 
+
+// The committed example report's input: the defects a reviewer found in how it prints numbers.
+const std::string kH200 = std::string(LLMKB_TEST_DATA_DIR) + "/results_h200_profile.json";
+
+// The Markdown between the heading of one section and the next.
+std::string md_section(const std::string& md, Lang lang, const char* key, const char* next_key) {
+  const size_t start = md.find("## " + tr(lang, key));
+  const size_t end = next_key ? md.find("## " + tr(lang, next_key), start) : std::string::npos;
+  if (start == std::string::npos) return "";
+  return md.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// The Markdown line that holds `part`.
+std::string md_line(const std::string& md, const std::string& part) {
+  const size_t at = md.find(part);
+  if (at == std::string::npos) return "";
+  const size_t begin = md.rfind('\n', at) + 1;
+  return md.substr(begin, md.find('\n', at) - begin);
+}
+
+// Over 100 % of a ceiling or roof is shown as measured, with a mark and a note that says how a case
+// can pass the copy ceiling; under 100 % carries no mark.
+TEST(ReportNumbers, PercentagesOver100AreMarkedAndExplained) {
+  const json results = load_results_file(kH200);
+  for (Lang lang : {Lang::en, Lang::zh}) {
+    const RenderedReport r = render_report(results, lang);
+    const std::string variants = md_section(r.markdown, lang, "sec_variants", "sec_deep");
+    EXPECT_TRUE(contains(variants, tr(lang, "note_over_100")));
+    int over = 0, under = 0;
+    for (const json& c : results["llmkb"]["cases"]) {
+      if (!c.contains("pct_of_ceiling") || !c["check"]["passed"].get<bool>()) continue;
+      const double pct = c["pct_of_ceiling"];
+      const std::string shown = md_line(variants, "| " + c["label"].get<std::string>() + " | `" +
+                                                      c["variant"].get<std::string>() + "`");
+      ASSERT_FALSE(shown.empty()) << c["name"];
+      if (pct > 100) {
+        ++over;
+        EXPECT_TRUE(contains(shown, format_pct(pct) + " ‡")) << shown;
+      } else {
+        ++under;
+        EXPECT_FALSE(contains(shown, "‡")) << shown;
+      }
+    }
+    EXPECT_EQ(over, 4);  // act_and_mul/vec/f16 107.0 %, rmsnorm/vec8 102.6 %, fused_add_rmsnorm/vec8 101.4 %, vec8_deep 100.4 %
+    EXPECT_GT(under, 100);
+    EXPECT_TRUE(contains(variants, "107.0 % ‡"));
+    // The launch at 102.1 % of its roof, in the deep analysis and the roofline's tooltip.
+    int roofs_over = 0;
+    for (const json& k : r.model["kernels"]) {
+      for (const json& l : k["launch_details"]) {
+        if (!l["pct_of_roof"].is_number() || l["pct_of_roof"].get<double>() <= 100) continue;
+        ++roofs_over;
+        EXPECT_TRUE(contains(md_section(r.markdown, lang, "sec_deep", "sec_roofline"),
+                             format_pct(l["pct_of_roof"].get<double>()) + " ‡"));
+      }
+    }
+    EXPECT_EQ(roofs_over, 1);
+    EXPECT_TRUE(contains(md_section(r.markdown, lang, "sec_deep", "sec_roofline"), tr(lang, "note_over_100")));
+    EXPECT_TRUE(contains(md_section(r.markdown, lang, "sec_roofline", "sec_next"), "102.1 % ‡"));
+    EXPECT_TRUE(contains(md_section(r.markdown, lang, "sec_roofline", "sec_next"), tr(lang, "note_over_100")));
+    // The note gives the reasons: the output left dirty in L2, and reading more than writing.
+    EXPECT_TRUE(contains(tr(lang, "note_over_100"), "L2"));
+    EXPECT_TRUE(contains(tr(lang, "note_over_100"), "1:1"));
+  }
+  // A file with nothing over 100 % has neither mark nor note.
+  const RenderedReport synthetic = render_report(load_results_file(kSynthetic), Lang::en);
+  EXPECT_FALSE(contains(synthetic.markdown, "‡"));
+  EXPECT_FALSE(contains(synthetic.markdown, tr(Lang::en, "note_over_100")));
+}
+
 }  // namespace
 }  // namespace llmkb::report
