@@ -223,6 +223,16 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
       add({"low_l1_hit", contributing, false, *c.l1_hit_pct, T::kLowCacheHitPct, "%"});
     }
   }
+  // A case of several kernels: its DRAM bytes over its minimum, said once, on the launch that moved
+  // the most of them, as the case's figure (which kernel re-reads is not known from the totals).
+  if (ctx.kernels_in_case > 1 && ctx.case_dram_bytes && ctx.case_min_bytes && *ctx.case_min_bytes > 0) {
+    a.case_dram_excess_ratio = *ctx.case_dram_bytes / *ctx.case_min_bytes;
+    if (ctx.moves_most_of_case && *a.case_dram_excess_ratio >= T::kReuseExcessRatio) {
+      Finding f{"case_excess_dram_traffic", contributing, false, *a.case_dram_excess_ratio, T::kReuseExcessRatio, "x"};
+      f.detail_value = ctx.kernels_in_case;
+      add(f);
+    }
+  }
   if (c.sm_efficiency_pct && *c.sm_efficiency_pct < T::kLowSmEfficiencyPct) {
     add({"low_sm_efficiency", contributing, false, *c.sm_efficiency_pct, T::kLowSmEfficiencyPct, "%"});
   }

@@ -35,7 +35,13 @@ struct LaunchCounters {
 struct LaunchContext {
   double bandwidth_ceiling_gbps = 0;          // the measured ceiling that applies (copy/read/write)
   double compute_peak_tflops = 0;             // for the launch's precision (measured for tensor work)
-  std::optional<double> min_bytes;            // the op's minimum bytes for this launch (each input read once...)
+  std::optional<double> min_bytes;            // the op's minimum bytes, in a one-kernel case (each input read once...)
+  // A case of several kernels: how the kernels share the op's minimum is unknown (one reads the
+  // inputs, another the partial results), so re-reads are judged per case, on the launch that moved
+  // the most DRAM bytes, never as a ratio given to each kernel.
+  std::optional<double> case_min_bytes;       // the op's minimum bytes for the whole case
+  std::optional<double> case_dram_bytes;      // DRAM bytes of all the case's launches together
+  bool moves_most_of_case = false;            // this launch moved the most DRAM bytes of its case
   std::optional<double> case_median_us;       // event-timed median of the case (every case)
   int kernels_in_case = 1;                    // kernels the case launches (profile.kernels.size())
   double launch_floor_us = 0;                 // empty kernel timed like a case (calibration.launch_us)
@@ -70,7 +76,8 @@ double flops_of(const LaunchCounters& counters, Precision precision);
 
 struct Finding {
   std::string kind;  // latency_bound, below_roof, sol_busier_unit, occupancy_gap, occupancy_limited,
-                     // excess_dram_traffic, low_l2_hit, low_l1_hit, low_sm_efficiency
+                     // excess_dram_traffic, case_excess_dram_traffic, low_l2_hit, low_l1_hit,
+                     // low_sm_efficiency
   Severity severity = Severity::low;
   bool primary = false;     // the finding that names the roof; the others are contributing causes
   double value = 0;         // the measured value, in the finding's unit (%, or a ratio for traffic)
@@ -87,7 +94,8 @@ struct LaunchAnalysis {
   std::optional<double> pct_of_roof;  // achieved over the roof that applies, in % (never clamped)
   Bound bound = Bound::unknown;
   Bound roofline_side = Bound::unknown;     // memory or compute by the ridge point, whatever the SOL says
-  std::optional<double> dram_excess_ratio;  // DRAM bytes over the minimum bytes
+  std::optional<double> dram_excess_ratio;  // DRAM bytes over the minimum bytes (one-kernel cases)
+  std::optional<double> case_dram_excess_ratio;  // the case's DRAM bytes over its minimum (cases of several kernels)
   bool rereads_data = false;                // DRAM bytes clearly above the minimum: reuse is lost
   double speedup_left = 1;                  // attainable speedup: roof headroom, bounded by the launch floor
                                             // (case median / floor in one-kernel cases, else duration / floor)

@@ -269,6 +269,9 @@ json launch_json(const AnalysedLaunch& l, const LaunchContext& ctx) {
           {"dram_bytes", optional_json(a.dram_bytes)},
           {"min_bytes", optional_json(ctx.min_bytes)},
           {"dram_excess_ratio", optional_json(a.dram_excess_ratio)},
+          {"case_min_bytes", optional_json(ctx.case_min_bytes)},
+          {"case_dram_bytes", optional_json(ctx.case_dram_bytes)},
+          {"case_dram_excess_ratio", optional_json(a.case_dram_excess_ratio)},
           {"achieved_gbps", optional_json(a.achieved_gbps)},
           {"achieved_tflops", optional_json(a.achieved_tflops)},
           {"arithmetic_intensity", optional_json(a.arithmetic_intensity)},
@@ -346,9 +349,21 @@ json kernels_of(const json& section, json& roofline_points, std::set<std::string
   for (const json& c : section["cases"]) {
     if (!c.contains("profile") || !c["profile"].contains("kernels")) continue;
     const json& kernels = c["profile"]["kernels"];
-    double case_dram = 0;
-    for (const json& k : kernels) case_dram += counters_of(k).dram_bytes().value_or(0);
-    for (const json& k : kernels) {
+    // The case's DRAM bytes (only when every launch has them) and the launch that moved the most.
+    std::optional<double> case_dram = 0.0;
+    size_t most_traffic = 0;
+    double most_bytes = -1;
+    for (size_t i = 0; i < kernels.size(); ++i) {
+      const auto dram = counters_of(kernels[i]).dram_bytes();
+      if (!dram) {
+        case_dram.reset();
+        break;
+      }
+      *case_dram += *dram;
+      if (*dram > most_bytes) most_bytes = *dram, most_traffic = i;
+    }
+    for (size_t index = 0; index < kernels.size(); ++index) {
+      const json& k = kernels[index];
       AnalysedLaunch l;
       l.kernel = k.value("name", "?");
       l.case_name = c["name"];
@@ -359,13 +374,14 @@ json kernels_of(const json& section, json& roofline_points, std::set<std::string
       ctx.bandwidth_ceiling_gbps = bandwidth_ceiling_gbps(cal, ceiling);
       ctx.compute_peak_tflops = compute_peak(device, cal, dominant_precision(l.counters)).tflops;
       const double min_bytes = c["bytes_moved"].get<double>();
-      const auto dram = l.counters.dram_bytes();
       ctx.case_median_us = number_at(c, "median_us");
       ctx.kernels_in_case = int(kernels.size());
       if (kernels.size() == 1) {
         ctx.min_bytes = min_bytes;
-      } else if (dram && case_dram > 0) {
-        ctx.min_bytes = min_bytes * *dram / case_dram;  // the case's minimum, shared in proportion to traffic
+      } else {
+        ctx.case_min_bytes = min_bytes;
+        ctx.case_dram_bytes = case_dram;
+        ctx.moves_most_of_case = case_dram && index == most_traffic;
       }
       ctx.launch_floor_us = cal.value("launch_us", 0.0);
       ctx.case_pct_of_ceiling = number_at(c, "pct_of_ceiling");

@@ -8,6 +8,7 @@
 
 #include "reports/bottleneck_rules.h"
 #include "reports/compute_peaks.h"
+#include "reports/report_document.h"
 #include "reports/report_model.h"
 
 namespace llmkb::report {
@@ -298,6 +299,54 @@ TEST(ReportRules, LowCacheHitIsAFindingOnlyWhereTheKernelReReadsData) {
   EXPECT_EQ(find(analyse_launch(good_hits.counters, good_hits.context), "low_l2_hit"), nullptr);
 }
 
+// A case of several kernels: how they share the op's minimum bytes is unknown, so no launch gets a
+// ratio of its own (the old rule shared the minimum in proportion to traffic, which gave every kernel
+// the case's ratio and told a tiny reduce kernel that it re-reads data). The case's ratio is said
+// once, as the case's, on the launch that moved the most bytes.
+TEST(ReportRules, ReReadsInACaseOfSeveralKernelsAreJudgedPerCase) {
+  Launch big = streaming_launch(0.7);
+  big.context.min_bytes.reset();
+  big.context.kernels_in_case = 2;
+  big.context.case_min_bytes = 1e9;
+  big.context.case_dram_bytes = 1.5e9;  // 1.5x the case's minimum
+  big.context.moves_most_of_case = true;
+  big.counters.l2_hit_pct = 20;
+  const LaunchAnalysis a = analyse_launch(big.counters, big.context);
+  EXPECT_FALSE(a.dram_excess_ratio.has_value());
+  EXPECT_FALSE(a.rereads_data);
+  EXPECT_EQ(find(a, "excess_dram_traffic"), nullptr);
+  EXPECT_EQ(find(a, "low_l2_hit"), nullptr);  // which kernel re-reads is not known
+  ASSERT_TRUE(a.case_dram_excess_ratio.has_value());
+  EXPECT_NEAR(*a.case_dram_excess_ratio, 1.5, 1e-12);
+  const Finding* f = find(a, "case_excess_dram_traffic");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NEAR(f->value, 1.5, 1e-12);
+  EXPECT_DOUBLE_EQ(f->detail_value, 2);
+
+  Launch reduce = big;  // the small kernel of the same case: no finding of its own
+  reduce.context.moves_most_of_case = false;
+  EXPECT_EQ(find(analyse_launch(reduce.counters, reduce.context), "case_excess_dram_traffic"), nullptr);
+
+  big.context.case_dram_bytes = 1.2e9;  // 1.2x: streaming, no finding
+  EXPECT_EQ(find(analyse_launch(big.counters, big.context), "case_excess_dram_traffic"), nullptr);
+}
+
+// On the example file no launch of a case of several kernels shows a DRAM / minimum ratio of its own.
+TEST(ReportModel, TheExampleFilesMultiKernelLaunchesHaveNoRatioOfTheirOwn) {
+  int seen = 0;
+  for (const nlohmann::json& k : example_model()["kernels"]) {
+    for (const nlohmann::json& l : k["launch_details"]) {
+      if (l["kernels_in_case"].get<int>() == 1) continue;
+      ++seen;
+      EXPECT_TRUE(l["dram_excess_ratio"].is_null()) << k["short_name"] << " " << l["case"];
+      EXPECT_TRUE(l["min_bytes"].is_null()) << k["short_name"];
+      EXPECT_TRUE(l["case_dram_excess_ratio"].is_number()) << k["short_name"];
+      for (const nlohmann::json& f : l["findings"]) EXPECT_NE(f["kind"], "excess_dram_traffic") << k["short_name"];
+    }
+  }
+  EXPECT_GT(seen, 0);
+}
+
 TEST(ReportRules, HitRatesOverOneHundredAreNeverAFindingNorClamped) {
   Launch l = streaming_launch(0.7);
   l.counters.dram_read_bytes = *l.counters.dram_read_bytes + 0.5e9;
@@ -347,6 +396,37 @@ TEST(ReportRules, AboveTheRidgeAKernelIsComputeBound) {
   EXPECT_NEAR(*a.achieved_tflops, 400, 1e-9);
   EXPECT_NEAR(*a.pct_of_roof, 100.0 * 400 / 600, 1e-9);
   EXPECT_NEAR(*a.achieved_gbps, 200, 1e-9);  // 0.2 GB over 1 ms, in GB/s
+}
+
+// The findings these rules added have text and a suggestion in both languages, every placeholder filled,
+// quoting their figures.
+TEST(ReportRulesText, TheNewFindingsHaveTextInBothLanguages) {
+  const nlohmann::json& model = example_model();
+  nlohmann::json launch = model["kernels"][0]["launch_details"][0];
+  launch["case_dram_bytes"] = 3e6;
+  launch["case_min_bytes"] = 2e6;
+  struct Kind {
+    std::string kind, detail;
+    double value, detail_value;
+    std::string expect_finding, expect_suggestion;
+  };
+  const std::vector<Kind> kinds = {
+      {"case_excess_dram_traffic", "", 1.5, 2, "1.50", "3.00 MB"},
+  };
+  for (Lang lang : {Lang::en, Lang::zh}) {
+    for (const Kind& k : kinds) {
+      const nlohmann::json finding = {{"kind", k.kind},   {"severity", "medium"}, {"primary", false},
+                                      {"value", k.value}, {"threshold", 1.25},    {"unit", "x"},
+                                      {"detail", k.detail}, {"detail_value", k.detail_value}};
+      const std::string text = finding_text(finding, launch, lang);
+      EXPECT_NE(text.find(k.expect_finding), std::string::npos) << k.kind << ": " << text;
+      EXPECT_EQ(text.find('{'), std::string::npos) << k.kind << ": " << text;
+      const std::string suggestion = suggestion_text({{"finding", finding}, {"launch", launch}}, model, lang);
+      EXPECT_NE(suggestion.find(k.expect_suggestion), std::string::npos) << k.kind << ": " << suggestion;
+      EXPECT_NE(suggestion.find(launch["case"].get<std::string>()), std::string::npos) << k.kind;
+      EXPECT_EQ(suggestion.find('{'), std::string::npos) << k.kind << ": " << suggestion;
+    }
+  }
 }
 
 TEST(ComputePeaks, TheoreticalPeaksComeFromTheDevice) {
