@@ -195,7 +195,7 @@ void overview_section(const json& model, Lang lang, Document& doc) {
   f.kind = Block::Kind::fields;
   f.fields = {{tr(lang, "ov_kernel_count"), std::to_string(ov["kernel_count"].get<int>())},
               {tr(lang, "ov_total_time"),
-               format_us(num(ov["total_us"])) + " (" + fixed(num(ov["total_us"]) / 1e3, 3) + " ms)"}};
+               format_us(num(ov["total_us"]))}};
   if (ov.contains("span_us") && ov["span_us"].is_number())
     f.fields.push_back({tr(lang, "ov_span"), format_us(num(ov["span_us"]))});
   if (ov.contains("benchmarked_us")) {
@@ -371,11 +371,11 @@ void deep_section(const json& model, Lang lang, Document& doc) {
       t.rows.push_back(
           {code(str(l["case"])), l["duration_us"].is_number() ? format_us(num(l["duration_us"])) : tr(lang, "na"),
            l["dram_bytes"].is_number() ? format_bytes(num(l["dram_bytes"])) : tr(lang, "na"),
-           l["dram_excess_ratio"].is_number() ? fixed(num(l["dram_excess_ratio"]), 2) + "x" : tr(lang, "na"),
+           l["dram_excess_ratio"].is_number() ? format_number(num(l["dram_excess_ratio"]), 2) + "x" : tr(lang, "na"),
            l["achieved_gbps"].is_number() ? format_gbps(num(l["achieved_gbps"])) : tr(lang, "na"),
            pct_or_na(l["l2_hit_pct"], lang),
            pct_or_na(l["compute_sol_pct"], lang) + " / " + pct_or_na(l["memory_sol_pct"], lang),
-           l["waves_per_sm"].is_number() ? fixed(num(l["waves_per_sm"]), 2) : tr(lang, "na"),
+           l["waves_per_sm"].is_number() ? format_number(num(l["waves_per_sm"]), 2) : tr(lang, "na"),
            bound_name(l["bound"], lang), pct_of_limit_or_na(l["pct_of_roof"], lang)});
     }
     doc.blocks.push_back(paragraph(tr(lang, "deep_launch_table") + ":"));
@@ -418,7 +418,7 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
       const int series = int(it - kernels.begin());
       if (it == kernels.end()) kernels.push_back(name);
       r.points.push_back({num(p["arithmetic_intensity"]), num(p["achieved_tflops"]), series,
-                          name + " · " + str(p["case"]) + ": " + fixed(num(p["arithmetic_intensity"]), 2) +
+                          name + " · " + str(p["case"]) + ": " + format_number(num(p["arithmetic_intensity"]), 2) +
                               " FLOP/B, " + format_tflops(num(p["achieved_tflops"])) + ", " +
                               bound_name(p["bound"], lang) + ", " + pct_of_limit_or_na(p["pct_of_roof"], lang)});
     }
@@ -485,8 +485,8 @@ std::string finding_text(const json& f, const json& launch, Lang lang) {
       fixed(num(f["value"]), kind == "excess_dram_traffic" || kind == "case_excess_dram_traffic" ? 2 : 1);
   if (kind == "latency_bound") {
     std::string text = trf(lang, "find_latency_bound",
-                           {fixed(num(launch["compute_sol_pct"]), 1), fixed(num(launch["memory_sol_pct"]), 1)});
-    if (f["detail"] == "small_grid") text += trf(lang, "find_small_grid", {fixed(num(f["detail_value"]), 2)});
+                           {format_number(num(launch["compute_sol_pct"]), 1), format_number(num(launch["memory_sol_pct"]), 1)});
+    if (f["detail"] == "small_grid") text += trf(lang, "find_small_grid", {format_number(num(f["detail_value"]), 2)});
     return text;
   }
   if (kind == "below_roof") return trf(lang, "find_below_roof_" + str(f["detail"]), {value});
@@ -513,8 +513,9 @@ std::string suggestion_text(const json& s, const json& model, Lang lang) {
   for (const json& g : grid) blocks *= num(g, 1);
   for (const json& b : block) threads *= num(b, 1);
   const std::string sms = format_count(num(model["environment"]["device"]["sm_count"]));
-  const std::string waves = l["waves_per_sm"].is_number() ? fixed(num(l["waves_per_sm"]), 2) : tr(lang, "na");
-  const std::string compute_sol = fixed(num(l["compute_sol_pct"]), 1), memory_sol = fixed(num(l["memory_sol_pct"]), 1);
+  const std::string waves = l["waves_per_sm"].is_number() ? format_number(num(l["waves_per_sm"]), 2) : tr(lang, "na");
+  const std::string compute_sol = format_number(num(l["compute_sol_pct"]), 1),
+                    memory_sol = format_number(num(l["memory_sol_pct"]), 1);
   const std::string bound = kind == "sol_busier_unit" ? str(f["detail"]) : str(l["roofline_side"]);
 
   if (kind == "latency_bound") {

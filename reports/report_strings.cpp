@@ -1,5 +1,6 @@
 #include "reports/report_strings.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -378,6 +379,8 @@ std::vector<std::string> string_keys() {
   return keys;
 }
 
+// A value that is not finite is missing: "n/a" with no unit after it (the report prints the
+// language's own n/a before it gets here).
 std::string fixed(double value, int decimals) {
   if (!std::isfinite(value)) return "n/a";
   char buffer[64];
@@ -385,23 +388,37 @@ std::string fixed(double value, int decimals) {
   return buffer;
 }
 
+std::string format_number(double value, int decimals) {
+  const double magnitude = std::fabs(value);
+  if (std::isfinite(magnitude) && magnitude > 0) {
+    const int two_significant = 1 - int(std::floor(std::log10(magnitude)));
+    decimals = std::max(decimals, std::min(two_significant, 12));
+  }
+  return fixed(value, decimals);
+}
+
 std::string format_us(double us) {
-  return fixed(us, us < 100 ? 2 : 1) + " us";
+  const double magnitude = std::fabs(us);
+  if (!std::isfinite(us)) return fixed(us, 0);
+  if (magnitude >= 1e6) return fixed(us / 1e6, 3) + " s";
+  if (magnitude >= 1e3) return fixed(us / 1e3, 3) + " ms";
+  return format_number(us, magnitude < 100 ? 2 : 1) + " us";
 }
 std::string format_gbps(double gbps) {
-  return fixed(gbps, 1) + " GB/s";
+  return std::isfinite(gbps) ? format_number(gbps, 1) + " GB/s" : fixed(gbps, 1);
 }
 std::string format_tflops(double tflops) {
-  return fixed(tflops, 2) + " TFLOP/s";
+  return std::isfinite(tflops) ? format_number(tflops, 2) + " TFLOP/s" : fixed(tflops, 2);
 }
 std::string format_pct(double pct) {
-  return fixed(pct, 1) + " %";
+  return std::isfinite(pct) ? format_number(pct, 1) + " %" : fixed(pct, 1);
 }
 std::string format_count(double count) {
   return fixed(count, 0);
 }
 
 std::string format_bytes(double bytes) {
+  if (!std::isfinite(bytes)) return fixed(bytes, 0);
   if (bytes >= 1e9) return fixed(bytes / 1e9, 3) + " GB";
   if (bytes >= 1e6) return fixed(bytes / 1e6, 2) + " MB";
   if (bytes >= 1e3) return fixed(bytes / 1e3, 1) + " KB";

@@ -634,5 +634,43 @@ TEST(ReportNumbers, PercentagesOver100AreMarkedAndExplained) {
   EXPECT_FALSE(contains(synthetic.markdown, tr(Lang::en, "note_over_100")));
 }
 
+
+TEST(ReportNumbers, LargeTimesInMsOrSAndSmallValuesWithSignificantDigits) {
+  EXPECT_EQ(format_us(27586365.668), "27.586 s");
+  EXPECT_EQ(format_us(3001155.683), "3.001 s");
+  EXPECT_EQ(format_us(9437.596), "9.438 ms");
+  EXPECT_EQ(format_us(1000.0), "1.000 ms");
+  EXPECT_EQ(format_us(114.7), "114.7 us");
+  EXPECT_EQ(format_us(15.553), "15.55 us");
+  EXPECT_EQ(format_us(0.0042), "0.0042 us");
+  EXPECT_EQ(format_pct(0.0379), "0.038 %");
+  EXPECT_EQ(format_pct(0.54), "0.54 %");
+  EXPECT_EQ(format_pct(87.06), "87.1 %");
+  EXPECT_EQ(format_pct(0.0), "0.0 %");
+  EXPECT_EQ(format_pct(-0.0123), "-0.012 %");
+  EXPECT_EQ(format_number(0.000946969, 2), "0.00095");
+  EXPECT_EQ(format_number(1.5, 2), "1.50");
+  EXPECT_EQ(format_tflops(0.0016355), "0.0016 TFLOP/s");
+  EXPECT_EQ(format_gbps(0.37), "0.37 GB/s");
+  EXPECT_EQ(format_gbps(4262.5), "4262.5 GB/s");
+  EXPECT_EQ(format_us(std::nan("")), "n/a");  // no unit after a missing value
+
+  const json results = load_results_file(kH200);
+  const RenderedReport r = render_report(results, Lang::en);
+  const std::string overview = md_section(r.markdown, Lang::en, "sec_overview", "sec_variants");
+  EXPECT_TRUE(contains(overview, "- Trace span: 27.586 s")) << overview.substr(0, 600);
+  EXPECT_TRUE(contains(overview, "- Total kernel time: 6.502 s\n"));
+  EXPECT_FALSE(contains(overview, "| 0.0 % |")) << "a share that rounds to zero";
+  EXPECT_FALSE(contains(r.markdown, "0.0 % (copy)"));
+  EXPECT_TRUE(contains(r.markdown, "| 16.29 us | 1.5 GB/s | 0.038 % (copy) |"));
+  // The launch tables: compute SOL 0.035 %, 0.00095 waves (not 0.0 % and 0.00).
+  const std::string line = md_line(r.markdown, "| `fused_add_rmsnorm/baseline/f32/llama3-8b/tokens:1` | 15.10 us");
+  EXPECT_TRUE(contains(line, "| 0.035 % / 0.17 % | 0.00095 |")) << line;
+  // The findings quote the same figures.
+  EXPECT_FALSE(contains(r.markdown, "0.00 waves"));
+  EXPECT_FALSE(contains(r.markdown, "compute 0.0 %"));
+  EXPECT_FALSE(contains(r.html, "0.00 TFLOP/s"));
+}
+
 }  // namespace
 }  // namespace llmkb::report
