@@ -24,8 +24,19 @@ double num(const json& value, double otherwise = 0) {
   return value.is_number() ? value.get<double>() : otherwise;
 }
 
+// A figure of the model that was measured: a finite number (a missing one is null; a damaged file's
+// may be infinite).
+bool measured(const json& value) {
+  return value.is_number() && std::isfinite(value.get<double>());
+}
+
+// The figure formatted, or the language's n/a, with no unit, where it is missing.
+std::string or_na(const json& value, Lang lang, const std::function<std::string(double)>& format) {
+  return measured(value) ? format(value.get<double>()) : tr(lang, "na");
+}
+
 std::string pct_or_na(const json& value, Lang lang) {
-  return value.is_number() ? format_pct(value) : tr(lang, "na");
+  return or_na(value, lang, format_pct);
 }
 
 // A measured percentage of a ceiling or roof, marked ‡ where it is over 100 %: shown as measured, never
@@ -35,7 +46,7 @@ std::string pct_of_limit(double pct) {
 }
 
 std::string pct_of_limit_or_na(const json& value, Lang lang) {
-  return value.is_number() ? pct_of_limit(value.get<double>()) : tr(lang, "na");
+  return or_na(value, lang, pct_of_limit);
 }
 
 // "avg (min – max)" of a kernel's % of roof, each marked where over 100 %.
@@ -269,17 +280,20 @@ void variants_section(const json& model, Lang lang, Document& doc) {
                                                              (r["best"].get<bool>() ? " ★" : "")};
         if (r.contains("median_us") && r["ok"].get<bool>()) {
           const bool tensor = r["rate_unit"] == "TFLOP/s";
-          const double missing = std::nan("");  // printed as n/a
-          row.push_back(format_us(num(r["median_us"], missing)));
-          row.push_back(tensor ? format_tflops(num(r["rate"], missing)) : format_gbps(num(r["rate"], missing)));
-          row.push_back(pct_of_limit(num(r["pct_of_ceiling"], missing)) + " (" + tr(lang, "ceiling_" + str(r["ceiling"])) +
-                        ")");
+          // A missing figure reads as the language's n/a, with no unit and no ceiling after it.
+          row.push_back(or_na(r["median_us"], lang, format_us));
+          row.push_back(or_na(r["rate"], lang, tensor ? format_tflops : format_gbps));
+          row.push_back(measured(r["pct_of_ceiling"]) ? pct_of_limit(num(r["pct_of_ceiling"])) + " (" +
+                                                            tr(lang, "ceiling_" + str(r["ceiling"])) + ")"
+                                                      : tr(lang, "na"));
           if (read_at_size)
             row.push_back(r.contains("pct_of_read_at_size") ? format_pct(num(r["pct_of_read_at_size"])) : "");
           row.push_back(r["speedup_vs_baseline"].is_number() ? fixed(num(r["speedup_vs_baseline"]), 2) + "x"
                                                              : tr(lang, "na"));
-          bars.bars.push_back({str(g["label"]) + " · " + variant, num(r["pct_of_ceiling"]),
-                               pct_of_limit(num(r["pct_of_ceiling"])), series, ""});
+          if (measured(r["pct_of_ceiling"])) {  // no bar for a missing figure
+            bars.bars.push_back({str(g["label"]) + " · " + variant, num(r["pct_of_ceiling"]),
+                                 pct_of_limit(num(r["pct_of_ceiling"])), series, ""});
+          }
         } else {
           const std::string why = r.contains("error")           ? tr(lang, "var_error") + ": " + str(r["error"])
                                   : r.contains("check_message") ? tr(lang, "var_failed")
@@ -369,13 +383,12 @@ void deep_section(const json& model, Lang lang, Document& doc) {
                 tr(lang, "col_bound"), tr(lang, "col_pct_roof")};
     for (const json& l : k["launch_details"]) {
       t.rows.push_back(
-          {code(str(l["case"])), l["duration_us"].is_number() ? format_us(num(l["duration_us"])) : tr(lang, "na"),
-           l["dram_bytes"].is_number() ? format_bytes(num(l["dram_bytes"])) : tr(lang, "na"),
-           l["dram_excess_ratio"].is_number() ? format_number(num(l["dram_excess_ratio"]), 2) + "x" : tr(lang, "na"),
-           l["achieved_gbps"].is_number() ? format_gbps(num(l["achieved_gbps"])) : tr(lang, "na"),
+          {code(str(l["case"])), or_na(l["duration_us"], lang, format_us), or_na(l["dram_bytes"], lang, format_bytes),
+           or_na(l["dram_excess_ratio"], lang, [](double v) { return format_number(v, 2) + "x"; }),
+           or_na(l["achieved_gbps"], lang, format_gbps),
            pct_or_na(l["l2_hit_pct"], lang),
            pct_or_na(l["compute_sol_pct"], lang) + " / " + pct_or_na(l["memory_sol_pct"], lang),
-           l["waves_per_sm"].is_number() ? format_number(num(l["waves_per_sm"]), 2) : tr(lang, "na"),
+           or_na(l["waves_per_sm"], lang, [](double v) { return format_number(v, 2); }),
            bound_name(l["bound"], lang), pct_of_limit_or_na(l["pct_of_roof"], lang)});
     }
     doc.blocks.push_back(paragraph(tr(lang, "deep_launch_table") + ":"));

@@ -527,8 +527,18 @@ TEST(ReportMissing, DamagedFiguresGiveNoCrashHangOrMadeUpNumber) {
       "| " + rates_missing["label"].get<std::string>() + " | `" + rates_missing["variant"].get<std::string>() + "`";
   const size_t at = r.markdown.find(missing_row);
   ASSERT_NE(at, std::string::npos);
-  EXPECT_TRUE(contains(r.markdown.substr(at, r.markdown.find('\n', at) - at), "n/a GB/s"))
-      << r.markdown.substr(at, 200);
+  // A missing figure reads as n/a, with no unit after it (and as the language's n/a in Chinese).
+  const std::string row = r.markdown.substr(at, r.markdown.find('\n', at) - at);
+  EXPECT_TRUE(contains(row, "| n/a | n/a |")) << row;
+  for (const char* unit : {"n/a GB/s", "n/a TFLOP/s", "n/a %", "n/a us", "n/a ("})
+    EXPECT_FALSE(contains(r.markdown, unit)) << unit << ": " << row;
+  const RenderedReport zh = render_report(results, Lang::zh);
+  EXPECT_FALSE(contains(zh.markdown, "n/a")) << "an untranslated n/a in the Chinese report";
+  EXPECT_FALSE(contains(zh.html, "n/a")) << "an untranslated n/a in the Chinese report";
+  for (const char* unit : {"无数据 GB/s", "无数据 %", "无数据 us"}) EXPECT_FALSE(contains(zh.markdown, unit)) << unit;
+  const size_t zh_at = zh.markdown.find(missing_row);
+  ASSERT_NE(zh_at, std::string::npos);
+  EXPECT_TRUE(contains(zh.markdown.substr(zh_at, zh.markdown.find('\n', zh_at) - zh_at), "| 无数据 | 无数据 |"));
   EXPECT_EQ(r.model["overview"]["dropped_records"].get<uint64_t>(), 4294967296ull);
   EXPECT_TRUE(contains(r.markdown, "| " + zero_time["label"].get<std::string>() + " | `" +
                                        zero_time["variant"].get<std::string>() + "` | " + tr(Lang::en, "var_no_time")));
