@@ -60,6 +60,9 @@ struct RuleThresholds {
   static constexpr double kTheoreticalOccupancyPct = 80;
   static constexpr double kLowCacheHitPct = 50;
   static constexpr double kReuseExcessRatio = 1.25;  // DRAM bytes over the minimum: data re-read
+  // DRAM bytes under this fraction of the op's minimum are understated: output that still sat in L2
+  // when the kernel ended was written back after it, outside its counters. The kernel owes the minimum.
+  static constexpr double kOwedBytesRatio = 0.95;
   static constexpr double kLowSmEfficiencyPct = 50;
 };
 
@@ -77,7 +80,7 @@ double flops_of(const LaunchCounters& counters, Precision precision);
 struct Finding {
   std::string kind;  // latency_bound, below_roof, sol_busier_unit, occupancy_gap, occupancy_limited,
                      // excess_dram_traffic, case_excess_dram_traffic, low_l2_hit, low_l1_hit,
-                     // low_sm_efficiency
+                     // low_sm_efficiency, dram_below_minimum
   Severity severity = Severity::low;
   bool primary = false;     // the finding that names the roof; the others are contributing causes
   double value = 0;         // the measured value, in the finding's unit (%, or a ratio for traffic)
@@ -89,7 +92,11 @@ struct Finding {
 
 struct LaunchAnalysis {
   Precision precision = Precision::none;
-  std::optional<double> dram_bytes, achieved_gbps, achieved_tflops, arithmetic_intensity;
+  std::optional<double> dram_bytes, achieved_gbps, achieved_tflops, arithmetic_intensity;  // as measured
+  // The bytes the roofline places the launch with: the measured DRAM bytes, or the op's minimum where
+  // the measured ones are under kOwedBytesRatio of it (then placed_on_min_bytes), and their rate.
+  std::optional<double> roofline_bytes, roofline_gbps;
+  bool placed_on_min_bytes = false;
   std::optional<double> roof_tflops;  // the roof at this arithmetic intensity
   std::optional<double> pct_of_roof;  // achieved over the roof that applies, in % (never clamped)
   Bound bound = Bound::unknown;
