@@ -209,7 +209,7 @@ void overview_section(const json& model, Lang lang, Document& doc) {
                format_us(num(ov["total_us"]))}};
   if (ov.contains("span_us") && ov["span_us"].is_number())
     f.fields.push_back({tr(lang, "ov_span"), format_us(num(ov["span_us"]))});
-  if (ov.contains("benchmarked_us")) {
+  if (ov.contains("benchmarked_us")) {  // its share is of the total kernel time, not of the trace span
     const double total = num(ov["total_us"]), benchmarked = num(ov["benchmarked_us"]);
     f.fields.push_back(
         {tr(lang, "ov_benchmarked_time"),
@@ -218,8 +218,13 @@ void overview_section(const json& model, Lang lang, Document& doc) {
   doc.blocks.push_back(f);
   Block t;
   t.kind = Block::Kind::table;
-  t.header = {tr(lang, "col_rank"), tr(lang, "col_kernel"), tr(lang, "col_instances"),
-              tr(lang, "col_time"), tr(lang, "col_avg"),    tr(lang, "col_share")};
+  t.header = {tr(lang, "col_rank"), tr(lang, "col_kernel"), tr(lang, "col_instances"), tr(lang, "col_time"),
+              tr(lang, "col_avg")};
+  // Median, min and max per kernel, as nsys stats cuda_gpu_kern_sum gives them: where the trace has them.
+  const bool spread = std::any_of(ov["kernels"].begin(), ov["kernels"].end(),
+                                  [](const json& k) { return k.contains("median_us"); });
+  if (spread) t.header.insert(t.header.end(), {tr(lang, "col_median"), tr(lang, "col_min"), tr(lang, "col_max")});
+  t.header.push_back(tr(lang, "col_share"));
   BarChart bars;
   bars.title = tr(lang, "chart_overview");
   int rank = 0;
@@ -228,8 +233,13 @@ void overview_section(const json& model, Lang lang, Document& doc) {
     const double instances = num(k["instances"]);
     const double avg = k.contains("avg_us") ? num(k["avg_us"]) : (instances > 0 ? num(k["total_us"]) / instances : 0);
     const bool harness = k.contains("benchmarked") && !k["benchmarked"].get<bool>();
-    t.rows.push_back({std::to_string(rank), code(str(k["name"])) + (harness ? " †" : ""), format_count(instances),
-                      format_us(num(k["total_us"])), format_us(avg), format_pct(num(k["share_pct"]))});
+    std::vector<std::string> row = {std::to_string(rank), code(str(k["name"])) + (harness ? " †" : ""),
+                                    format_count(instances), format_us(num(k["total_us"])), format_us(avg)};
+    if (spread) {
+      for (const char* key : {"median_us", "min_us", "max_us"}) row.push_back(or_na(k.value(key, json()), lang, format_us));
+    }
+    row.push_back(format_pct(num(k["share_pct"])));
+    t.rows.push_back(row);
     bars.bars.push_back({str(k["short_name"]), num(k["share_pct"]), format_pct(num(k["share_pct"])), 0,
                          str(k["name"]) + ": " + format_us(num(k["total_us"]))});
   }

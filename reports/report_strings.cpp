@@ -88,7 +88,9 @@ const Texts& texts() {
       {"ov_source_samples",
        {"Source: the benchmark's timed launches per variant (iterations x mean time of each repetition).",
         "来源：基准测试按变体统计的计时启动（每次重复的迭代次数 x 平均时间）。"}},
-      {"ov_benchmarked_time", {"Time in the benchmarked kernels", "被测 kernel 执行时间"}},
+      {"ov_benchmarked_time",
+       {"Time in the benchmarked kernels (share of the total kernel time, not of the trace span)",
+        "被测 kernel 执行时间（占总kernel执行时间的比例，而非占追踪时长）"}},
       {"ov_harness_note",
        {"† launched by no benchmarked case: the harness (L2 flush before each cold launch, stream hold before "
         "each warm one, calibration).",
@@ -98,6 +100,8 @@ const Texts& texts() {
       {"col_instances", {"Instances", "调用次数"}},
       {"col_time", {"Time", "执行时间"}},
       {"col_avg", {"Average", "平均时间"}},
+      {"col_min", {"Min", "最短时间"}},
+      {"col_max", {"Max", "最长时间"}},
       {"col_share", {"Share", "时间占比"}},
       {"chart_overview", {"Share of kernel time", "kernel 时间占比"}},
 

@@ -93,9 +93,14 @@ TEST_P(ReportFromFile, NumbersInTheReportEqualTheInputs) {
       const double time = k.value("total_us", 0.0), instances = k.value("instances", 0.0);
       total += time;
       const double avg = k.value("avg_us", instances > 0 ? time / instances : 0.0);
-      EXPECT_TRUE(contains(md, format_us(time) + " | " + format_us(avg)));
-      if (k.contains("share_pct"))
-        EXPECT_TRUE(contains(md, format_us(avg) + " | " + format_pct(k["share_pct"].get<double>())));
+      // Like nsys stats cuda_gpu_kern_sum: time, average, median, min, max, share.
+      std::string cells = format_us(time) + " | " + format_us(avg);
+      for (const char* key : {"median_us", "min_us", "max_us"}) {
+        if (k.contains(key)) cells += " | " + format_us(k[key].get<double>());
+      }
+      EXPECT_TRUE(contains(md, cells)) << cells;
+      if (k.contains("share_pct") && k.contains("max_us"))
+        EXPECT_TRUE(contains(md, format_us(k["max_us"].get<double>()) + " | " + format_pct(k["share_pct"].get<double>())));
     }
     EXPECT_TRUE(contains(md, "- Total kernel time: " + format_us(total)));
   }
@@ -680,6 +685,29 @@ TEST(ReportNumbers, LargeTimesInMsOrSAndSmallValuesWithSignificantDigits) {
   EXPECT_FALSE(contains(r.markdown, "0.00 waves"));
   EXPECT_FALSE(contains(r.markdown, "compute 0.0 %"));
   EXPECT_FALSE(contains(r.html, "0.00 TFLOP/s"));
+}
+
+TEST(ReportOverview, HasMedianMinMaxAndSaysWhatTheShareIsOf) {
+  const json results = load_results_file(kH200);
+  for (Lang lang : {Lang::en, Lang::zh}) {
+    const RenderedReport r = render_report(results, lang);
+    const std::string overview = md_section(r.markdown, lang, "sec_overview", "sec_variants");
+    EXPECT_TRUE(contains(overview, "| " + tr(lang, "col_avg") + " | " + tr(lang, "col_median") + " | " +
+                                       tr(lang, "col_min") + " | " + tr(lang, "col_max") + " | " +
+                                       tr(lang, "col_share") + " |"));
+    // attention_naive<half>: average 9437.6 us, median 7407.6 us, min 6898.0 us, max 13282.6 us.
+    EXPECT_TRUE(contains(md_line(overview, "attention_naive_kernel<__half>"),
+                         "| 318 | 3.001 s | 9.438 ms | 7.408 ms | 6.898 ms | 13.283 ms | 46.2 % |"))
+        << md_line(overview, "attention_naive_kernel<__half>");
+    // The benchmarked kernels' share is of the total kernel time, not of the trace span above it.
+    EXPECT_TRUE(contains(overview, "- " + tr(lang, "ov_benchmarked_time") + ": 5.536 s (85.1 %)"));
+    EXPECT_TRUE(contains(tr(lang, "ov_benchmarked_time"), lang == Lang::en ? "of the total kernel time" : "占总kernel执行时间"));
+  }
+  // From the benchmark's samples there is no median, min or max: no such columns.
+  json results_samples = load_results_file(kSynthetic);
+  results_samples["llmkb"].erase("trace");
+  const std::string md = render_report(results_samples, Lang::en).markdown;
+  EXPECT_FALSE(contains(md_section(md, Lang::en, "sec_overview", "sec_variants"), "| Min |"));
 }
 
 }  // namespace
