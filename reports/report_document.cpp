@@ -186,7 +186,10 @@ void missing_section(const json& model, Lang lang, Document& doc) {
   for (const json& m : model["missing"]) {
     const std::string what = m["what"];
     if (what == "no_counters") list.items.push_back(tr(lang, "missing_no_counters"));
-    if (what == "no_trace") list.items.push_back(tr(lang, "missing_no_trace"));
+    if (what == "no_trace") {
+      list.items.push_back(tr(lang, "missing_no_trace") +
+                           (m.contains("error") ? " " + trf(lang, "missing_trace_error", {str(m["error"])}) : ""));
+    }
     if (what == "no_cases") list.items.push_back(tr(lang, "missing_no_cases"));
     if (what == "some_counters") {
       list.items.push_back(trf(lang, "missing_some_counters", {str(m["profiled"]), str(m["cases"]), str(m["errors"])}));
@@ -194,6 +197,7 @@ void missing_section(const json& model, Lang lang, Document& doc) {
     if (what == "profiler_failed")
       list.items.push_back(trf(lang, "missing_profiler_failed", {str(m["status"]), str(m["message"])}));
     if (what == "dropped_records") list.items.push_back(trf(lang, "missing_dropped", {str(m["count"])}));
+    if (what == "dropped_records_note") list.items.push_back(trf(lang, "ov_dropped_note", {str(m["note"])}));
   }
   doc.blocks.push_back(list);
 }
@@ -202,6 +206,12 @@ void overview_section(const json& model, Lang lang, Document& doc) {
   const json& ov = model["overview"];
   doc.blocks.push_back(heading(tr(lang, "sec_overview"), 2, "overview"));
   doc.blocks.push_back(paragraph(tr(lang, ov["source"] == "trace" ? "ov_source_trace" : "ov_source_samples")));
+  // What the trace lacks, here as well as at the top: why there is none, and records it dropped.
+  if (ov.contains("trace_error")) doc.blocks.push_back(paragraph(trf(lang, "ov_trace_error", {str(ov["trace_error"])})));
+  if (ov.contains("dropped_records") && num(ov["dropped_records"]) > 0)
+    doc.blocks.push_back(paragraph(trf(lang, "ov_dropped", {str(ov["dropped_records"])})));
+  if (ov.contains("dropped_records_note"))
+    doc.blocks.push_back(paragraph(trf(lang, "ov_dropped_note", {str(ov["dropped_records_note"])})));
   Block f;
   f.kind = Block::Kind::fields;
   f.fields = {{tr(lang, "ov_kernel_count"), std::to_string(ov["kernel_count"].get<int>())},

@@ -33,6 +33,28 @@ uint64_t dropped_records_of(const json& trace) {
   return count >= 1 ? static_cast<uint64_t>(std::min(count, 1.8e19)) : 0;
 }
 
+// Why the results file has no kernel trace to summarise, where it says: the trace's own error (its
+// final flush failed) or the profiler's trace_error (the activity API could not be enabled).
+std::optional<std::string> trace_error_of(const json& section) {
+  for (const auto& [object, key] : {std::pair{"trace", "error"}, std::pair{"profiler", "trace_error"}}) {
+    if (!section.contains(object) || !section[object].is_object()) continue;
+    const auto it = section[object].find(key);
+    if (it != section[object].end() && it->is_string()) return it->get<std::string>();
+  }
+  return std::nullopt;
+}
+
+// The trace's note that its count of dropped records may be short, where it has one.
+std::optional<std::string> dropped_records_note_of(const json& trace) {
+  const auto it = trace.find("dropped_records_note");
+  if (it == trace.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+bool has_trace_kernels(const json& section) {
+  return section.contains("trace") && section["trace"].is_object() && section["trace"].contains("kernels");
+}
+
 json optional_json(const std::optional<double>& value) {
   return value ? json(*value) : json(nullptr);
 }
@@ -104,11 +126,12 @@ json ceilings_of(const json& section) {
 json overview_of(const json& section) {
   json out;
   std::vector<json> kernels;
-  if (section.contains("trace") && section["trace"].is_object() && section["trace"].contains("kernels")) {
+  if (has_trace_kernels(section)) {
     const json& trace = section["trace"];
     out["source"] = "trace";
     out["span_us"] = optional_json(number_at(trace, "span_us"));
     out["dropped_records"] = dropped_records_of(trace);
+    if (const auto note = dropped_records_note_of(trace)) out["dropped_records_note"] = *note;
     for (const json& k : trace["kernels"]) {
       json row = {{"name", k.value("name", "?")},
                   {"instances", k.value("instances", 0.0)},
@@ -122,6 +145,7 @@ json overview_of(const json& section) {
   } else {
     // No kernel trace: per variant, the timed launches of the benchmark (iterations x mean per repetition).
     out["source"] = "samples";
+    if (const auto error = trace_error_of(section)) out["trace_error"] = *error;
     std::map<std::string, json> by_variant;
     for (const json& c : section["cases"]) {
       json& row = by_variant[c["variant"].get<std::string>()];
@@ -592,10 +616,16 @@ json analyse_results(const json& results) {
                        {"cases", section["cases"].size()},
                        {"errors", profile_errors}});
   }
-  if (!section.contains("trace"))
-    missing.push_back({{"what", "no_trace"}});
-  else if (dropped_records_of(section["trace"]) > 0) {
-    missing.push_back({{"what", "dropped_records"}, {"count", dropped_records_of(section["trace"])}});
+  // A trace that holds only {"error": ...} is no trace either: the overview falls back, and says why.
+  if (!has_trace_kernels(section)) {
+    json no_trace = {{"what", "no_trace"}};
+    if (const auto error = trace_error_of(section)) no_trace["error"] = *error;
+    missing.push_back(no_trace);
+  } else {
+    if (dropped_records_of(section["trace"]) > 0)
+      missing.push_back({{"what", "dropped_records"}, {"count", dropped_records_of(section["trace"])}});
+    if (const auto note = dropped_records_note_of(section["trace"]))
+      missing.push_back({{"what", "dropped_records_note"}, {"note", *note}});
   }
   if (section["cases"].empty()) missing.push_back({{"what", "no_cases"}});
 

@@ -710,5 +710,44 @@ TEST(ReportOverview, HasMedianMinMaxAndSaysWhatTheShareIsOf) {
   EXPECT_FALSE(contains(md_section(md, Lang::en, "sec_overview", "sec_variants"), "| Min |"));
 }
 
+
+TEST(ReportOverview, TraceProblemsAreShownInTheOverview) {
+  for (Lang lang : {Lang::en, Lang::zh}) {
+    // A trace that could not be summarised: the error, and the notice that the overview falls back.
+    json failed = load_results_file(kSynthetic);
+    failed["llmkb"]["trace"] = {{"error", "kernel trace not summarised: CUPTI_ERROR_UNKNOWN"}};
+    RenderedReport r = render_report(failed, lang);
+    std::string overview = md_section(r.markdown, lang, "sec_overview", "sec_variants");
+    EXPECT_TRUE(contains(overview, "kernel trace not summarised: CUPTI_ERROR_UNKNOWN")) << overview.substr(0, 800);
+    EXPECT_TRUE(contains(overview, tr(lang, "ov_source_samples")));
+    EXPECT_TRUE(contains(r.markdown, tr(lang, "missing_no_trace")));
+    EXPECT_EQ(r.model["overview"]["trace_error"], "kernel trace not summarised: CUPTI_ERROR_UNKNOWN");
+
+    // The activity API could not be enabled: no trace, and the profiler says why.
+    json disabled = load_results_file(kSynthetic);
+    disabled["llmkb"].erase("trace");
+    disabled["llmkb"]["profiler"]["trace_error"] = "kernel trace disabled: CUPTI_ERROR_NOT_INITIALIZED";
+    r = render_report(disabled, lang);
+    overview = md_section(r.markdown, lang, "sec_overview", "sec_variants");
+    EXPECT_TRUE(contains(overview, "kernel trace disabled: CUPTI_ERROR_NOT_INITIALIZED"));
+
+    // Dropped records, and the note that their count may be short.
+    json dropped = load_results_file(kSynthetic);
+    dropped["llmkb"]["trace"]["dropped_records"] = 17;
+    dropped["llmkb"]["trace"]["dropped_records_note"] = "records dropped outside the trace's buffers not counted: X";
+    r = render_report(dropped, lang);
+    overview = md_section(r.markdown, lang, "sec_overview", "sec_variants");
+    EXPECT_TRUE(contains(overview, trf(lang, "ov_dropped", {"17"}))) << overview.substr(0, 800);
+    EXPECT_TRUE(contains(overview, "records dropped outside the trace's buffers not counted: X"));
+    EXPECT_EQ(r.model["overview"]["dropped_records_note"], "records dropped outside the trace's buffers not counted: X");
+    // Only the note (the count itself 0): still said.
+    dropped["llmkb"]["trace"]["dropped_records"] = 0;
+    r = render_report(dropped, lang);
+    EXPECT_TRUE(contains(md_section(r.markdown, lang, "sec_overview", "sec_variants"),
+                         "records dropped outside the trace's buffers not counted: X"));
+    EXPECT_TRUE(contains(r.markdown, "records dropped outside the trace's buffers not counted: X"));
+  }
+}
+
 }  // namespace
 }  // namespace llmkb::report
