@@ -148,7 +148,6 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
   if (a.placed_on_min_bytes && a.roofline_side == Bound::memory && a.pct_of_roof)
     memory_sol = std::max(memory_sol, *a.pct_of_roof);
   const bool latency = have_sol && compute_sol < T::kLatencySolPct && memory_sol < T::kLatencySolPct;
-  const bool high_throughput = have_sol && std::max(compute_sol, memory_sol) >= T::kHighThroughputSolPct;
 
   // How far below the roof: the roofline, else the case's % of its ceiling, else the busier SOL.
   std::optional<double> fraction;
@@ -158,6 +157,20 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
     fraction = *ctx.case_pct_of_ceiling / 100.0;
   else if (have_sol)
     fraction = std::max(compute_sol, memory_sol) / 100.0;
+
+  // Memory SOL is the busiest of L1, L2 and DRAM. At 80 % or more while the launch's DRAM traffic is
+  // well under its DRAM roof (and, where counted, DRAM's own SOL 10 points under it), the saturated
+  // unit is the L1/load-store path or L2, not DRAM: the kernel is against no roof that other
+  // variants of the op cannot pass, so it is not at its roof.
+  // The memory SOL as counted here (not the owed-bytes floor above, which is DRAM's).
+  const double counted_memory_sol = c.memory_sol_pct.value_or(0);
+  a.memory_pipeline_saturated =
+      have_sol && counted_memory_sol >= T::kHighThroughputSolPct && a.roofline_side == Bound::memory &&
+      a.pct_of_roof && *a.pct_of_roof < T::kAtRoofFraction * 100.0 &&
+      (!c.dram_sol_pct || counted_memory_sol - *c.dram_sol_pct >= T::kBusierUnitGapPts);
+  const bool high_throughput =
+      have_sol && (compute_sol >= T::kHighThroughputSolPct ||
+                   (memory_sol >= T::kHighThroughputSolPct && !a.memory_pipeline_saturated));
 
   a.bound = latency ? Bound::latency : a.roofline_side;
   if (a.bound == Bound::unknown && have_sol) a.bound = memory_sol >= compute_sol ? Bound::memory : Bound::compute;
@@ -189,6 +202,11 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
       f.detail_value = *c.waves_per_sm;
     }
     add(f);
+  } else if (a.memory_pipeline_saturated && !high_throughput) {
+    // value: the memory SOL; detail_value: DRAM's % of its roof (the launch's L1 hit rate is in its figures).
+    Finding f{"memory_pipeline_saturated", primary_severity, true, counted_memory_sol, T::kHighThroughputSolPct, "%"};
+    f.detail_value = *a.pct_of_roof;
+    add(f);
   } else if (fraction && *fraction < T::kAtRoofFraction) {
     Finding f{"below_roof", primary_severity, true, *fraction * 100.0, T::kAtRoofFraction * 100.0, "%"};
     f.detail = to_string(a.bound);
@@ -196,7 +214,8 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
   }
 
   // Speed of light under 80 % and 10 points apart: the busier unit is the one to feed.
-  if (have_sol && !latency && !high_throughput && std::fabs(compute_sol - memory_sol) >= T::kBusierUnitGapPts) {
+  if (have_sol && !latency && !high_throughput && !a.memory_pipeline_saturated &&
+      std::fabs(compute_sol - memory_sol) >= T::kBusierUnitGapPts) {
     const bool memory_busier = memory_sol > compute_sol;
     Finding f{"sol_busier_unit", contributing, false, std::max(compute_sol, memory_sol), T::kHighThroughputSolPct, "%"};
     f.detail = memory_busier ? "memory" : "compute";

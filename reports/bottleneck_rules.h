@@ -15,6 +15,8 @@ struct LaunchCounters {
   std::optional<double> sm_efficiency_pct;       // sm__cycles_active.avg.pct_of_peak_sustained_elapsed
   std::optional<double> compute_sol_pct;         // sm__throughput.avg.pct_of_peak_sustained_elapsed
   std::optional<double> memory_sol_pct;          // gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed
+                                                 // (the busiest of L1, L2 and DRAM)
+  std::optional<double> dram_sol_pct;            // dram__throughput.avg.pct_of_peak_sustained_elapsed
   std::optional<double> dram_read_bytes;         // dram__bytes_read.sum
   std::optional<double> dram_write_bytes;        // dram__bytes_write.sum
   std::optional<double> dram_bytes_per_second;   // dram__bytes.sum.per_second
@@ -80,7 +82,7 @@ double flops_of(const LaunchCounters& counters, Precision precision);
 struct Finding {
   std::string kind;  // latency_bound, below_roof, sol_busier_unit, occupancy_gap, occupancy_limited,
                      // excess_dram_traffic, case_excess_dram_traffic, low_l2_hit, low_l1_hit,
-                     // low_sm_efficiency, dram_below_minimum
+                     // low_sm_efficiency, dram_below_minimum, memory_pipeline_saturated
   Severity severity = Severity::low;
   bool primary = false;     // the finding that names the roof; the others are contributing causes
   double value = 0;         // the measured value, in the finding's unit (%, or a ratio for traffic)
@@ -107,6 +109,9 @@ struct LaunchAnalysis {
   double speedup_left = 1;                  // attainable speedup: roof headroom, bounded by the launch floor
                                             // (case median / floor in one-kernel cases, else duration / floor)
   bool at_roof = false;                     // >= 85 % of the roof or one SOL >= 80 %: nothing above low
+  // Memory SOL >= 80 % from a unit other than DRAM (L1/load-store, L2) while the launch is on the
+  // memory side well under its DRAM roof: not at a roof; severity follows the speedup left against it.
+  bool memory_pipeline_saturated = false;
   std::vector<Finding> findings;
 };
 

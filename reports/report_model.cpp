@@ -68,6 +68,7 @@ LaunchCounters counters_of(const json& kernel) {
   c.sm_efficiency_pct = number_at(m, "sm__cycles_active.avg.pct_of_peak_sustained_elapsed");
   c.compute_sol_pct = number_at(m, "sm__throughput.avg.pct_of_peak_sustained_elapsed");
   c.memory_sol_pct = number_at(m, "gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed");
+  c.dram_sol_pct = number_at(m, "dram__throughput.avg.pct_of_peak_sustained_elapsed");
   c.dram_read_bytes = number_at(m, "dram__bytes_read.sum");
   c.dram_write_bytes = number_at(m, "dram__bytes_write.sum");
   c.dram_bytes_per_second = number_at(m, "dram__bytes.sum.per_second");
@@ -311,9 +312,11 @@ json launch_json(const AnalysedLaunch& l, const LaunchContext& ctx) {
           {"roofline_side", to_string(a.roofline_side)},
           {"speedup_left", a.speedup_left},
           {"at_roof", a.at_roof},
+          {"memory_pipeline_saturated", a.memory_pipeline_saturated},
           {"sm_efficiency_pct", optional_json(c.sm_efficiency_pct)},
           {"compute_sol_pct", optional_json(c.compute_sol_pct)},
           {"memory_sol_pct", optional_json(c.memory_sol_pct)},
+          {"dram_sol_pct", optional_json(c.dram_sol_pct)},
           {"l2_hit_pct", optional_json(c.l2_hit_pct)},
           {"l1_hit_pct", optional_json(c.l1_hit_pct)},
           {"achieved_occupancy_pct", optional_json(c.achieved_occupancy_pct)},
