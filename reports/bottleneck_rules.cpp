@@ -99,7 +99,20 @@ void place_on_roofline(const LaunchCounters& c, const LaunchContext& ctx, Launch
   }
   const double seconds = *c.duration_ns * 1e-9;
   const double gbps = *a.dram_bytes / seconds / 1e9, roofline_gbps = bytes / seconds / 1e9;
-  const double flops = flops_of(c, a.precision);
+  double flops = flops_of(c, a.precision);
+  const double counted_tflops = flops / seconds / 1e12;
+  // Padded work is not useful work: the launch that counted most of the case's FLOPs is placed with
+  // the op's FLOPs less what the case's other launches counted (never more than it counted itself).
+  if (ctx.op_flops && *ctx.op_flops > 0 && ctx.case_counted_flops &&
+      *ctx.case_counted_flops > T::kPaddedFlopsRatio * *ctx.op_flops) {
+    a.padded_flops_ratio = *ctx.case_counted_flops / *ctx.op_flops;
+    if (ctx.counts_most_of_case_flops) {
+      const double own = c.flops_fp32 + c.flops_fp16 + c.flops_tensor;
+      const double others = std::max(0.0, *ctx.case_counted_flops - own);
+      flops = std::clamp(*ctx.op_flops - others, 0.0, flops);
+      if (std::isfinite(counted_tflops)) a.counted_tflops = counted_tflops;
+    }
+  }
   const double tflops = flops / seconds / 1e12;
   // Counters no kernel can give (a duration of 1e-300 ns) must not become an infinite rate.
   if (!std::isfinite(gbps) || !std::isfinite(roofline_gbps) || !std::isfinite(tflops)) return;
@@ -266,6 +279,14 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
       f.detail_value = ctx.kernels_in_case;
       add(f);
     }
+  }
+  // Padded or redundant compute, said once per case, on the launch that counted the most; the % of
+  // roof above is of the useful FLOPs.
+  if (a.padded_flops_ratio && a.counted_tflops) {
+    Finding f{"padded_compute", contributing, false, *a.padded_flops_ratio, T::kPaddedFlopsRatio, "x"};
+    f.detail = to_string(a.precision);
+    f.detail_value = a.achieved_tflops.value_or(0);
+    add(f);
   }
   // Said wherever the roofline used the owed bytes, so the % of roof is not read as measured DRAM.
   if (a.placed_on_min_bytes) {

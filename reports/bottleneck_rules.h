@@ -48,6 +48,12 @@ struct LaunchContext {
   int kernels_in_case = 1;                    // kernels the case launches (profile.kernels.size())
   double launch_floor_us = 0;                 // empty kernel timed like a case (calibration.launch_us)
   std::optional<double> case_pct_of_ceiling;  // fallback when counters cannot place the launch
+  // FLOPs: the op's for the case (its useful work), and those counted over all the case's launches
+  // (every precision). Counted more than kPaddedFlopsRatio x the op's is padded or redundant work: the
+  // launch that counted the most is placed with the op's FLOPs less the other launches' counted ones.
+  std::optional<double> op_flops;
+  std::optional<double> case_counted_flops;
+  bool counts_most_of_case_flops = true;      // this launch counted the most FLOPs of its case
   bool case_ceiling_is_compute = false;       // the case's ceiling is a FLOP rate (tensor_f16)
 };
 
@@ -66,6 +72,7 @@ struct RuleThresholds {
   // when the kernel ended was written back after it, outside its counters. The kernel owes the minimum.
   static constexpr double kOwedBytesRatio = 0.95;
   static constexpr double kLowSmEfficiencyPct = 50;
+  static constexpr double kPaddedFlopsRatio = 2.0;  // counted FLOPs over the op's: padded or redundant work
 };
 
 enum class Bound { memory, compute, latency, unknown };
@@ -82,7 +89,7 @@ double flops_of(const LaunchCounters& counters, Precision precision);
 struct Finding {
   std::string kind;  // latency_bound, below_roof, sol_busier_unit, occupancy_gap, occupancy_limited,
                      // excess_dram_traffic, case_excess_dram_traffic, low_l2_hit, low_l1_hit,
-                     // low_sm_efficiency, dram_below_minimum, memory_pipeline_saturated
+                     // low_sm_efficiency, dram_below_minimum, memory_pipeline_saturated, padded_compute
   Severity severity = Severity::low;
   bool primary = false;     // the finding that names the roof; the others are contributing causes
   double value = 0;         // the measured value, in the finding's unit (%, or a ratio for traffic)
@@ -99,6 +106,11 @@ struct LaunchAnalysis {
   // the measured ones are under kOwedBytesRatio of it (then placed_on_min_bytes), and their rate.
   std::optional<double> roofline_bytes, roofline_gbps;
   bool placed_on_min_bytes = false;
+  // The case's counted FLOPs over the op's, where above kPaddedFlopsRatio; then, on the launch that
+  // counted the most, achieved_tflops and the roofline use the useful FLOPs and counted_tflops keeps
+  // the counted rate.
+  std::optional<double> padded_flops_ratio;
+  std::optional<double> counted_tflops;
   std::optional<double> roof_tflops;  // the roof at this arithmetic intensity
   std::optional<double> pct_of_roof;  // achieved over the roof that applies, in % (never clamped)
   Bound bound = Bound::unknown;

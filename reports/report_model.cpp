@@ -302,6 +302,8 @@ json launch_json(const AnalysedLaunch& l, const LaunchContext& ctx) {
           {"roofline_gbps", optional_json(a.roofline_gbps)},
           {"placed_on_min_bytes", a.placed_on_min_bytes},
           {"achieved_tflops", optional_json(a.achieved_tflops)},
+          {"counted_tflops", optional_json(a.counted_tflops)},
+          {"padded_flops_ratio", optional_json(a.padded_flops_ratio)},
           {"arithmetic_intensity", optional_json(a.arithmetic_intensity)},
           {"precision", to_string(a.precision)},
           {"bandwidth_ceiling_gbps", ctx.bandwidth_ceiling_gbps},
@@ -392,6 +394,15 @@ json kernels_of(const json& section, json& roofline_points, std::set<std::string
       *case_dram += *dram;
       if (*dram > most_bytes) most_bytes = *dram, most_traffic = i;
     }
+    // The FLOPs every launch of the case counted (all precisions), and the launch that counted the most.
+    double case_flops = 0, most_flops = -1;
+    size_t most_flops_at = 0;
+    for (size_t i = 0; i < kernels.size(); ++i) {
+      const LaunchCounters counted = counters_of(kernels[i]);
+      const double flops = counted.flops_fp32 + counted.flops_fp16 + counted.flops_tensor;
+      case_flops += flops;
+      if (flops > most_flops) most_flops = flops, most_flops_at = i;
+    }
     for (size_t index = 0; index < kernels.size(); ++index) {
       const json& k = kernels[index];
       AnalysedLaunch l;
@@ -415,6 +426,9 @@ json kernels_of(const json& section, json& roofline_points, std::set<std::string
       }
       ctx.launch_floor_us = cal.value("launch_us", 0.0);
       ctx.case_pct_of_ceiling = number_at(c, "pct_of_ceiling");
+      ctx.op_flops = number_at(c, "flops");
+      ctx.case_counted_flops = case_flops;
+      ctx.counts_most_of_case_flops = index == most_flops_at;
       ctx.case_ceiling_is_compute = ceiling == "tensor_f16";
       l.analysis = analyse_launch(l.counters, ctx);
       if (!launches_by_kernel.count(l.kernel)) order.push_back(l.kernel);

@@ -317,6 +317,71 @@ TEST(ReportModel, TheExampleFilesQuantBaselineIsNotAtARoof) {
   EXPECT_GE(seen, 2);
 }
 
+// flash_prefill used for decode (b8, kv4096) counts 6.87e10 tensor FLOPs against the op's 5.37e8:
+// 128x, tiles padded from one query row to 128. Against the tensor roof it read 44.5 % of it, as if
+// useful; its useful rate is 2.6 TFLOP/s. Placed with the op's FLOPs it is on the memory side.
+TEST(ReportRules, PaddedFlopsAreSaidAndTheRooflineUsesTheUsefulOnes) {
+  LaunchCounters c;
+  c.duration_ns = 208e3;
+  c.dram_read_bytes = 1.349e8;
+  c.dram_write_bytes = 0;
+  c.flops_tensor = 6.872e10;
+  c.compute_sol_pct = 51.7;
+  c.memory_sol_pct = 55.3;
+  LaunchContext ctx;
+  ctx.bandwidth_ceiling_gbps = 4487.7;
+  ctx.compute_peak_tflops = 742.7;
+  ctx.min_bytes = 1.349e8;
+  ctx.op_flops = 5.37e8;
+  ctx.case_counted_flops = 6.872e10;
+  const LaunchAnalysis a = analyse_launch(c, ctx);
+  ASSERT_TRUE(a.padded_flops_ratio.has_value());
+  EXPECT_NEAR(*a.padded_flops_ratio, 6.872e10 / 5.37e8, 1e-9);
+  EXPECT_NEAR(*a.counted_tflops, 6.872e10 / 208e-6 / 1e12, 1e-9);  // 330 TFLOP/s counted...
+  EXPECT_NEAR(*a.achieved_tflops, 5.37e8 / 208e-6 / 1e12, 1e-9);   // ...2.58 useful
+  EXPECT_EQ(a.roofline_side, Bound::memory);                        // 4 FLOP/byte: under the ridge
+  EXPECT_NEAR(*a.pct_of_roof, 100.0 * 1.349e8 / 208e-6 / 1e9 / 4487.7, 1e-9);
+  const Finding* f = find(a, "padded_compute");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NEAR(f->value, 128.0, 1.0);
+  EXPECT_EQ(f->detail, "tensor");
+  EXPECT_NEAR(f->detail_value, 2.58, 0.01);
+
+  // The case's other launch (a reduce next to it): no finding, placed as counted.
+  LaunchContext other = ctx;
+  other.counts_most_of_case_flops = false;
+  const LaunchAnalysis b = analyse_launch(c, other);
+  EXPECT_EQ(find(b, "padded_compute"), nullptr);
+  EXPECT_NEAR(*b.achieved_tflops, 6.872e10 / 208e-6 / 1e12, 1e-9);
+
+  // 2x the op's FLOPs: no finding, the counted FLOPs place it.
+  ctx.case_counted_flops = 2 * 5.37e8;
+  c.flops_tensor = 2 * 5.37e8;
+  const LaunchAnalysis d = analyse_launch(c, ctx);
+  EXPECT_FALSE(d.padded_flops_ratio.has_value());
+  EXPECT_EQ(find(d, "padded_compute"), nullptr);
+}
+
+// On the example: the flash_prefill decode launch is no longer presented at 44.5 % of the tensor roof.
+TEST(ReportModel, TheExampleFilesPrefillKernelOnDecodeIsPlacedWithUsefulFlops) {
+  bool seen = false;
+  for (const nlohmann::json& k : example_model()["kernels"]) {
+    for (const nlohmann::json& l : k["launch_details"]) {
+      if (l["case"] != "attention/mma_sm80/bf16/llama3-8b/decode/b8/kv4096") continue;
+      seen = true;
+      EXPECT_NEAR(l["padded_flops_ratio"].get<double>(), 128.9, 0.1);
+      EXPECT_NEAR(l["achieved_tflops"].get<double>(), 2.58, 0.01);
+      EXPECT_NEAR(l["counted_tflops"].get<double>(), 330.4, 0.1);
+      EXPECT_EQ(l["roofline_side"], "memory");
+      EXPECT_LT(l["pct_of_roof"].get<double>(), 20);
+      bool padded = false;
+      for (const nlohmann::json& f : l["findings"]) padded = padded || f["kind"] == "padded_compute";
+      EXPECT_TRUE(padded);
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
 TEST(ReportRules, SolTenPointsApartNamesTheBusierUnit) {
   Launch l = streaming_launch(0.7);
   l.counters.compute_sol_pct = 75;
@@ -565,6 +630,7 @@ TEST(ReportRulesText, TheNewFindingsHaveTextInBothLanguages) {
   nlohmann::json launch = model["kernels"][0]["launch_details"][0];
   launch["case_dram_bytes"] = 3e6;
   launch["case_min_bytes"] = 2e6;
+  launch["counted_tflops"] = 330.4;
   struct Kind {
     std::string kind, detail;
     double value, detail_value;
@@ -574,6 +640,7 @@ TEST(ReportRulesText, TheNewFindingsHaveTextInBothLanguages) {
       {"case_excess_dram_traffic", "", 1.5, 2, "1.50", "3.00 MB"},
       {"dram_below_minimum", "", 0.64, 0, "0.64", ""},
       {"memory_pipeline_saturated", "", 93.4, 2.4, "93.4", "2.4"},
+      {"padded_compute", "tensor", 128.9, 2.58, "128.9", "128.9"},
   };
   for (Lang lang : {Lang::en, Lang::zh}) {
     for (const Kind& k : kinds) {
