@@ -236,6 +236,27 @@ const Texts& texts() {
       {"find_excess_dram_traffic",
        {"DRAM traffic {0}x the minimum bytes (>= 1.25x): data is re-read",
         "DRAM 流量为最小值的 {0} 倍（>= 1.25）：数据被重复读取"}},
+      {"find_case_excess_dram_traffic",
+       {"The case's {1} kernels together move {0}x the op's minimum bytes (>= 1.25x): data is re-read or passed "
+        "between the kernels through DRAM (a figure of the case, not of this kernel alone)",
+        "该用例的 {1} 个 kernel 合计 DRAM 流量为算子最小值的 {0} 倍（>= 1.25）：数据被重复读取，或经 DRAM "
+        "在 kernel 之间传递（此为整个用例的数值，并非仅本 kernel）"}},
+      {"find_dram_below_minimum",
+       {"DRAM traffic {0}x the op's minimum bytes ({1} measured for {2}, < 0.95x): part of the output stayed in L2 "
+        "and was written back after the kernel; the % of roof uses the minimum bytes the kernel owes ({3})",
+        "DRAM 流量为算子最小值的 {0} 倍（实测 {1}，最小 {2}，< 0.95）：部分输出在 kernel 结束时仍留在 L2，"
+        "之后才写回；占上限比例按 kernel 应搬运的最小字节数计算（{3}）"}},
+      {"find_memory_pipeline_saturated",
+       {"Memory pipeline other than DRAM saturated: memory speed of light {0} % (>= 80 %) while DRAM is at {1} % "
+        "of its roof (DRAM speed of light {2} %, L1 hit rate {3}): the kernel is against the L1/load-store path or "
+        "L2, not DRAM",
+        "DRAM 以外的访存流水线饱和：内存 SOL {0}%（>= 80%），而 DRAM 仅为其上限的 {1}%（DRAM SOL {2}%，"
+        "L1 命中率 {3}）：kernel 受限于 L1/load-store 通路或 L2，而非 DRAM"}},
+      {"find_padded_compute",
+       {"Counted {1} FLOPs {0}x the op's (> 2x): padded tiles or redundant work; the useful rate is {2} against "
+        "{3} counted, and the % of roof is of the useful FLOPs",
+        "统计到的{1} FLOPs 为算子的 {0} 倍（> 2）：分块填充或冗余计算；有效速率为 {2}（按统计为 {3}），"
+        "占上限比例按有效 FLOPs 计算"}},
       {"find_low_l2_hit",
        {"L2 hit rate low: {0} % (< 50 %) while the kernel re-reads data",
         "L2缓存命中率低：{0}%（< 50%），且数据被重复读取"}},
@@ -313,6 +334,29 @@ const Texts& texts() {
         "(registers or shared memory) so each byte comes from DRAM once.",
         "在 {0} 上，DRAM 流量为算子最小值的 {1} 倍（{2}，最小 {3}）：把被重复读取的数据留在片上（寄存器或共享内存），"
         "使每个字节只从 DRAM 读取一次。"}},
+      {"sugg_case_rereads",
+       {"On {0} the case's {1} kernels together move {2}x the op's minimum bytes ({3} of DRAM traffic for {4}): "
+        "keep the intermediate results on chip (fuse the kernels, or reduce partial results in shared memory) so "
+        "each byte comes from DRAM once.",
+        "在 {0} 上，该用例的 {1} 个 kernel 合计 DRAM 流量为算子最小值的 {2} 倍（{3}，最小 {4}）："
+        "把中间结果留在片上（融合 kernel，或在共享内存中归约部分结果），使每个字节只从 DRAM 读取一次。"}},
+      {"sugg_memory_pipeline",
+       {"On {0} the memory pipeline is at {1} % of speed of light while DRAM is at {2} % of its roof (L1 hit rate "
+        "{3}): the loads hit on chip but issue too many requests (narrow or uncoalesced loads, the same data "
+        "loaded again by many threads); load each byte once with wide (16-byte) coalesced loads and keep reused "
+        "values (scales, the input vector) in registers or shared memory, so DRAM becomes the limit.",
+        "在 {0} 上，访存流水线达到 SOL 的 {1}%，而 DRAM 仅为其上限的 {2}%（L1 命中率 {3}）：加载在片上命中，"
+        "但请求过多（窄加载或未合并访问、多个线程重复加载同一数据）；用 16 字节合并的宽加载让每个字节只加载一次，"
+        "并把复用的值（缩放因子、输入向量）留在寄存器或共享内存中，使 DRAM 成为瓶颈。"}},
+      {"sugg_padded_compute",
+       {"On {0} the case counts {1}x the op's FLOPs: the useful rate is {2} against {3} counted. Most of the work "
+        "is padding (tiles larger than the shape, for example a prefill tile on one query row) or recomputation: "
+        "use a variant shaped for this case, or tiles that fit its small dimension.",
+        "在 {0} 上，该用例统计到的 FLOPs 为算子的 {1} 倍：有效速率为 {2}（按统计为 {3}）。大部分计算是填充"
+        "（分块大于形状，例如 prefill 分块用于单个查询行）或重复计算：改用适合该形状的变体，或使分块适合其较小的维度。"}},
+      {"sugg_padded_note",
+       {" Its counted FLOPs are {0}x the op's (useful rate {1}): part of its compute is padding or redundant work.",
+        "另：其统计到的 FLOPs 为算子的 {0} 倍（有效速率 {1}）：部分计算是填充或冗余工作。"}},
       {"sugg_memory",
        {"On {0} it reaches {1}, {2} % of the {3} ceiling ({4}): put more bytes in flight: 16-byte vector loads, "
         "more independent loads per thread, or more resident warps (achieved occupancy {5}).",
