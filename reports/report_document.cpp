@@ -251,7 +251,7 @@ void overview_section(const json& model, Lang lang, Document& doc) {
     row.push_back(format_pct(num(k["share_pct"])));
     t.rows.push_back(row);
     bars.bars.push_back({str(k["short_name"]), num(k["share_pct"]), format_pct(num(k["share_pct"])), 0,
-                         str(k["name"]) + ": " + format_us(num(k["total_us"]))});
+                         str(k["name"]) + ": " + format_us(num(k["total_us"])), std::to_string(rank)});
   }
   doc.blocks.push_back(t);
   if (ov.contains("benchmarked_us")) doc.blocks.push_back(paragraph(tr(lang, "ov_harness_note")));
@@ -284,6 +284,8 @@ void variants_section(const json& model, Lang lang, Document& doc) {
     t.header = {tr(lang, "col_shape"), tr(lang, "col_variant"),     tr(lang, "col_median"),
                 tr(lang, "col_rate"),  tr(lang, "col_pct_ceiling"), tr(lang, "col_speedup")};
     if (read_at_size) t.header.insert(t.header.begin() + 5, tr(lang, "col_pct_read_at_size"));
+    t.header.insert(t.header.begin(), tr(lang, "col_rank"));  // rows numbered as the chart's bars
+    int row_number = 0;
     BarChart bars;
     bars.title = trf(lang, "chart_variants", {op});
     bars.reference_value = 100;
@@ -296,8 +298,10 @@ void variants_section(const json& model, Lang lang, Document& doc) {
         auto it = std::find(variants.begin(), variants.end(), variant);
         const int series = int(it - variants.begin());
         if (it == variants.end()) variants.push_back(variant);
-        std::vector<std::string> row = {str(g["label"]), code(variant) + (r.contains("checked_against") ? " †" : "") +
-                                                             (r["best"].get<bool>() ? " ★" : "")};
+        const std::string number = std::to_string(++row_number);
+        std::vector<std::string> row = {number, str(g["label"]),
+                                        code(variant) + (r.contains("checked_against") ? " †" : "") +
+                                            (r["best"].get<bool>() ? " ★" : "")};
         if (r.contains("median_us") && r["ok"].get<bool>()) {
           const bool tensor = r["rate_unit"] == "TFLOP/s";
           // A missing figure reads as the language's n/a, with no unit and no ceiling after it.
@@ -312,7 +316,7 @@ void variants_section(const json& model, Lang lang, Document& doc) {
                                                              : tr(lang, "na"));
           if (measured(r["pct_of_ceiling"])) {  // no bar for a missing figure
             bars.bars.push_back({str(g["label"]) + " · " + variant, num(r["pct_of_ceiling"]),
-                                 pct_of_limit(num(r["pct_of_ceiling"])), series, ""});
+                                 pct_of_limit(num(r["pct_of_ceiling"])), series, "", number});
           }
         } else {
           const std::string why = r.contains("error")           ? tr(lang, "var_error") + ": " + str(r["error"])
@@ -416,6 +420,14 @@ void deep_section(const json& model, Lang lang, Document& doc) {
   }
 }
 
+// A kernel's number in the deep analysis (its heading) and the roofline table: its place in model.kernels.
+std::string kernel_number(const json& model, const std::string& name) {
+  for (size_t i = 0; i < model["kernels"].size(); ++i) {
+    if (model["kernels"][i]["name"] == name) return std::to_string(i + 1);
+  }
+  return "?";
+}
+
 void roofline_section(const json& model, Lang lang, Document& doc) {
   doc.blocks.push_back(heading(tr(lang, "sec_roofline"), 2, "roofline"));
   const json& charts = model["roofline"]["charts"];
@@ -444,18 +456,24 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
                                   (b["theoretical"].get<bool>() ? " (" + tr(lang, "roof_theoretical") + ")" : ""),
                               num(b["gbps"]), b["theoretical"].get<bool>()});
     }
+    // Each kernel is one series, named and labelled with its number in the deep analysis and the table below:
+    // with many kernels, colours and markers repeat, numbers do not.
     std::vector<std::string> kernels;
     for (const json& p : c["points"]) {
       const std::string name = p["short_name"];
-      auto it = std::find(kernels.begin(), kernels.end(), name);
+      auto it = std::find(kernels.begin(), kernels.end(), str(p["kernel"]));
       const int series = int(it - kernels.begin());
-      if (it == kernels.end()) kernels.push_back(name);
+      const std::string number = kernel_number(model, str(p["kernel"]));
+      if (it == kernels.end()) {
+        kernels.push_back(str(p["kernel"]));
+        r.series_names.push_back(number + ". " + name);
+      }
       r.points.push_back({num(p["arithmetic_intensity"]), num(p["achieved_tflops"]), series,
                           name + " · " + str(p["case"]) + ": " + format_number(num(p["arithmetic_intensity"]), 2) +
                               " FLOP/B, " + format_tflops(num(p["achieved_tflops"])) + ", " +
-                              bound_name(p["bound"], lang) + ", " + pct_of_limit_or_na(p["pct_of_roof"], lang)});
+                              bound_name(p["bound"], lang) + ", " + pct_of_limit_or_na(p["pct_of_roof"], lang),
+                          number});
     }
-    r.series_names = kernels;
     doc.blocks.push_back(heading(r.title, 3));
     doc.blocks.push_back(paragraph(trf(lang, "roof_basis", {peak_basis(model, precision, lang)})));
     doc.blocks.push_back(chart(svg_roofline(r)));
@@ -466,14 +484,15 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
   if (!no_flops.empty()) doc.blocks.push_back(paragraph(trf(lang, "roof_no_flops", {no_flops})));
   Block t;
   t.kind = Block::Kind::table;
-  t.header = {tr(lang, "col_kernel"), tr(lang, "col_launches"), tr(lang, "col_bound"), tr(lang, "deep_pct_roof"),
-              tr(lang, "col_severity")};
+  t.header = {tr(lang, "col_rank"),  tr(lang, "col_kernel"),    tr(lang, "col_launches"),
+              tr(lang, "col_bound"), tr(lang, "deep_pct_roof"), tr(lang, "col_severity")};
+  int number = 0;
   for (const json& k : model["kernels"]) {
     std::string bounds;
     for (const auto& [bound, count] : k["launches_by_bound"].items()) {
       bounds += (bounds.empty() ? "" : ", ") + bound_name(bound, lang) + " x" + str(count);
     }
-    t.rows.push_back({code(str(k["short_name"])), str(k["launches"]), bounds, roof_range(k, lang),
+    t.rows.push_back({std::to_string(++number), code(str(k["short_name"])), str(k["launches"]), bounds, roof_range(k, lang),
                       tr(lang, "sev_" + str(k["severity"]))});
   }
   doc.blocks.push_back(t);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <utility>
 
 #include "reports/report_strings.h"
 
@@ -12,6 +13,7 @@ namespace {
 
 constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+constexpr int kColours = 10, kShapes = 6;  // a roofline's series: 60 colour and marker pairs before one repeats
 
 std::string num(double v) {
   return fixed(v, 1);
@@ -22,20 +24,73 @@ std::string line_style(bool dashed) {
                 : "fill=\"none\" stroke=\"#24292f\" stroke-width=\"2\"";
 }
 
-void legend(const std::vector<std::string>& names, double x, double y, std::ostringstream& out) {
+// The marker of a roofline series at (x, y): its colour, and a shape that changes every kColours series
+// (circle, square, triangle, diamond, inverted triangle, hexagon), named in its class.
+constexpr const char* kShapeNames[kShapes] = {"circle", "square", "triangle", "diamond", "triangle-down", "hexagon"};
+
+int shape_of(int series) {
+  return (series < 0 ? 0 : series) / kColours % kShapes;
+}
+
+// `classes` go first in the marker's class attribute; `attributes` after its fill.
+std::string marker(int series, double x, double y, const std::string& classes, const std::string& attributes) {
+  const int shape = shape_of(series);
+  const std::string head = std::string(" class=\"") + classes + kShapeNames[shape] + "\" fill=\"" +
+                           series_colour(series) + "\"" + (attributes.empty() ? "" : " " + attributes);
+  auto polygon = [&](std::initializer_list<std::pair<double, double>> corners) {
+    std::string points;
+    for (const auto& [dx, dy] : corners) points += (points.empty() ? "" : " ") + num(x + dx) + "," + num(y + dy);
+    return "<polygon" + head + " points=\"" + points + "\">";
+  };
+  switch (shape) {
+    case 1:
+      return "<rect" + head + " x=\"" + num(x - 4) + "\" y=\"" + num(y - 4) + "\" width=\"8\" height=\"8\">";
+    case 2:
+      return polygon({{0, -5}, {4.5, 4}, {-4.5, 4}});
+    case 3:
+      return polygon({{0, -5.5}, {5, 0}, {0, 5.5}, {-5, 0}});
+    case 4:
+      return polygon({{0, 5}, {4.5, -4}, {-4.5, -4}});
+    case 5:
+      return polygon({{-2.5, -4.5}, {2.5, -4.5}, {5, 0}, {2.5, 4.5}, {-2.5, 4.5}, {-5, 0}});
+    default:
+      return "<circle" + head + " cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"4.5\">";
+  }
+}
+
+std::string marker_end(int series) {
+  return shape_of(series) == 0 ? "</circle>" : shape_of(series) == 1 ? "</rect>" : "</polygon>";
+}
+
+// One legend row per series: a colour square, or the series' roofline marker.
+void legend(const std::vector<std::string>& names, double x, double y, bool markers, std::ostringstream& out) {
   for (size_t i = 0; i < names.size(); ++i) {
     const double row_y = y + 18.0 * double(i);
-    out << "<rect x=\"" << num(x) << "\" y=\"" << num(row_y - 10) << "\" width=\"12\" height=\"12\" fill=\""
-        << series_colour(int(i)) << "\"/>"
-        << "<text x=\"" << num(x + 18) << "\" y=\"" << num(row_y) << "\" font-size=\"11\">" << escape_xml(names[i])
+    if (markers)
+      out << marker(int(i), x + 6, row_y - 4, "legend ", "") << marker_end(int(i));
+    else
+      out << "<rect x=\"" << num(x) << "\" y=\"" << num(row_y - 10) << "\" width=\"12\" height=\"12\" fill=\""
+          << series_colour(int(i)) << "\"/>";
+    out << "<text x=\"" << num(x + 18) << "\" y=\"" << num(row_y) << "\" font-size=\"11\">" << escape_xml(names[i])
         << "</text>";
   }
+}
+
+// A bar's label cut to at most 64 bytes, keeping its head and its tail (where labels that share a long
+// prefix differ: the variant after the shape), never inside a UTF-8 character.
+std::string short_label(const std::string& label) {
+  constexpr size_t kMax = 64, kHead = 28;
+  if (label.size() <= kMax) return label;
+  size_t head = kHead, tail = label.size() - (kMax - kHead - 3);
+  while (head > 0 && (static_cast<unsigned char>(label[head]) & 0xC0) == 0x80) --head;
+  while (tail < label.size() && (static_cast<unsigned char>(label[tail]) & 0xC0) == 0x80) ++tail;
+  return label.substr(0, head) + "..." + label.substr(tail);
 }
 
 }  // namespace
 
 const char* series_colour(int series) {
-  return kPalette[(series < 0 ? 0 : series) % 10];
+  return kPalette[(series < 0 ? 0 : series) % kColours];
 }
 
 std::string escape_xml(const std::string& text) {
@@ -81,8 +136,8 @@ std::string svg_bar_chart(const BarChart& chart) {
     const Bar& b = chart.bars[i];
     const double y = top + row * double(i);
     const double w = std::max(1.0, bar_area * length(b.value) / max_value);
-    std::string label = b.label;
-    if (label.size() > 64) label = label.substr(0, 61) + "...";
+    // Numbered as the table beside the chart numbers its rows, so that no two bars read the same.
+    const std::string label = (b.number.empty() ? "" : b.number + ". ") + short_label(b.label);
     out << "<text x=\"" << num(label_width - 6) << "\" y=\"" << num(y + 13)
         << "\" text-anchor=\"end\" font-size=\"11\">" << escape_xml(label) << "</text>"
         << "<rect class=\"mark\" x=\"" << num(label_width) << "\" y=\"" << num(y + 2) << "\" width=\"" << num(w)
@@ -99,7 +154,7 @@ std::string svg_bar_chart(const BarChart& chart) {
         << "<text x=\"" << num(x) << "\" y=\"" << num(top - 8) << "\" text-anchor=\"middle\" font-size=\"11\">"
         << escape_xml(chart.reference_label) << "</text>";
   }
-  legend(chart.series_names, label_width, top + row * double(chart.bars.size()) + 24, out);
+  legend(chart.series_names, label_width, top + row * double(chart.bars.size()) + 24, false, out);
   out << "</svg>";
   return out.str();
 }
@@ -177,10 +232,14 @@ std::string svg_roofline(const RooflineChart& chart) {
   }
   for (const RooflinePoint& p : chart.points) {
     if (!drawable(p.arithmetic_intensity) || !drawable(p.tflops)) continue;
-    out << "<circle class=\"mark point\" cx=\"" << num(px(p.arithmetic_intensity)) << "\" cy=\"" << num(py(p.tflops))
-        << "\" r=\"4.5\" fill=\"" << series_colour(p.series)
-        << "\" fill-opacity=\"0.85\" stroke=\"#ffffff\" stroke-width=\"0.8\"><title>" << escape_xml(p.tooltip)
-        << "</title></circle>";
+    const double x = px(p.arithmetic_intensity), y = py(p.tflops);
+    out << marker(p.series, x, y, "mark point ", "fill-opacity=\"0.85\" stroke=\"#ffffff\" stroke-width=\"0.8\"")
+        << "<title>" << escape_xml(p.tooltip) << "</title>" << marker_end(p.series);
+    // The kernel's number beside the point: colours and markers repeat on a busy chart, numbers do not.
+    if (!p.label.empty()) {
+      out << "<text x=\"" << num(x + 5) << "\" y=\"" << num(y - 5) << "\" font-size=\"9\" fill=\"#57606a\">"
+          << escape_xml(p.label) << "</text>";
+    }
   }
   out << "</g>";
   // Line labels at the right edge of the plot.
@@ -192,7 +251,7 @@ std::string svg_roofline(const RooflineChart& chart) {
   }
   out << "<text x=\"" << num(left + plot_w + 10) << "\" y=\"" << num(label_y) << "\" font-size=\"11\">"
       << (chart.compute_peak_dashed ? "- - " : "—— ") << escape_xml(chart.compute_peak_label) << "</text>";
-  legend(chart.series_names, left, legend_top, out);
+  legend(chart.series_names, left, legend_top, true, out);
   out << "</svg>";
   return out.str();
 }

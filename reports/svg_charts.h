@@ -12,6 +12,7 @@ struct Bar {
   std::string value_text;  // printed at the end of the bar
   int series = 0;          // colour index
   std::string tooltip;
+  std::string number;  // the bar's row number in the table beside the chart, shown before its label ("" for none)
 };
 
 struct BarChart {
@@ -33,6 +34,7 @@ struct RooflinePoint {
   double tflops = 0;
   int series = 0;
   std::string tooltip;
+  std::string label;  // drawn next to the point: the kernel's number in the report's tables
 };
 
 struct RooflineChart {

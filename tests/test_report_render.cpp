@@ -16,6 +16,7 @@
 #include "bench/results_writer.h"
 #include "reports/report.h"
 #include "reports/report_model.h"
+#include "reports/svg_charts.h"
 
 namespace llmkb::report {
 namespace {
@@ -635,9 +636,13 @@ TEST(ReportNumbers, PercentagesOver100AreMarkedAndExplained) {
                              format_pct(l["pct_of_roof"].get<double>()) + " ‡"));
       }
     }
-    EXPECT_EQ(roofs_over, 1);
+    EXPECT_GE(roofs_over, 1);  // act_and_mul/vec/f16 at 4096 tokens (102.1 % at 78ba4b5's rules)
     EXPECT_TRUE(contains(md_section(r.markdown, lang, "sec_deep", "sec_roofline"), tr(lang, "note_over_100")));
-    EXPECT_TRUE(contains(md_section(r.markdown, lang, "sec_roofline", "sec_next"), "102.1 % ‡"));
+    for (const json& k : r.model["kernels"]) {
+      if (k["pct_of_roof_max"].is_number() && k["pct_of_roof_max"].get<double>() > 100)
+        EXPECT_TRUE(contains(md_section(r.markdown, lang, "sec_roofline", "sec_next"),
+                             format_pct(k["pct_of_roof_max"].get<double>()) + " ‡)"));
+    }
     EXPECT_TRUE(contains(md_section(r.markdown, lang, "sec_roofline", "sec_next"), tr(lang, "note_over_100")));
     // The note gives the reasons: the output left dirty in L2, and reading more than writing.
     EXPECT_TRUE(contains(tr(lang, "note_over_100"), "L2"));
@@ -747,6 +752,61 @@ TEST(ReportOverview, TraceProblemsAreShownInTheOverview) {
                          "records dropped outside the trace's buffers not counted: X"));
     EXPECT_TRUE(contains(r.markdown, "records dropped outside the trace's buffers not counted: X"));
   }
+}
+
+
+// The labels of an SVG chart's bars (text-anchor="end"), in order.
+std::vector<std::string> bar_labels(const std::string& svg) {
+  std::vector<std::string> labels;
+  const std::string open = "text-anchor=\"end\" font-size=\"11\">";
+  for (size_t at = svg.find(open); at != std::string::npos; at = svg.find(open, at + 1)) {
+    const size_t begin = at + open.size();
+    labels.push_back(svg.substr(begin, svg.find("</text>", begin) - begin));
+  }
+  return labels;
+}
+
+TEST(ReportCharts, EveryPlottedKernelIsIdentifiable) {
+  // Bars whose labels share their first 64 bytes still read apart, numbered as in the table.
+  BarChart bars;
+  bars.title = "t";
+  const std::string common(70, 'k');
+  bars.bars = {{common + "_a", 1, "1", 0, "", "1"}, {common + "_b", 2, "2", 0, "", "2"}};
+  const std::vector<std::string> labels = bar_labels(svg_bar_chart(bars));
+  ASSERT_EQ(labels.size(), 2u);
+  EXPECT_NE(labels[0], labels[1]);
+  EXPECT_EQ(labels[0].rfind("1. ", 0), 0u) << labels[0];
+  EXPECT_TRUE(contains(labels[1], "_b")) << labels[1];
+
+  // 59 kernels on one roofline: each with its own colour and marker, and its number next to each point.
+  RooflineChart roof;
+  roof.id = "t";
+  roof.compute_peak_tflops = 50;
+  roof.bandwidths = {{"copy", 4000, false}};
+  for (int i = 0; i < 59; ++i) {
+    roof.points.push_back({1.0 + i, 0.5, i, "tip", std::to_string(i + 1)});
+    roof.series_names.push_back(std::to_string(i + 1) + ". kernel");
+  }
+  const std::string svg = svg_roofline(roof);
+  std::set<std::string> markers;
+  for (size_t at = svg.find("class=\"mark point"); at != std::string::npos; at = svg.find("class=\"mark point", at + 1)) {
+    const size_t end = svg.find("<title>", at);
+    std::string mark = svg.substr(at, end - at);
+    mark = std::regex_replace(mark, std::regex(R"((cx|cy|x|y|points|transform)="[^"]*")"), "");
+    markers.insert(mark);
+  }
+  EXPECT_EQ(markers.size(), 59u) << "two kernels share a colour and a marker";
+  for (int i = 1; i <= 59; ++i) EXPECT_TRUE(contains(svg, ">" + std::to_string(i) + "</text>")) << i;
+
+  // In the example report: the overview's bars are all told apart, and the roofline points carry the
+  // kernels' numbers, which the roofline table lists.
+  const RenderedReport r = render_report(load_results_file(kH200), Lang::en);
+  const size_t start = r.html.find("<svg class=\"chart\"");
+  const std::vector<std::string> overview = bar_labels(r.html.substr(start, r.html.find("</svg>", start) - start));
+  EXPECT_EQ(overview.size(), r.model["overview"]["kernels"].size());
+  EXPECT_EQ(std::set<std::string>(overview.begin(), overview.end()).size(), overview.size());
+  const std::string roofline = md_section(r.markdown, Lang::en, "sec_roofline", "sec_next");
+  EXPECT_TRUE(contains(roofline, "| # | Kernel |"));
 }
 
 }  // namespace
