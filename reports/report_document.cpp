@@ -549,12 +549,44 @@ std::string finding_text(const json& f, const json& launch, Lang lang) {
   if (kind == "occupancy_gap") return trf(lang, "find_occupancy_gap", {value, fixed(num(f["detail_value"]), 1)});
   if (kind == "case_excess_dram_traffic")
     return trf(lang, "find_case_excess_dram_traffic", {value, format_count(num(f["detail_value"]))});
+  if (kind == "padded_compute") {
+    return trf(lang, "find_padded_compute",
+               {value, tr(lang, "prec_" + str(f["detail"])), format_tflops(num(f["detail_value"])),
+                format_tflops(num(launch["counted_tflops"]))});
+  }
+  if (kind == "memory_pipeline_saturated") {
+    return trf(lang, "find_memory_pipeline_saturated",
+               {value, fixed(num(f["detail_value"]), 1), pct_or_na(launch["dram_sol_pct"], lang),
+                pct_or_na(launch["l1_hit_pct"], lang)});
+  }
+  if (kind == "dram_below_minimum") {
+    return trf(lang, "find_dram_below_minimum",
+               {fixed(num(f["value"]), 2), format_bytes(num(launch["dram_bytes"])), format_bytes(num(launch["min_bytes"])),
+                format_gbps(num(launch["roofline_gbps"]))});
+  }
   if (kind == "occupancy_limited")
     return trf(lang, "find_occupancy_limited", {value, limiter_text(lang, str(f["detail"]))});
   return trf(lang, "find_" + kind, {value});
 }
 
+namespace {
+std::string suggestion_body(const json& s, const json& model, Lang lang);
+}  // namespace
+
+// The suggestion for a kernel's worst finding, with a note where its launch counted padded FLOPs.
 std::string suggestion_text(const json& s, const json& model, Lang lang) {
+  std::string text = suggestion_body(s, model, lang);
+  const json& l = s["launch"];
+  if (s["finding"]["kind"] != "padded_compute" && l.contains("padded_flops_ratio") &&
+      l["padded_flops_ratio"].is_number() && l.contains("counted_tflops") && l["counted_tflops"].is_number()) {
+    text += trf(lang, "sugg_padded_note",
+                {fixed(num(l["padded_flops_ratio"]), 1), format_tflops(num(l["achieved_tflops"]))});
+  }
+  return text;
+}
+
+namespace {
+std::string suggestion_body(const json& s, const json& model, Lang lang) {
   const json& f = s["finding"];
   const json& l = s["launch"];
   const std::string kind = f["kind"];
@@ -592,6 +624,15 @@ std::string suggestion_text(const json& s, const json& model, Lang lang) {
   if (kind == "low_sm_efficiency") {
     return trf(lang, "sugg_low_sm_efficiency", {where, fixed(num(f["value"]), 1), format_count(blocks), sms});
   }
+  if (kind == "padded_compute") {
+    return trf(lang, "sugg_padded_compute",
+               {where, fixed(num(f["value"]), 1), format_tflops(num(f["detail_value"])),
+                format_tflops(num(l["counted_tflops"]))});
+  }
+  if (kind == "memory_pipeline_saturated") {
+    return trf(lang, "sugg_memory_pipeline",
+               {where, fixed(num(f["value"]), 1), fixed(num(f["detail_value"]), 1), pct_or_na(l["l1_hit_pct"], lang)});
+  }
   if (kind == "case_excess_dram_traffic") {
     return trf(lang, "sugg_case_rereads",
                {where, format_count(num(f["detail_value"])), fixed(num(f["value"]), 2),
@@ -612,12 +653,22 @@ std::string suggestion_text(const json& s, const json& model, Lang lang) {
     return trf(lang, "sugg_compute", {where, format_tflops(num(l["achieved_tflops"])), pct, precision});
   }
   const double ceiling = num(l["bandwidth_ceiling_gbps"]);
-  return trf(
-      lang, "sugg_memory",
-      {where, format_gbps(num(l["achieved_gbps"])),
-       ceiling > 0 ? fixed(100.0 * num(l["achieved_gbps"]) / ceiling, 1) : tr(lang, "na"),
-       tr(lang, "ceiling_" + str(l["ceiling"])), format_gbps(ceiling), pct_or_na(l["achieved_occupancy_pct"], lang)});
+  // The rate the roofline placed the launch at: the owed bytes' where the measured ones fell short.
+  const double gbps = num(l["roofline_gbps"], num(l["achieved_gbps"]));
+  // Under the bandwidth roof with the SM the busier unit (compute SOL 10 points or more over memory):
+  // more bytes in flight would not help; the instructions issued per byte are the limit.
+  if (l["compute_sol_pct"].is_number() && l["memory_sol_pct"].is_number() &&
+      num(l["compute_sol_pct"]) - num(l["memory_sol_pct"]) >= 10) {
+    return trf(lang, "sugg_memory_issue_bound",
+               {where, format_gbps(gbps), ceiling > 0 ? fixed(100.0 * gbps / ceiling, 1) : tr(lang, "na"),
+                tr(lang, "ceiling_" + str(l["ceiling"])), format_gbps(ceiling), compute_sol, memory_sol});
+  }
+  return trf(lang, "sugg_memory",
+             {where, format_gbps(gbps), ceiling > 0 ? fixed(100.0 * gbps / ceiling, 1) : tr(lang, "na"),
+              tr(lang, "ceiling_" + str(l["ceiling"])), format_gbps(ceiling),
+              pct_or_na(l["achieved_occupancy_pct"], lang)});
 }
+}  // namespace
 
 Document build_document(const json& model, Lang lang) {
   Document doc;

@@ -357,6 +357,14 @@ const Texts& texts() {
       {"sugg_padded_note",
        {" Its counted FLOPs are {0}x the op's (useful rate {1}): part of its compute is padding or redundant work.",
         "另：其统计到的 FLOPs 为算子的 {0} 倍（有效速率 {1}）：部分计算是填充或冗余工作。"}},
+      {"sugg_memory_issue_bound",
+       {"On {0} it reaches {1}, {2} % of the {3} ceiling ({4}), but the SM is the busier unit: compute / memory "
+        "speed of light {5} % / {6} %. More bytes in flight would not help; the instructions issued per byte "
+        "are the limit: cut them (index arithmetic, type conversions, sin/cos or powers computed per element: "
+        "precompute or hoist them, use packed half2 math).",
+        "在 {0} 上达到 {1}，为{3}上限（{4}）的 {2}%，但 SM 才是较忙的单元：计算 / 内存 SOL 为 {5}% / {6}%。"
+        "增加在途字节数无济于事，瓶颈在每字节发出的指令数：减少指令（索引运算、类型转换、逐元素计算的 sin/cos "
+        "或幂：预先计算或移出循环，使用 half2 打包运算）。"}},
       {"sugg_memory",
        {"On {0} it reaches {1}, {2} % of the {3} ceiling ({4}): put more bytes in flight: 16-byte vector loads, "
         "more independent loads per thread, or more resident warps (achieved occupancy {5}).",

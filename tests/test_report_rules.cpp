@@ -362,6 +362,38 @@ TEST(ReportRules, PaddedFlopsAreSaidAndTheRooflineUsesTheUsefulOnes) {
   EXPECT_EQ(find(d, "padded_compute"), nullptr);
 }
 
+// rope_baseline at 4096 tokens: under its bandwidth roof with compute SOL 68.3 % against memory 21.8 %.
+// The suggestion follows the busier unit (instructions per byte), not "put more bytes in flight".
+TEST(ReportRulesText, TheMemorySuggestionFollowsTheBusierSolUnit) {
+  const nlohmann::json& model = example_model();
+  bool seen = false;
+  for (const nlohmann::json& s : model["suggestions"]) {
+    const nlohmann::json& l = s["launch"];
+    if (s["finding"]["kind"] != "below_roof" || l["roofline_side"] != "memory") continue;
+    const double gap = l["compute_sol_pct"].get<double>() - l["memory_sol_pct"].get<double>();
+    for (Lang lang : {Lang::en, Lang::zh}) {
+      const std::string text = suggestion_text(s, model, lang);
+      const std::string in_flight = lang == Lang::en ? "put more bytes in flight" : "增加在途字节数：";
+      if (gap >= 10) {
+        EXPECT_EQ(text.find(in_flight), std::string::npos) << text;
+        EXPECT_NE(text.find(lang == Lang::en ? "the SM is the busier unit" : "SM 才是较忙的单元"), std::string::npos)
+            << text;
+      }
+    }
+    if (l["case"] == "rope/baseline/f16/llama3-8b/tokens:4096") seen = true;
+  }
+  EXPECT_TRUE(seen);
+  // Memory the busier unit: the bytes-in-flight advice stays.
+  nlohmann::json s = model["suggestions"][0];
+  s["finding"] = {{"kind", "below_roof"}, {"severity", "high"}, {"primary", true}, {"value", 40.0},
+                  {"threshold", 85.0},    {"unit", "%"},        {"detail", "memory"}, {"detail_value", 0.0}};
+  s["launch"]["roofline_side"] = "memory";
+  s["launch"]["dram_excess_ratio"] = 1.0;
+  s["launch"]["compute_sol_pct"] = 30.0;
+  s["launch"]["memory_sol_pct"] = 45.0;
+  EXPECT_NE(suggestion_text(s, model, Lang::en).find("put more bytes in flight"), std::string::npos);
+}
+
 // On the example: the flash_prefill decode launch is no longer presented at 44.5 % of the tensor roof.
 TEST(ReportModel, TheExampleFilesPrefillKernelOnDecodeIsPlacedWithUsefulFlops) {
   bool seen = false;
