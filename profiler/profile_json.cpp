@@ -76,8 +76,15 @@ nlohmann::json kernel_profile_json(const std::string& name, const std::map<std::
 nlohmann::json trace_summary_json(const std::vector<KernelInterval>& kernels, const TraceTotals& totals) {
   std::map<std::string, std::vector<double>> durations_us;
   double all_us = 0;
+  uint64_t untimed = 0;
   for (const KernelInterval& k : kernels) {
-    const double us = k.end_ns > k.start_ns ? (k.end_ns - k.start_ns) * 1e-3 : 0.0;
+    // CUPTI gives a kernel record zero timestamps when it had no device memory to time it: such a
+    // record is counted apart, not as an instance of zero time (which would pull the median down).
+    if (k.end_ns <= k.start_ns) {
+      ++untimed;
+      continue;
+    }
+    const double us = (k.end_ns - k.start_ns) * 1e-3;
     durations_us[k.name].push_back(us);
     all_us += us;
   }
@@ -108,8 +115,10 @@ nlohmann::json trace_summary_json(const std::vector<KernelInterval>& kernels, co
                     {"max_us", row.us.back()},
                     {"share_pct", all_us > 0 ? 100.0 * row.total / all_us : 0.0}});
   }
-  return {
+  nlohmann::json out = {
       {"span_us", totals.span_us}, {"records", totals.records}, {"dropped_records", totals.dropped}, {"kernels", list}};
+  if (untimed > 0) out["untimed_kernel_records"] = untimed;
+  return out;
 }
 
 }  // namespace llmkb

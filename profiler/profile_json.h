@@ -51,7 +51,9 @@ struct TraceTotals {
 };
 
 // "trace": per kernel name the instances, total, average, median, min, max (us) and share of all
-// kernel time, sorted by total time descending (nsys stats' cuda_gpu_kern_sum).
+// kernel time, sorted by total time descending (nsys stats' cuda_gpu_kern_sum). Kernels without a
+// valid interval (end <= start: CUPTI's zero timestamps) are left out and counted in
+// untimed_kernel_records.
 nlohmann::json trace_summary_json(const std::vector<KernelInterval>& kernels, const TraceTotals& totals);
 
 }  // namespace llmkb

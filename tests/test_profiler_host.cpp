@@ -404,6 +404,19 @@ TEST(ProfileJson, TraceSummaryLikeNsysKernSum) {
   EXPECT_DOUBLE_EQ(a["min_us"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(a["max_us"].get<double>(), 3.0);
   EXPECT_DOUBLE_EQ(t["kernels"][2]["median_us"].get<double>(), 1.5);  // even count: mean of the middle two
+  EXPECT_FALSE(t.contains("untimed_kernel_records"));
+}
+
+// CUPTI gives a kernel record zero timestamps when it could not time it (no device memory): left out
+// of the statistics and counted, not an instance of 0 us.
+TEST(ProfileJson, TraceSummaryLeavesOutUntimedKernels) {
+  const nlohmann::json t =
+      trace_summary_json({{"a", 1000, 3000}, {"a", 0, 0}, {"a", 5000, 9000}}, TraceTotals{10.0, 3, 0});
+  ASSERT_EQ(t["kernels"].size(), 1u);
+  EXPECT_EQ(t["kernels"][0]["instances"], 2);
+  EXPECT_DOUBLE_EQ(t["kernels"][0]["min_us"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(t["kernels"][0]["median_us"].get<double>(), 3.0);
+  EXPECT_EQ(t["untimed_kernel_records"], 1);
 }
 
 TEST(ProfileJson, ResultsFileWithProfileStaysValid) {
