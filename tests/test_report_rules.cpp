@@ -354,6 +354,15 @@ TEST(ReportRules, PaddedFlopsAreSaidAndTheRooflineUsesTheUsefulOnes) {
   EXPECT_EQ(find(b, "padded_compute"), nullptr);
   EXPECT_NEAR(*b.achieved_tflops, 6.872e10 / 208e-6 / 1e12, 1e-9);
 
+  // On the fp32 pipe the counters also count exp, rsqrt and conversions (act_and_mul: 5.5-6.6x the
+  // op's textbook FLOPs): no finding, placed as counted.
+  LaunchCounters fp32 = c;
+  fp32.flops_tensor = 0;
+  fp32.flops_fp32 = 6.872e10;
+  const LaunchAnalysis e = analyse_launch(fp32, ctx);
+  EXPECT_FALSE(e.padded_flops_ratio.has_value());
+  EXPECT_EQ(find(e, "padded_compute"), nullptr);
+
   // 2x the op's FLOPs: no finding, the counted FLOPs place it.
   ctx.case_counted_flops = 2 * 5.37e8;
   c.flops_tensor = 2 * 5.37e8;
@@ -392,6 +401,22 @@ TEST(ReportRulesText, TheMemorySuggestionFollowsTheBusierSolUnit) {
   s["launch"]["compute_sol_pct"] = 30.0;
   s["launch"]["memory_sol_pct"] = 45.0;
   EXPECT_NE(suggestion_text(s, model, Lang::en).find("put more bytes in flight"), std::string::npos);
+}
+
+// On the example: padding is said only where the tensor pipe did the counting (the GEMVs' MMA at batch
+// 1, prefill tiles on decode), never on the norms or activations, whose FP32 counts include exp/rsqrt.
+TEST(ReportModel, TheExampleFilesPaddedComputeIsOnTensorLaunchesOnly) {
+  int padded = 0;
+  for (const nlohmann::json& k : example_model()["kernels"]) {
+    for (const nlohmann::json& l : k["launch_details"]) {
+      for (const nlohmann::json& f : l["findings"]) {
+        if (f["kind"] != "padded_compute") continue;
+        ++padded;
+        EXPECT_EQ(f["detail"], "tensor") << l["case"];
+      }
+    }
+  }
+  EXPECT_GT(padded, 0);
 }
 
 // On the example: the flash_prefill decode launch is no longer presented at 44.5 % of the tensor roof.
