@@ -198,6 +198,8 @@ void missing_section(const json& model, Lang lang, Document& doc) {
       list.items.push_back(trf(lang, "missing_profiler_failed", {str(m["status"]), str(m["message"])}));
     if (what == "dropped_records") list.items.push_back(trf(lang, "missing_dropped", {str(m["count"])}));
     if (what == "dropped_records_note") list.items.push_back(trf(lang, "ov_dropped_note", {str(m["note"])}));
+    if (what == "untimed_kernel_records")
+      list.items.push_back(trf(lang, "ov_untimed", {format_count(num(m["count"]))}));
   }
   doc.blocks.push_back(list);
 }
@@ -212,6 +214,8 @@ void overview_section(const json& model, Lang lang, Document& doc) {
     doc.blocks.push_back(paragraph(trf(lang, "ov_dropped", {str(ov["dropped_records"])})));
   if (ov.contains("dropped_records_note"))
     doc.blocks.push_back(paragraph(trf(lang, "ov_dropped_note", {str(ov["dropped_records_note"])})));
+  if (ov.contains("untimed_kernel_records"))
+    doc.blocks.push_back(paragraph(trf(lang, "ov_untimed", {format_count(num(ov["untimed_kernel_records"]))})));
   Block f;
   f.kind = Block::Kind::fields;
   f.fields = {{tr(lang, "ov_kernel_count"), std::to_string(ov["kernel_count"].get<int>())},

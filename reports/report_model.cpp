@@ -133,6 +133,8 @@ json overview_of(const json& section) {
     out["span_us"] = optional_json(number_at(trace, "span_us"));
     out["dropped_records"] = dropped_records_of(trace);
     if (const auto note = dropped_records_note_of(trace)) out["dropped_records_note"] = *note;
+    if (const auto untimed = number_at(trace, "untimed_kernel_records"); untimed && *untimed > 0)
+      out["untimed_kernel_records"] = *untimed;
     for (const json& k : trace["kernels"]) {
       json row = {{"name", k.value("name", "?")},
                   {"instances", k.value("instances", 0.0)},
@@ -643,6 +645,8 @@ json analyse_results(const json& results) {
       missing.push_back({{"what", "dropped_records"}, {"count", dropped_records_of(section["trace"])}});
     if (const auto note = dropped_records_note_of(section["trace"]))
       missing.push_back({{"what", "dropped_records_note"}, {"note", *note}});
+    if (const auto untimed = number_at(section["trace"], "untimed_kernel_records"); untimed && *untimed > 0)
+      missing.push_back({{"what", "untimed_kernel_records"}, {"count", *untimed}});
   }
   if (section["cases"].empty()) missing.push_back({{"what", "no_cases"}});
 

@@ -95,6 +95,10 @@ const Texts& texts() {
        {"The trace dropped {0} records: the instances and times below are lower bounds.",
         "追踪丢失了 {0} 条记录：下表的调用次数与时间为下限。"}},
       {"ov_dropped_note", {"The count of dropped records may be short: {0}.", "丢失记录数可能偏少：{0}。"}},
+      {"ov_untimed",
+       {"{0} kernel records came without timestamps (CUPTI had no device memory to time them) and are left out "
+        "of the table: its instances and times are lower bounds.",
+        "{0} 条 kernel 记录没有时间戳（CUPTI 无设备内存为其计时），未计入下表：调用次数与时间为下限。"}},
       {"ov_benchmarked_time",
        {"Time in the benchmarked kernels (share of the total kernel time, not of the trace span)",
         "被测 kernel 执行时间（占总kernel执行时间的比例，而非占追踪时长）"}},

@@ -751,6 +751,13 @@ TEST(ReportOverview, TraceProblemsAreShownInTheOverview) {
     EXPECT_TRUE(contains(md_section(r.markdown, lang, "sec_overview", "sec_variants"),
                          "records dropped outside the trace's buffers not counted: X"));
     EXPECT_TRUE(contains(r.markdown, "records dropped outside the trace's buffers not counted: X"));
+
+    // Kernel records without timestamps, left out of the trace's statistics: said with their count.
+    json untimed = load_results_file(kSynthetic);
+    untimed["llmkb"]["trace"]["untimed_kernel_records"] = 3;
+    r = render_report(untimed, lang);
+    EXPECT_TRUE(contains(md_section(r.markdown, lang, "sec_overview", "sec_variants"), trf(lang, "ov_untimed", {"3"})));
+    EXPECT_EQ(r.model["overview"]["untimed_kernel_records"].get<double>(), 3.0);
   }
 }
 
