@@ -252,9 +252,9 @@ const Texts& texts() {
         "之后才写回；占上限比例按 kernel 应搬运的最小字节数计算（{3}）"}},
       {"find_memory_pipeline_saturated",
        {"Memory pipeline other than DRAM saturated: memory speed of light {0} % (>= 80 %) while DRAM is at {1} % "
-        "of its roof (DRAM speed of light {2} %, L1 hit rate {3}): the kernel is against the L1/load-store path or "
+        "of its roof (DRAM speed of light {2}, L1 hit rate {3}): the kernel is against the L1/load-store path or "
         "L2, not DRAM",
-        "DRAM 以外的访存流水线饱和：内存 SOL {0}%（>= 80%），而 DRAM 仅为其上限的 {1}%（DRAM SOL {2}%，"
+        "DRAM 以外的访存流水线饱和：内存 SOL {0}%（>= 80%），而 DRAM 仅为其上限的 {1}%（DRAM SOL {2}，"
         "L1 命中率 {3}）：kernel 受限于 L1/load-store 通路或 L2，而非 DRAM"}},
       {"find_padded_compute",
        {"Counted {1} FLOPs {0}x the op's (> 2x): padded tiles or redundant work; the useful rate is {2} against "
