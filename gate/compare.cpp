@@ -1,5 +1,4 @@
 #include "gate/compare.h"
-#include "kernels/core/statistics.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +8,7 @@
 
 #include "bench/results_schema.h"
 #include "bench/results_writer.h"
+#include "kernels/core/statistics.h"
 
 namespace llmkb {
 

@@ -181,13 +181,12 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
   // variants of the op cannot pass, so it is not at its roof.
   // The memory SOL as counted here (not the owed-bytes floor above, which is DRAM's).
   const double counted_memory_sol = c.memory_sol_pct.value_or(0);
-  a.memory_pipeline_saturated =
-      have_sol && counted_memory_sol >= T::kHighThroughputSolPct && a.roofline_side == Bound::memory &&
-      a.pct_of_roof && *a.pct_of_roof < T::kAtRoofFraction * 100.0 &&
-      (!c.dram_sol_pct || counted_memory_sol - *c.dram_sol_pct >= T::kBusierUnitGapPts);
-  const bool high_throughput =
-      have_sol && (compute_sol >= T::kHighThroughputSolPct ||
-                   (memory_sol >= T::kHighThroughputSolPct && !a.memory_pipeline_saturated));
+  a.memory_pipeline_saturated = have_sol && counted_memory_sol >= T::kHighThroughputSolPct &&
+                                a.roofline_side == Bound::memory && a.pct_of_roof &&
+                                *a.pct_of_roof < T::kAtRoofFraction * 100.0 &&
+                                (!c.dram_sol_pct || counted_memory_sol - *c.dram_sol_pct >= T::kBusierUnitGapPts);
+  const bool high_throughput = have_sol && (compute_sol >= T::kHighThroughputSolPct ||
+                                            (memory_sol >= T::kHighThroughputSolPct && !a.memory_pipeline_saturated));
 
   a.bound = latency ? Bound::latency : a.roofline_side;
   if (a.bound == Bound::unknown && have_sol) a.bound = memory_sol >= compute_sol ? Bound::memory : Bound::compute;

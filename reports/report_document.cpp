@@ -209,7 +209,8 @@ void overview_section(const json& model, Lang lang, Document& doc) {
   doc.blocks.push_back(heading(tr(lang, "sec_overview"), 2, "overview"));
   doc.blocks.push_back(paragraph(tr(lang, ov["source"] == "trace" ? "ov_source_trace" : "ov_source_samples")));
   // What the trace lacks, here as well as at the top: why there is none, and records it dropped.
-  if (ov.contains("trace_error")) doc.blocks.push_back(paragraph(trf(lang, "ov_trace_error", {str(ov["trace_error"])})));
+  if (ov.contains("trace_error"))
+    doc.blocks.push_back(paragraph(trf(lang, "ov_trace_error", {str(ov["trace_error"])})));
   if (ov.contains("dropped_records") && num(ov["dropped_records"]) > 0)
     doc.blocks.push_back(paragraph(trf(lang, "ov_dropped", {str(ov["dropped_records"])})));
   if (ov.contains("dropped_records_note"))
@@ -219,8 +220,7 @@ void overview_section(const json& model, Lang lang, Document& doc) {
   Block f;
   f.kind = Block::Kind::fields;
   f.fields = {{tr(lang, "ov_kernel_count"), std::to_string(ov["kernel_count"].get<int>())},
-              {tr(lang, "ov_total_time"),
-               format_us(num(ov["total_us"]))}};
+              {tr(lang, "ov_total_time"), format_us(num(ov["total_us"]))}};
   if (ov.contains("span_us") && ov["span_us"].is_number())
     f.fields.push_back({tr(lang, "ov_span"), format_us(num(ov["span_us"]))});
   if (ov.contains("benchmarked_us")) {  // its share is of the total kernel time, not of the trace span
@@ -235,8 +235,8 @@ void overview_section(const json& model, Lang lang, Document& doc) {
   t.header = {tr(lang, "col_rank"), tr(lang, "col_kernel"), tr(lang, "col_instances"), tr(lang, "col_time"),
               tr(lang, "col_avg")};
   // Median, min and max per kernel, as nsys stats cuda_gpu_kern_sum gives them: where the trace has them.
-  const bool spread = std::any_of(ov["kernels"].begin(), ov["kernels"].end(),
-                                  [](const json& k) { return k.contains("median_us"); });
+  const bool spread =
+      std::any_of(ov["kernels"].begin(), ov["kernels"].end(), [](const json& k) { return k.contains("median_us"); });
   if (spread) t.header.insert(t.header.end(), {tr(lang, "col_median"), tr(lang, "col_min"), tr(lang, "col_max")});
   t.header.push_back(tr(lang, "col_share"));
   BarChart bars;
@@ -250,7 +250,8 @@ void overview_section(const json& model, Lang lang, Document& doc) {
     std::vector<std::string> row = {std::to_string(rank), code(str(k["name"])) + (harness ? " †" : ""),
                                     format_count(instances), format_us(num(k["total_us"])), format_us(avg)};
     if (spread) {
-      for (const char* key : {"median_us", "min_us", "max_us"}) row.push_back(or_na(k.value(key, json()), lang, format_us));
+      for (const char* key : {"median_us", "min_us", "max_us"})
+        row.push_back(or_na(k.value(key, json()), lang, format_us));
     }
     row.push_back(format_pct(num(k["share_pct"])));
     t.rows.push_back(row);
@@ -303,9 +304,9 @@ void variants_section(const json& model, Lang lang, Document& doc) {
         const int series = int(it - variants.begin());
         if (it == variants.end()) variants.push_back(variant);
         const std::string number = std::to_string(++row_number);
-        std::vector<std::string> row = {number, str(g["label"]),
-                                        code(variant) + (r.contains("checked_against") ? " †" : "") +
-                                            (r["best"].get<bool>() ? " ★" : "")};
+        std::vector<std::string> row = {
+            number, str(g["label"]),
+            code(variant) + (r.contains("checked_against") ? " †" : "") + (r["best"].get<bool>() ? " ★" : "")};
         if (r.contains("median_us") && r["ok"].get<bool>()) {
           const bool tensor = r["rate_unit"] == "TFLOP/s";
           // A missing figure reads as the language's n/a, with no unit and no ceiling after it.
@@ -410,14 +411,13 @@ void deep_section(const json& model, Lang lang, Document& doc) {
                 tr(lang, "col_bw"),    tr(lang, "col_l2"),       tr(lang, "col_sol"),  tr(lang, "col_waves"),
                 tr(lang, "col_bound"), tr(lang, "col_pct_roof")};
     for (const json& l : k["launch_details"]) {
-      t.rows.push_back(
-          {code(str(l["case"])), or_na(l["duration_us"], lang, format_us), or_na(l["dram_bytes"], lang, format_bytes),
-           or_na(l["dram_excess_ratio"], lang, [](double v) { return format_number(v, 2) + "x"; }),
-           or_na(l["achieved_gbps"], lang, format_gbps),
-           pct_or_na(l["l2_hit_pct"], lang),
-           pct_or_na(l["compute_sol_pct"], lang) + " / " + pct_or_na(l["memory_sol_pct"], lang),
-           or_na(l["waves_per_sm"], lang, [](double v) { return format_number(v, 2); }),
-           bound_name(l["bound"], lang), pct_of_limit_or_na(l["pct_of_roof"], lang)});
+      t.rows.push_back({code(str(l["case"])), or_na(l["duration_us"], lang, format_us),
+                        or_na(l["dram_bytes"], lang, format_bytes),
+                        or_na(l["dram_excess_ratio"], lang, [](double v) { return format_number(v, 2) + "x"; }),
+                        or_na(l["achieved_gbps"], lang, format_gbps), pct_or_na(l["l2_hit_pct"], lang),
+                        pct_or_na(l["compute_sol_pct"], lang) + " / " + pct_or_na(l["memory_sol_pct"], lang),
+                        or_na(l["waves_per_sm"], lang, [](double v) { return format_number(v, 2); }),
+                        bound_name(l["bound"], lang), pct_of_limit_or_na(l["pct_of_roof"], lang)});
     }
     doc.blocks.push_back(paragraph(tr(lang, "deep_launch_table") + ":"));
     doc.blocks.push_back(t);
@@ -496,8 +496,8 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
     for (const auto& [bound, count] : k["launches_by_bound"].items()) {
       bounds += (bounds.empty() ? "" : ", ") + bound_name(bound, lang) + " x" + str(count);
     }
-    t.rows.push_back({std::to_string(++number), code(str(k["short_name"])), str(k["launches"]), bounds, roof_range(k, lang),
-                      tr(lang, "sev_" + str(k["severity"]))});
+    t.rows.push_back({std::to_string(++number), code(str(k["short_name"])), str(k["launches"]), bounds,
+                      roof_range(k, lang), tr(lang, "sev_" + str(k["severity"]))});
   }
   doc.blocks.push_back(t);
   if (std::any_of(model["kernels"].begin(), model["kernels"].end(), over_roof))
@@ -540,8 +540,9 @@ std::string finding_text(const json& f, const json& launch, Lang lang) {
   const std::string value =
       fixed(num(f["value"]), kind == "excess_dram_traffic" || kind == "case_excess_dram_traffic" ? 2 : 1);
   if (kind == "latency_bound") {
-    std::string text = trf(lang, "find_latency_bound",
-                           {format_number(num(launch["compute_sol_pct"]), 1), format_number(num(launch["memory_sol_pct"]), 1)});
+    std::string text =
+        trf(lang, "find_latency_bound",
+            {format_number(num(launch["compute_sol_pct"]), 1), format_number(num(launch["memory_sol_pct"]), 1)});
     if (f["detail"] == "small_grid") text += trf(lang, "find_small_grid", {format_number(num(f["detail_value"]), 2)});
     return text;
   }
@@ -565,8 +566,8 @@ std::string finding_text(const json& f, const json& launch, Lang lang) {
   }
   if (kind == "dram_below_minimum") {
     return trf(lang, "find_dram_below_minimum",
-               {fixed(num(f["value"]), 2), format_bytes(num(launch["dram_bytes"])), format_bytes(num(launch["min_bytes"])),
-                format_gbps(num(launch["roofline_gbps"]))});
+               {fixed(num(f["value"]), 2), format_bytes(num(launch["dram_bytes"])),
+                format_bytes(num(launch["min_bytes"])), format_gbps(num(launch["roofline_gbps"]))});
   }
   if (kind == "occupancy_limited")
     return trf(lang, "find_occupancy_limited", {value, limiter_text(lang, str(f["detail"]))});
@@ -667,10 +668,10 @@ std::string suggestion_body(const json& s, const json& model, Lang lang) {
                {where, format_gbps(gbps), ceiling > 0 ? fixed(100.0 * gbps / ceiling, 1) : tr(lang, "na"),
                 tr(lang, "ceiling_" + str(l["ceiling"])), format_gbps(ceiling), compute_sol, memory_sol});
   }
-  return trf(lang, "sugg_memory",
-             {where, format_gbps(gbps), ceiling > 0 ? fixed(100.0 * gbps / ceiling, 1) : tr(lang, "na"),
-              tr(lang, "ceiling_" + str(l["ceiling"])), format_gbps(ceiling),
-              pct_or_na(l["achieved_occupancy_pct"], lang)});
+  return trf(
+      lang, "sugg_memory",
+      {where, format_gbps(gbps), ceiling > 0 ? fixed(100.0 * gbps / ceiling, 1) : tr(lang, "na"),
+       tr(lang, "ceiling_" + str(l["ceiling"])), format_gbps(ceiling), pct_or_na(l["achieved_occupancy_pct"], lang)});
 }
 }  // namespace
 

@@ -89,8 +89,7 @@ const Texts& texts() {
       {"ov_source_samples",
        {"Source: the benchmark's timed launches per variant (iterations x mean time of each repetition).",
         "来源：基准测试按变体统计的计时启动（每次重复的迭代次数 x 平均时间）。"}},
-      {"ov_trace_error",
-       {"No kernel trace to count: {0}.", "没有可统计的 kernel 追踪：{0}。"}},
+      {"ov_trace_error", {"No kernel trace to count: {0}.", "没有可统计的 kernel 追踪：{0}。"}},
       {"ov_dropped",
        {"The trace dropped {0} records: the instances and times below are lower bounds.",
         "追踪丢失了 {0} 条记录：下表的调用次数与时间为下限。"}},
@@ -357,7 +356,8 @@ const Texts& texts() {
         "is padding (tiles larger than the shape, for example a prefill tile on one query row) or recomputation: "
         "use a variant shaped for this case, or tiles that fit its small dimension.",
         "在 {0} 上，该用例统计到的 FLOPs 为算子的 {1} 倍：有效速率为 {2}（按统计为 {3}）。大部分计算是填充"
-        "（分块大于形状，例如 prefill 分块用于单个查询行）或重复计算：改用适合该形状的变体，或使分块适合其较小的维度。"}},
+        "（分块大于形状，例如 prefill "
+        "分块用于单个查询行）或重复计算：改用适合该形状的变体，或使分块适合其较小的维度。"}},
       {"sugg_padded_note",
        {" Its counted FLOPs are {0}x the op's (useful rate {1}): part of its compute is padding or redundant work.",
         "另：其统计到的 FLOPs 为算子的 {0} 倍（有效速率 {1}）：部分计算是填充或冗余工作。"}},

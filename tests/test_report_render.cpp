@@ -101,7 +101,8 @@ TEST_P(ReportFromFile, NumbersInTheReportEqualTheInputs) {
       }
       EXPECT_TRUE(contains(md, cells)) << cells;
       if (k.contains("share_pct") && k.contains("max_us"))
-        EXPECT_TRUE(contains(md, format_us(k["max_us"].get<double>()) + " | " + format_pct(k["share_pct"].get<double>())));
+        EXPECT_TRUE(
+            contains(md, format_us(k["max_us"].get<double>()) + " | " + format_pct(k["share_pct"].get<double>())));
     }
     EXPECT_TRUE(contains(md, "- Total kernel time: " + format_us(total)));
   }
@@ -580,7 +581,6 @@ TEST(ReportFiles, WritesTheThreeFiles) {
                std::runtime_error);
 }
 
-
 // The committed example report's input: the defects a reviewer found in how it prints numbers.
 const std::string kH200 = std::string(LLMKB_TEST_DATA_DIR) + "/results_h200_profile.json";
 
@@ -612,8 +612,8 @@ TEST(ReportNumbers, PercentagesOver100AreMarkedAndExplained) {
     for (const json& c : results["llmkb"]["cases"]) {
       if (!c.contains("pct_of_ceiling") || !c["check"]["passed"].get<bool>()) continue;
       const double pct = c["pct_of_ceiling"];
-      const std::string shown = md_line(variants, "| " + c["label"].get<std::string>() + " | `" +
-                                                      c["variant"].get<std::string>() + "`");
+      const std::string shown =
+          md_line(variants, "| " + c["label"].get<std::string>() + " | `" + c["variant"].get<std::string>() + "`");
       ASSERT_FALSE(shown.empty()) << c["name"];
       if (pct > 100) {
         ++over;
@@ -623,7 +623,9 @@ TEST(ReportNumbers, PercentagesOver100AreMarkedAndExplained) {
         EXPECT_FALSE(contains(shown, "‡")) << shown;
       }
     }
-    EXPECT_EQ(over, 4);  // act_and_mul/vec/f16 107.0 %, rmsnorm/vec8 102.6 %, fused_add_rmsnorm/vec8 101.4 %, vec8_deep 100.4 %
+    EXPECT_EQ(
+        over,
+        4);  // act_and_mul/vec/f16 107.0 %, rmsnorm/vec8 102.6 %, fused_add_rmsnorm/vec8 101.4 %, vec8_deep 100.4 %
     EXPECT_GT(under, 100);
     EXPECT_TRUE(contains(variants, "107.0 % ‡"));
     // The launch at 102.1 % of its roof, in the deep analysis and the roofline's tooltip.
@@ -653,7 +655,6 @@ TEST(ReportNumbers, PercentagesOver100AreMarkedAndExplained) {
   EXPECT_FALSE(contains(synthetic.markdown, "‡"));
   EXPECT_FALSE(contains(synthetic.markdown, tr(Lang::en, "note_over_100")));
 }
-
 
 TEST(ReportNumbers, LargeTimesInMsOrSAndSmallValuesWithSignificantDigits) {
   EXPECT_EQ(format_us(27586365.668), "27.586 s");
@@ -706,7 +707,8 @@ TEST(ReportOverview, HasMedianMinMaxAndSaysWhatTheShareIsOf) {
         << md_line(overview, "attention_naive_kernel<__half>");
     // The benchmarked kernels' share is of the total kernel time, not of the trace span above it.
     EXPECT_TRUE(contains(overview, "- " + tr(lang, "ov_benchmarked_time") + ": 5.536 s (85.1 %)"));
-    EXPECT_TRUE(contains(tr(lang, "ov_benchmarked_time"), lang == Lang::en ? "of the total kernel time" : "占总kernel执行时间"));
+    EXPECT_TRUE(contains(tr(lang, "ov_benchmarked_time"),
+                         lang == Lang::en ? "of the total kernel time" : "占总kernel执行时间"));
   }
   // From the benchmark's samples there is no median, min or max: no such columns.
   json results_samples = load_results_file(kSynthetic);
@@ -714,7 +716,6 @@ TEST(ReportOverview, HasMedianMinMaxAndSaysWhatTheShareIsOf) {
   const std::string md = render_report(results_samples, Lang::en).markdown;
   EXPECT_FALSE(contains(md_section(md, Lang::en, "sec_overview", "sec_variants"), "| Min |"));
 }
-
 
 TEST(ReportOverview, TraceProblemsAreShownInTheOverview) {
   for (Lang lang : {Lang::en, Lang::zh}) {
@@ -744,7 +745,8 @@ TEST(ReportOverview, TraceProblemsAreShownInTheOverview) {
     overview = md_section(r.markdown, lang, "sec_overview", "sec_variants");
     EXPECT_TRUE(contains(overview, trf(lang, "ov_dropped", {"17"}))) << overview.substr(0, 800);
     EXPECT_TRUE(contains(overview, "records dropped outside the trace's buffers not counted: X"));
-    EXPECT_EQ(r.model["overview"]["dropped_records_note"], "records dropped outside the trace's buffers not counted: X");
+    EXPECT_EQ(r.model["overview"]["dropped_records_note"],
+              "records dropped outside the trace's buffers not counted: X");
     // Only the note (the count itself 0): still said.
     dropped["llmkb"]["trace"]["dropped_records"] = 0;
     r = render_report(dropped, lang);
@@ -760,7 +762,6 @@ TEST(ReportOverview, TraceProblemsAreShownInTheOverview) {
     EXPECT_EQ(r.model["overview"]["untimed_kernel_records"].get<double>(), 3.0);
   }
 }
-
 
 // The labels of an SVG chart's bars (text-anchor="end"), in order.
 std::vector<std::string> bar_labels(const std::string& svg) {
@@ -796,7 +797,8 @@ TEST(ReportCharts, EveryPlottedKernelIsIdentifiable) {
   }
   const std::string svg = svg_roofline(roof);
   std::set<std::string> markers;
-  for (size_t at = svg.find("class=\"mark point"); at != std::string::npos; at = svg.find("class=\"mark point", at + 1)) {
+  for (size_t at = svg.find("class=\"mark point"); at != std::string::npos;
+       at = svg.find("class=\"mark point", at + 1)) {
     const size_t end = svg.find("<title>", at);
     std::string mark = svg.substr(at, end - at);
     mark = std::regex_replace(mark, std::regex(R"((cx|cy|x|y|points|transform)="[^"]*")"), "");

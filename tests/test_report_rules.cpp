@@ -339,7 +339,7 @@ TEST(ReportRules, PaddedFlopsAreSaidAndTheRooflineUsesTheUsefulOnes) {
   EXPECT_NEAR(*a.padded_flops_ratio, 6.872e10 / 5.37e8, 1e-9);
   EXPECT_NEAR(*a.counted_tflops, 6.872e10 / 208e-6 / 1e12, 1e-9);  // 330 TFLOP/s counted...
   EXPECT_NEAR(*a.achieved_tflops, 5.37e8 / 208e-6 / 1e12, 1e-9);   // ...2.58 useful
-  EXPECT_EQ(a.roofline_side, Bound::memory);                        // 4 FLOP/byte: under the ridge
+  EXPECT_EQ(a.roofline_side, Bound::memory);                       // 4 FLOP/byte: under the ridge
   EXPECT_NEAR(*a.pct_of_roof, 100.0 * 1.349e8 / 208e-6 / 1e9 / 4487.7, 1e-9);
   const Finding* f = find(a, "padded_compute");
   ASSERT_NE(f, nullptr);
@@ -394,7 +394,7 @@ TEST(ReportRulesText, TheMemorySuggestionFollowsTheBusierSolUnit) {
   EXPECT_TRUE(seen);
   // Memory the busier unit: the bytes-in-flight advice stays.
   nlohmann::json s = model["suggestions"][0];
-  s["finding"] = {{"kind", "below_roof"}, {"severity", "high"}, {"primary", true}, {"value", 40.0},
+  s["finding"] = {{"kind", "below_roof"}, {"severity", "high"}, {"primary", true},    {"value", 40.0},
                   {"threshold", 85.0},    {"unit", "%"},        {"detail", "memory"}, {"detail_value", 0.0}};
   s["launch"]["roofline_side"] = "memory";
   s["launch"]["dram_excess_ratio"] = 1.0;
@@ -701,9 +701,9 @@ TEST(ReportRulesText, TheNewFindingsHaveTextInBothLanguages) {
   };
   for (Lang lang : {Lang::en, Lang::zh}) {
     for (const Kind& k : kinds) {
-      const nlohmann::json finding = {{"kind", k.kind},   {"severity", "medium"}, {"primary", false},
-                                      {"value", k.value}, {"threshold", 1.25},    {"unit", "x"},
-                                      {"detail", k.detail}, {"detail_value", k.detail_value}};
+      const nlohmann::json finding = {
+          {"kind", k.kind},    {"severity", "medium"}, {"primary", false},   {"value", k.value},
+          {"threshold", 1.25}, {"unit", "x"},          {"detail", k.detail}, {"detail_value", k.detail_value}};
       const std::string text = finding_text(finding, launch, lang);
       EXPECT_NE(text.find(k.expect_finding), std::string::npos) << k.kind << ": " << text;
       EXPECT_EQ(text.find('{'), std::string::npos) << k.kind << ": " << text;

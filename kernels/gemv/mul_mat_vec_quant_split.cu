@@ -62,9 +62,10 @@
 // - Hiding the activation records' load latency (ncu's 13 % of stall samples above), _x8 and full forms
 //   (H100, 17 shapes, 3-4 runs in one call): each lane's records of the round pulled into L1 with
 //   prefetch.global.L1 while the weight copies are in flight, x0.20-1.02 (geometric means: Q4_0 x0.52,
-//   _x8 x0.56, Q8_0 x0.64, _x8 x0.71; llama3-8b gate_up Q4_0 _x8 29.26 -> 67.34 us); the records loaded into registers one step ahead, the first before the
-//   weights land (_x8 at 64 registers without spills; the 3-plane forms spill 156-576 bytes), Q4_0 _x8
-//   x0.976 and Q8_0 _x8 x0.976, level on the large projections, 3-5 % slower on the small ones.
+//   _x8 x0.56, Q8_0 x0.64, _x8 x0.71; llama3-8b gate_up Q4_0 _x8 29.26 -> 67.34 us); the records loaded into registers
+//   one step ahead, the first before the weights land (_x8 at 64 registers without spills; the 3-plane forms spill
+//   156-576 bytes), Q4_0 _x8 x0.976 and Q8_0 _x8 x0.976, level on the large projections, 3-5 % slower on the small
+//   ones.
 // - Q4_0 _x8 with the high nibbles masked in place (q & 0xF0F0F0F0, times 16, into a second dp4a sum
 //   shifted down once per block) instead of shifted: 24 fewer SASS instructions, x1.001.
 #include "kernels/common/variant.h"
