@@ -156,14 +156,18 @@ const Texts& texts() {
       {"deep_intro",
        {"Per kernel, over its profiled launches (one per case). Bandwidth is DRAM bytes (read + write) over the "
         "kernel's duration. Severity follows the speedup left on the table: high at 2x or more, medium from "
-        "1.18x (under 85 % of the roof), low otherwise; the speedup is bounded by the empty-kernel launch time. "
+        "1.18x (under 85 % of the roof), low otherwise; the speedup is bounded by the empty-kernel launch time "
+        "(against the case's median for a one-kernel case, each launch's own duration otherwise). "
         "A kernel at 85 % of its roof or more, or with one speed-of-light figure at 80 % or more, gets nothing "
-        "above low. A low cache hit rate is a finding only where the kernel re-reads data (DRAM bytes at least "
-        "1.25x the op's minimum).",
+        "above low, except a memory speed of light reached in L1 or L2 while DRAM is well under its roof. A low "
+        "cache hit rate is a finding only where the kernel re-reads data (DRAM bytes at least 1.25x the op's "
+        "minimum).",
         "按 kernel 汇总其各次被分析的启动（每个用例一次）。带宽 = DRAM 字节数（读+写）/ kernel "
         "时长。严重程度取决于尚可获得的"
-        "加速比：2 倍及以上为 high，1.18 倍起（低于上限的 85%）为 medium，其余为 low；加速比以空 kernel 启动时间为界。"
-        "达到上限 85% 及以上、或某一 SOL 达到 80% 及以上的 kernel，不会高于 low。仅当 kernel 重复读取数据（DRAM "
+        "加速比：2 倍及以上为 high，1.18 倍起（低于上限的 85%）为 medium，其余为 low；加速比以空 kernel 启动时间为界"
+        "（单 kernel 用例按用例中位时间，否则按各次启动自身的时长）。"
+        "达到上限 85% 及以上、或某一 SOL 达到 80% 及以上的 kernel，不会高于 low；例外是内存 SOL 在 L1 或 L2 "
+        "达到而 DRAM 远低于其上限的情形。仅当 kernel 重复读取数据（DRAM "
         "字节数至少为最小值的 1.25 倍）时，缓存命中率低才算瓶颈。"}},
       {"deep_launches", {"Profiled launches", "分析的启动次数"}},
       {"deep_bottleneck_count", {"Bottlenecks identified", "识别瓶颈数"}},
@@ -271,12 +275,16 @@ const Texts& texts() {
 
       {"roof_intro",
        {"Each point is one profiled launch at (arithmetic intensity = FLOPs / DRAM bytes, achieved FLOP rate), "
-        "both from the counters. Lines: the measured bandwidth ceilings (solid), the theoretical DRAM peak "
+        "both from the counters, with two exceptions: a launch whose DRAM counters saw fewer bytes than the op "
+        "must move (output left in L2) is placed with the op's minimum bytes, and a tensor launch whose case "
+        "counted more than 2x the op's FLOPs (padding) with the op's FLOPs. Lines: the measured bandwidth ceilings (solid), the theoretical DRAM peak "
         "(dashed), and the compute peak of the precision (solid when measured, dashed when theoretical). Below "
         "the ridge point a kernel is memory bound and its % of roof is achieved bandwidth over the ceiling that "
         "applies to its op; above it, achieved rate over the compute peak. Latency bound: both speed-of-light "
         "figures under 60 %.",
-        "每个点是一次被分析的启动，横轴为算术强度（FLOPs / DRAM 字节），纵轴为实际 FLOP 速率，均来自计数器。"
+        "每个点是一次被分析的启动，横轴为算术强度（FLOPs / DRAM 字节），纵轴为实际 FLOP 速率，均来自计数器；"
+        "两个例外：DRAM 计数少于算子最少字节数的启动（输出留在 L2 中）按最少字节数放置，用例统计 FLOPs "
+        "超过算子 2 倍（填充）的张量核启动按算子 FLOPs 放置。"
         "实线为实测带宽上限，虚线为理论 DRAM 峰值；计算峰值实测时为实线、理论值为虚线。脊点左侧为内存受限，占上限比例 "
         "= "
         "实际带宽 / 该算子适用的带宽上限；右侧为实际速率 / 计算峰值。两个 SOL 均低于 60% 时为延迟受限。"}},
