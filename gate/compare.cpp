@@ -218,10 +218,13 @@ MetricComparison compare_metric(const std::string& name, Metric metric, const nl
   }
   // A rate's median is the rate at the median time, as the results file gives it (with an even number
   // of repetitions the median of the rates is not: 10 and 12 us of 1 MB are 91.7 GB/s, not 90.9).
+  auto median_time = [&](const nlohmann::json& c, const nlohmann::json& calibration, const SideSummary& side) {
+    return median_of(metric == Metric::time ? side.values : metric_values(c, calibration, Metric::time));
+  };
   row.baseline.median = metric_of_time(baseline_case, baseline_calibration, metric,
-                                       median_of(metric_values(baseline_case, baseline_calibration, Metric::time)));
+                                       median_time(baseline_case, baseline_calibration, row.baseline));
   row.candidate.median = metric_of_time(candidate_case, candidate_calibration, metric,
-                                        median_of(metric_values(candidate_case, candidate_calibration, Metric::time)));
+                                        median_time(candidate_case, candidate_calibration, row.candidate));
   if (!(row.baseline.median > 0) || !std::isfinite(row.candidate.median)) {
     row.verdict = Verdict::inconclusive;
     row.reason = "the baseline median is not a positive number: no relative change";

@@ -16,8 +16,10 @@ struct Ranked {
   std::vector<int> doubled_ranks;  // twice the mid-rank of each pooled value (whole numbers)
 };
 
-// Mid-ranks of the pooled sample (1-based); equal values share the mean of their ranks.
+// Mid-ranks of the pooled sample (1-based); equal values share the mean of their ranks. Both samples
+// must be non-empty.
 Ranked rank(const std::vector<double>& first, const std::vector<double>& second) {
+  if (first.empty() || second.empty()) throw std::invalid_argument("Mann-Whitney U test: a sample is empty");
   std::vector<std::pair<double, bool>> pooled;  // value, from the first sample
   pooled.reserve(first.size() + second.size());
   for (double v : first) pooled.emplace_back(v, true);
@@ -103,19 +105,10 @@ double binomial(int n, int k) {
   return c;
 }
 
-}  // namespace
-
-UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<double>& second) {
-  const size_t limit = static_cast<size_t>(rank(first, second).ties ? kExactTiedUTestMaxSize : kExactUTestMaxSize);
-  const bool small = first.size() <= limit && second.size() <= limit;
-  return mann_whitney_u(first, second, small ? UTestMethod::exact : UTestMethod::normal);
-}
-
-UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<double>& second, UTestMethod method) {
-  if (first.empty() || second.empty()) throw std::invalid_argument("Mann-Whitney U test: a sample is empty");
-  const double n1 = static_cast<double>(first.size());
-  const double n2 = static_cast<double>(second.size());
-  const Ranked ranked = rank(first, second);
+// The test on ranked samples of sizes first_size and second_size, by the method given.
+UTestResult test_ranked(const Ranked& ranked, size_t first_size, size_t second_size, UTestMethod method) {
+  const double n1 = static_cast<double>(first_size);
+  const double n2 = static_cast<double>(second_size);
   UTestResult r;
   r.u_first = ranked.rank_sum_first - n1 * (n1 + 1) / 2;
   r.u_second = n1 * n2 - r.u_first;
@@ -124,11 +117,10 @@ UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<d
   r.method = method;
   if (method == UTestMethod::exact && !ranked.ties) {
     // The null distribution is symmetric about n1 n2 / 2: twice the tail beyond the larger U.
-    r.p_value = 2 * exact_upper_tail(static_cast<int>(first.size()), static_cast<int>(second.size()), u_max);
+    r.p_value = 2 * exact_upper_tail(static_cast<int>(first_size), static_cast<int>(second_size), u_max);
   } else if (method == UTestMethod::exact) {
-    r.p_value = exact_conditional_p(ranked.doubled_ranks, static_cast<int>(first.size()), ranked.rank_sum_first);
+    r.p_value = exact_conditional_p(ranked.doubled_ranks, static_cast<int>(first_size), ranked.rank_sum_first);
   } else {
-    r.method = UTestMethod::normal;
     const double n = n1 + n2;
     const double variance = n1 * n2 / 12 * ((n + 1) - ranked.tie_term / (n * (n - 1)));
     if (variance <= 0) {
@@ -140,6 +132,19 @@ UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<d
   }
   r.p_value = std::min(1.0, std::max(0.0, r.p_value));
   return r;
+}
+
+}  // namespace
+
+UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<double>& second) {
+  const Ranked ranked = rank(first, second);
+  const size_t limit = static_cast<size_t>(ranked.ties ? kExactTiedUTestMaxSize : kExactUTestMaxSize);
+  const bool small = first.size() <= limit && second.size() <= limit;
+  return test_ranked(ranked, first.size(), second.size(), small ? UTestMethod::exact : UTestMethod::normal);
+}
+
+UTestResult mann_whitney_u(const std::vector<double>& first, const std::vector<double>& second, UTestMethod method) {
+  return test_ranked(rank(first, second), first.size(), second.size(), method);
 }
 
 double smallest_two_sided_p(int n_first, int n_second) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "reports/bottleneck_rules.h"
 #include "reports/svg_charts.h"
 
 namespace llmkb::report {
@@ -575,22 +576,6 @@ std::string finding_text(const json& f, const json& launch, Lang lang) {
 }
 
 namespace {
-std::string suggestion_body(const json& s, const json& model, Lang lang);
-}  // namespace
-
-// The suggestion for a kernel's worst finding, with a note where its launch counted padded FLOPs.
-std::string suggestion_text(const json& s, const json& model, Lang lang) {
-  std::string text = suggestion_body(s, model, lang);
-  const json& l = s["launch"];
-  if (s["finding"]["kind"] != "padded_compute" && l.contains("padded_flops_ratio") &&
-      l["padded_flops_ratio"].is_number() && l.contains("counted_tflops") && l["counted_tflops"].is_number()) {
-    text += trf(lang, "sugg_padded_note",
-                {fixed(num(l["padded_flops_ratio"]), 1), format_tflops(num(l["achieved_tflops"]))});
-  }
-  return text;
-}
-
-namespace {
 std::string suggestion_body(const json& s, const json& model, Lang lang) {
   const json& f = s["finding"];
   const json& l = s["launch"];
@@ -643,7 +628,8 @@ std::string suggestion_body(const json& s, const json& model, Lang lang) {
                {where, format_count(num(f["detail_value"])), fixed(num(f["value"]), 2),
                 format_bytes(num(l["case_dram_bytes"])), format_bytes(num(l["case_min_bytes"]))});
   }
-  const bool rereads = l["dram_excess_ratio"].is_number() && num(l["dram_excess_ratio"]) >= 1.25;
+  const bool rereads =
+      l["dram_excess_ratio"].is_number() && num(l["dram_excess_ratio"]) >= RuleThresholds::kReuseExcessRatio;
   if (kind == "excess_dram_traffic" || kind == "low_l2_hit" || kind == "low_l1_hit" || (bound == "memory" && rereads)) {
     return trf(lang, "sugg_memory_rereads",
                {where, fixed(num(l["dram_excess_ratio"]), 2), format_bytes(num(l["dram_bytes"])),
@@ -663,7 +649,7 @@ std::string suggestion_body(const json& s, const json& model, Lang lang) {
   // Under the bandwidth roof with the SM the busier unit (compute SOL 10 points or more over memory):
   // more bytes in flight would not help; the instructions issued per byte are the limit.
   if (l["compute_sol_pct"].is_number() && l["memory_sol_pct"].is_number() &&
-      num(l["compute_sol_pct"]) - num(l["memory_sol_pct"]) >= 10) {
+      num(l["compute_sol_pct"]) - num(l["memory_sol_pct"]) >= RuleThresholds::kBusierUnitGapPts) {
     return trf(lang, "sugg_memory_issue_bound",
                {where, format_gbps(gbps), ceiling > 0 ? fixed(100.0 * gbps / ceiling, 1) : tr(lang, "na"),
                 tr(lang, "ceiling_" + str(l["ceiling"])), format_gbps(ceiling), compute_sol, memory_sol});
@@ -674,6 +660,18 @@ std::string suggestion_body(const json& s, const json& model, Lang lang) {
        tr(lang, "ceiling_" + str(l["ceiling"])), format_gbps(ceiling), pct_or_na(l["achieved_occupancy_pct"], lang)});
 }
 }  // namespace
+
+// The suggestion for a kernel's worst finding, with a note where its launch counted padded FLOPs.
+std::string suggestion_text(const json& s, const json& model, Lang lang) {
+  std::string text = suggestion_body(s, model, lang);
+  const json& l = s["launch"];
+  if (s["finding"]["kind"] != "padded_compute" && l.contains("padded_flops_ratio") &&
+      l["padded_flops_ratio"].is_number() && l.contains("counted_tflops") && l["counted_tflops"].is_number()) {
+    text += trf(lang, "sugg_padded_note",
+                {fixed(num(l["padded_flops_ratio"]), 1), format_tflops(num(l["achieved_tflops"]))});
+  }
+  return text;
+}
 
 Document build_document(const json& model, Lang lang) {
   Document doc;

@@ -383,25 +383,19 @@ json kernels_of(const json& section, json& roofline_points, std::set<std::string
   for (const json& c : section["cases"]) {
     if (!c.contains("profile") || !c["profile"].contains("kernels")) continue;
     const json& kernels = c["profile"]["kernels"];
-    // The case's DRAM bytes (only when every launch has them) and the launch that moved the most.
+    std::vector<LaunchCounters> counted;
+    for (const json& k : kernels) counted.push_back(counters_of(k));
+    // The case's DRAM bytes (only when every launch has them) and the launch that moved the most; the
+    // FLOPs every launch counted (all precisions) and the launch that counted the most.
     std::optional<double> case_dram = 0.0;
-    size_t most_traffic = 0;
-    double most_bytes = -1;
-    for (size_t i = 0; i < kernels.size(); ++i) {
-      const auto dram = counters_of(kernels[i]).dram_bytes();
-      if (!dram) {
-        case_dram.reset();
-        break;
-      }
-      *case_dram += *dram;
-      if (*dram > most_bytes) most_bytes = *dram, most_traffic = i;
-    }
-    // The FLOPs every launch of the case counted (all precisions), and the launch that counted the most.
-    double case_flops = 0, most_flops = -1;
-    size_t most_flops_at = 0;
-    for (size_t i = 0; i < kernels.size(); ++i) {
-      const LaunchCounters counted = counters_of(kernels[i]);
-      const double flops = counted.flops_fp32 + counted.flops_fp16 + counted.flops_tensor;
+    size_t most_traffic = 0, most_flops_at = 0;
+    double most_bytes = -1, case_flops = 0, most_flops = -1;
+    for (size_t i = 0; i < counted.size(); ++i) {
+      const auto dram = counted[i].dram_bytes();
+      if (!dram) case_dram.reset();
+      if (case_dram) *case_dram += *dram;
+      if (dram && *dram > most_bytes) most_bytes = *dram, most_traffic = i;
+      const double flops = counted[i].flops_fp32 + counted[i].flops_fp16 + counted[i].flops_tensor;
       case_flops += flops;
       if (flops > most_flops) most_flops = flops, most_flops_at = i;
     }
@@ -410,7 +404,7 @@ json kernels_of(const json& section, json& roofline_points, std::set<std::string
       AnalysedLaunch l;
       l.kernel = k.value("name", "?");
       l.case_name = c["name"];
-      l.counters = counters_of(k);
+      l.counters = counted[index];
       l.launch = k.contains("launch") && k["launch"].is_object() ? k["launch"] : json::object();
       LaunchContext ctx;
       const std::string ceiling = c["ceiling"];

@@ -277,8 +277,9 @@ const Texts& texts() {
        {"Each point is one profiled launch at (arithmetic intensity = FLOPs / DRAM bytes, achieved FLOP rate), "
         "both from the counters, with two exceptions: a launch whose DRAM counters saw fewer bytes than the op "
         "must move (output left in L2) is placed with the op's minimum bytes, and a tensor launch whose case "
-        "counted more than 2x the op's FLOPs (padding) with the op's FLOPs. Lines: the measured bandwidth ceilings (solid), the theoretical DRAM peak "
-        "(dashed), and the compute peak of the precision (solid when measured, dashed when theoretical). Below "
+        "counted more than 2x the op's FLOPs (padding) with the op's FLOPs. Lines: the measured bandwidth "
+        "ceilings (solid), the theoretical DRAM peak (dashed), and the compute peak of the precision (solid when "
+        "measured, dashed when theoretical). Below "
         "the ridge point a kernel is memory bound and its % of roof is achieved bandwidth over the ceiling that "
         "applies to its op; above it, achieved rate over the compute peak. Latency bound: both speed-of-light "
         "figures under 60 %.",

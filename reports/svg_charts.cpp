@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <sstream>
 #include <utility>
 
@@ -13,7 +14,8 @@ namespace {
 
 constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-constexpr int kColours = 10, kShapes = 6;  // a roofline's series: 60 colour and marker pairs before one repeats
+constexpr int kColours = static_cast<int>(std::size(kPalette));
+constexpr int kShapes = 6;  // a roofline's series: 60 colour and marker pairs before one repeats
 
 std::string num(double v) {
   return fixed(v, 1);
