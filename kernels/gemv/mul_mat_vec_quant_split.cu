@@ -74,11 +74,12 @@
 //   (one cp.async.bulk per row, an mbarrier per stage) through 4-8 stages and runs ahead of the compute
 //   warps, which take 2 rows each with this kernel's dot products and release each stage by mbarrier;
 //   each block an equal run of tiles, the rows' sums added into y (zeroed first) by atomicAdd. Q4_0 _x8
-//   x0.75-0.78 (llama3-8b gate_up 29.2 -> 31.8-34.4 us), Q4_0 x0.80, Q8_0 _x8 x0.79-0.81 (45.9 -> 51.1-53.8
+//   x0.74-0.78 (llama3-8b gate_up 29.2 -> 31.8-34.4 us), Q4_0 x0.80, Q8_0 _x8 x0.79-0.81 (45.9 -> 51.1-53.8
 //   us); 1, 2 or 3 blocks per SM, tiles dealt round-robin instead of in runs (x0.98 against runs) and an
-//   L2 evict-first hint on the copies (x1.00) changed little. ncu (Q4_0 _x8 gate_up, 2 blocks per SM):
-//   DRAM 61 % busy, 8.6 cycles per issued instruction per warp: with 16 compute warps per SM instead of
-//   the split kernel's 32 the dot products' latency is less hidden, and the copies wait for them.
+//   L2 evict-first hint on the copies (x1.00) changed little. ncu (Q4_0 _x8 gate_up, round-robin, 2
+//   blocks per SM): DRAM 61 % busy, 8.6 cycles per issued instruction per warp: with 16 compute warps
+//   per SM instead of the split kernel's 32 the dot products' latency is less hidden, and the copies
+//   wait for them.
 #include "kernels/common/variant.h"
 #include "kernels/gemv/mul_mat_vec_op.h"
 #include "kernels/gemv/mul_mat_vec_quant_split.cuh"
