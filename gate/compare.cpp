@@ -236,15 +236,16 @@ MetricComparison compare_metric(const std::string& name, Metric metric, const nl
   const bool large = row.change != 0 && std::fabs(row.change) >= options.threshold;  // threshold 0: any change
   const std::string change = percent(row.change);
   const std::string threshold = format("%g %%", 100 * options.threshold);
+  const std::string under_threshold = "the change " + change + " is under the " + threshold + " threshold";
   const int n_baseline = static_cast<int>(row.baseline.values.size());
   const int n_candidate = static_cast<int>(row.candidate.values.size());
-  const double floor_p = smallest_two_sided_p(n_baseline, n_candidate);
-  if (!large && !can_reach_significance(n_baseline, n_candidate, options.alpha)) {
-    row.verdict = Verdict::unchanged;  // under the threshold: no test needed (nor possible)
-    row.reason = "the change " + change + " is under the " + threshold + " threshold";
-    return row;
-  }
   if (!can_reach_significance(n_baseline, n_candidate, options.alpha)) {
+    if (!large) {
+      row.verdict = Verdict::unchanged;  // under the threshold: no test needed (nor possible)
+      row.reason = under_threshold;
+      return row;
+    }
+    const double floor_p = smallest_two_sided_p(n_baseline, n_candidate);
     row.verdict = Verdict::inconclusive;
     row.repetitions_needed = repetitions_needed(n_baseline, n_candidate, options.alpha);
     row.reason = "too few repetitions: " + std::to_string(n_baseline) + " vs " + std::to_string(n_candidate) +
@@ -275,8 +276,7 @@ MetricComparison compare_metric(const std::string& name, Metric metric, const nl
                  " < " + format("%g", options.alpha);
   } else if (!large) {
     row.verdict = Verdict::unchanged;
-    row.reason = "the change " + change + " is under the " + threshold + " threshold" +
-                 (significant ? " (" + p + ": a real but small difference)" : "");
+    row.reason = under_threshold + (significant ? " (" + p + ": a real but small difference)" : "");
   } else {
     row.verdict = Verdict::inconclusive;
     row.reason = "the medians differ by " + change + " but the repetitions overlap: " + p +

@@ -111,7 +111,7 @@ void place_on_roofline(const LaunchCounters& c, const LaunchContext& ctx, Launch
       *ctx.case_counted_flops > T::kPaddedFlopsRatio * *ctx.op_flops) {
     a.padded_flops_ratio = *ctx.case_counted_flops / *ctx.op_flops;
     if (ctx.counts_most_of_case_flops) {
-      const double own = c.flops_fp32 + c.flops_fp16 + c.flops_tensor;
+      const double own = c.total_flops();
       const double others = std::max(0.0, *ctx.case_counted_flops - own);
       flops = std::clamp(*ctx.op_flops - others, 0.0, flops);
       if (std::isfinite(counted_tflops)) a.counted_tflops = counted_tflops;
@@ -161,7 +161,8 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
   // Placed with the bytes it owes, the launch's memory SOL understates it too (the DRAM writes it
   // left in L2 are not in it): the owed bandwidth's % of roof is a floor under it, so no latency
   // finding comes from the understated figure.
-  double memory_sol = c.memory_sol_pct.value_or(0);
+  const double counted_memory_sol = c.memory_sol_pct.value_or(0);
+  double memory_sol = counted_memory_sol;
   if (a.placed_on_min_bytes && a.roofline_side == Bound::memory && a.pct_of_roof)
     memory_sol = std::max(memory_sol, *a.pct_of_roof);
   const bool latency = have_sol && compute_sol < T::kLatencySolPct && memory_sol < T::kLatencySolPct;
@@ -178,9 +179,8 @@ LaunchAnalysis analyse_launch(const LaunchCounters& c, const LaunchContext& ctx)
   // Memory SOL is the busiest of L1, L2 and DRAM. At 80 % or more while the launch's DRAM traffic is
   // well under its DRAM roof (and, where counted, DRAM's own SOL 10 points under it), the saturated
   // unit is the L1/load-store path or L2, not DRAM: the kernel is against no roof that other
-  // variants of the op cannot pass, so it is not at its roof.
-  // The memory SOL as counted here (not the owed-bytes floor above, which is DRAM's).
-  const double counted_memory_sol = c.memory_sol_pct.value_or(0);
+  // variants of the op cannot pass, so it is not at its roof. The memory SOL as counted, not the
+  // owed-bytes floor above, which is DRAM's.
   a.memory_pipeline_saturated = have_sol && counted_memory_sol >= T::kHighThroughputSolPct &&
                                 a.roofline_side == Bound::memory && a.pct_of_roof &&
                                 *a.pct_of_roof < T::kAtRoofFraction * 100.0 &&

@@ -31,6 +31,8 @@ struct LaunchCounters {
 
   // DRAM bytes read + written (or rate x time when only the rate was collected).
   std::optional<double> dram_bytes() const;
+  // FLOPs counted on every pipe: fp32, fp16 and tensor.
+  double total_flops() const { return flops_fp32 + flops_fp16 + flops_tensor; }
 };
 
 // What the rules need besides the counters: the ceilings that apply and the case's minimum traffic.

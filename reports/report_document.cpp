@@ -587,7 +587,7 @@ std::string suggestion_body(const json& s, const json& model, Lang lang) {
   for (const json& g : grid) blocks *= num(g, 1);
   for (const json& b : block) threads *= num(b, 1);
   const std::string sms = format_count(num(model["environment"]["device"]["sm_count"]));
-  const std::string waves = l["waves_per_sm"].is_number() ? format_number(num(l["waves_per_sm"]), 2) : tr(lang, "na");
+  const std::string waves = or_na(l["waves_per_sm"], lang, [](double v) { return format_number(v, 2); });
   const std::string compute_sol = format_number(num(l["compute_sol_pct"]), 1),
                     memory_sol = format_number(num(l["memory_sol_pct"]), 1);
   const std::string bound = kind == "sol_busier_unit" ? str(f["detail"]) : str(l["roofline_side"]);

@@ -395,7 +395,7 @@ json kernels_of(const json& section, json& roofline_points, std::set<std::string
       if (!dram) case_dram.reset();
       if (case_dram) *case_dram += *dram;
       if (dram && *dram > most_bytes) most_bytes = *dram, most_traffic = i;
-      const double flops = counted[i].flops_fp32 + counted[i].flops_fp16 + counted[i].flops_tensor;
+      const double flops = counted[i].total_flops();
       case_flops += flops;
       if (flops > most_flops) most_flops = flops, most_flops_at = i;
     }
@@ -635,8 +635,8 @@ json analyse_results(const json& results) {
     if (const auto error = trace_error_of(section)) no_trace["error"] = *error;
     missing.push_back(no_trace);
   } else {
-    if (dropped_records_of(section["trace"]) > 0)
-      missing.push_back({{"what", "dropped_records"}, {"count", dropped_records_of(section["trace"])}});
+    if (const auto dropped = dropped_records_of(section["trace"]); dropped > 0)
+      missing.push_back({{"what", "dropped_records"}, {"count", dropped}});
     if (const auto note = dropped_records_note_of(section["trace"]))
       missing.push_back({{"what", "dropped_records_note"}, {"note", *note}});
     if (const auto untimed = number_at(section["trace"], "untimed_kernel_records"); untimed && *untimed > 0)
