@@ -163,8 +163,8 @@ void KernelTrace::consume(uint8_t* buffer, size_t valid_bytes, uint32_t stream_i
   }
   // A callback of CUPTI's: it must not throw, so what cannot be read is noted for the summary.
   if (status != CUPTI_ERROR_MAX_LIMIT_REACHED && unread_note_.empty()) {
-    unread_note_ = std::string("a trace buffer's records were not all read: ") +
-                   explain(status, "cuptiActivityGetNextRecord");
+    unread_note_ =
+        std::string("a trace buffer's records were not all read: ") + explain(status, "cuptiActivityGetNextRecord");
   }
   size_t dropped = 0;
   const CUptiResult dropped_status =
