@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/common/device_buffer.h"
 #include "kernels/core/op.h"
 #include "kernels/core/tensor.h"
 
@@ -27,6 +28,14 @@ struct Variant {
   std::vector<Expected> (*reference)(const Problem&, const std::vector<HostTensor>&) = nullptr;
   // With `reference`: what that reference computes, in words (the results file's check.against).
   std::string checked_against;
+  // For a variant that reads an input in a layout of its own (mul_mat_vec's *_repacked variants read
+  // W repacked): converts that input once when a run is set up, as an inference engine does when it
+  // loads a model, so the conversion is never timed or profiled; the check then proves the launch on
+  // the converted input right. Returns the device memory it made (the run keeps it) and points `args`
+  // at it. nullptr: every input is read as stored.
+  DeviceBuffer (*prepare_inputs)(const Problem&, Args& args, cudaStream_t stream) = nullptr;
+  // With `prepare_inputs`: what it does, in words (the results file's `prepared`).
+  std::string prepared;
 };
 
 }  // namespace llmkb

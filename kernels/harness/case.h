@@ -24,6 +24,7 @@ struct VariantInfo {
   int min_sm = 75;
   bool baseline = false;
   std::string checked_against;  // empty: the op's reference on the inputs as stored
+  std::string prepared;         // empty: the variant reads its inputs as stored (Variant::prepared)
 };
 
 class DeviceRun {

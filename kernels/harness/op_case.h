@@ -17,7 +17,7 @@ namespace llmkb {
 
 template <class Op>
 VariantInfo variant_info(const Variant<Op>& v) {
-  return {v.name, Op::kName, v.idea, v.min_sm, v.baseline, v.checked_against};
+  return {v.name, Op::kName, v.idea, v.min_sm, v.baseline, v.checked_against, v.prepared};
 }
 
 // Host inputs and the fp64 expectation of one problem.
@@ -57,6 +57,11 @@ class OpRun final : public DeviceRun {
     // not synchronise with the legacy stream: wait here, before any kernel can read the inputs.
     LLMKB_CUDA_CHECK(cudaDeviceSynchronize());
     args_ = Op::bind(problem_, pointers);
+    if (variant_.prepare_inputs) {
+      CudaStream stream;
+      prepared_ = variant_.prepare_inputs(problem_, args_, stream.get());
+      LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
+    }
   }
 
   void reset(cudaStream_t stream) override {
@@ -109,7 +114,7 @@ class OpRun final : public DeviceRun {
     size_t total = 0;
     for (const DeviceBuffer& b : buffers_) total += b.size();
     for (const DeviceBuffer& b : pristine_) total += b.size();
-    return total;
+    return total + prepared_.size();
   }
 
  private:
@@ -121,6 +126,7 @@ class OpRun final : public DeviceRun {
   const std::vector<Expected>& expected_;
   std::vector<DeviceBuffer> buffers_;
   std::vector<DeviceBuffer> pristine_;  // device copy of each in-place tensor's inputs
+  DeviceBuffer prepared_;               // the variant's converted inputs (Variant::prepare_inputs)
   typename Op::Args args_{};
 };
 
