@@ -1,7 +1,7 @@
 // Quantised GEMVs on f32 activations far from the test inputs' [-1, 3): every registered variant that
 // takes the problem, with batch rows of magnitude 1e30, 1e-30 and subnormal (under 2^-126), and one
 // row holding a NaN. Kernels that rescale activations per 32-element block (the *_mma, *_dp4a and
-// *_split variants) must pick each block's power of two right at both ends and let a NaN through.
+// *_split and *_repacked variants) must pick each block's power of two right at both ends and let a NaN through.
 // Bound per output: 1e-5 of its own sum of |w| |x| (the op's relative tolerance), plus, for the
 // variants that rescale x into integers, 2^-126 per unit of sum |w|: they hold activations as
 // multiples of at least 2^-125, so subnormal ones may round to 0 (kernels/gemv/mul_mat_vec_dp4a.cuh).
@@ -77,7 +77,7 @@ void check_format(WeightFormat format) {
   std::memcpy(tensors[0].data(), blob.data(), blob.size());
   std::memcpy(tensors[1].data(), x.data(), x.size() * sizeof(float));
   int ran = 0, ran_float = 0;
-  // Variants that take at most 2 vectors (the *_split ones) run on batch rows {0, 1} and {2, 3} in turn.
+  // Variants that take at most 2 vectors (the *_split and *_repacked ones) run on batch rows {0, 1} and {2, 3} in turn.
   for (const Variant<MulMatVecOp>& v : registered_variants<MulMatVecOp>()) {
     if (testing_env::device_sm() < v.min_sm) continue;
     MulMatVecProblem run = p;
@@ -87,13 +87,16 @@ void check_format(WeightFormat format) {
     }
     ++ran;
     const bool integer_x = v.name.find("_mma") != std::string::npos || v.name.find("_dp4a") != std::string::npos ||
-                           v.name.find("_split") != std::string::npos;
+                           v.name.find("_split") != std::string::npos || v.name.find("_repacked") != std::string::npos;
     ran_float += !integer_x;
     const std::vector<double>& bound = integer_x ? integer_bound : float_bound;
     const std::vector<double> own_ref = v.reference ? v.reference(p, tensors)[2].value : std::vector<double>();
+    // The *_repacked variants read W as their prepare_inputs leaves it.
+    MulMatVecArgs weights{d_w.get(), nullptr, nullptr};
+    const DeviceBuffer prepared = v.prepare_inputs ? v.prepare_inputs(run, weights, testing_env::stream()) : DeviceBuffer();
     for (int64_t first = 0; first < kBatch; first += run.batch) {
       LLMKB_CUDA_CHECK(cudaMemset(d_y.get(), 0xFF, d_y.size()));  // NaN
-      v.launch(run, {d_w.get(), d_x.as<float>() + first * kCols, d_y.as<float>()}, testing_env::stream());
+      v.launch(run, {weights.w, d_x.as<float>() + first * kCols, d_y.as<float>()}, testing_env::stream());
       LLMKB_CUDA_CHECK(cudaStreamSynchronize(testing_env::stream()));
       std::vector<float> y(run.batch * kRows);
       LLMKB_CUDA_CHECK(cudaMemcpy(y.data(), d_y.get(), y.size() * sizeof(float), cudaMemcpyDeviceToHost));

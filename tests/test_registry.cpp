@@ -33,6 +33,10 @@ void expect_callable_variants() {
   for (const Variant<Op>& v : registered_variants<Op>()) {
     EXPECT_NE(v.supports, nullptr) << v.name;
     EXPECT_NE(v.launch, nullptr) << v.name;
+    // A variant that converts an input before it is timed says what it does (the results file's
+    // `prepared`), and only such a variant does.
+    EXPECT_EQ(v.prepare_inputs != nullptr, !v.prepared.empty()) << v.name;
+    EXPECT_EQ(v.reference != nullptr, !v.checked_against.empty()) << v.name;
   }
 }
 

@@ -168,6 +168,62 @@ __global__ void __launch_bounds__(kThreads) convert_x_planes_kernel(const Params
       p, k_begin, len, planes + k_begin / kQuantBlockWeights * plane_record_bytes<kPlanes>(), p.x_planes_row_bytes);
 }
 
+// A block's quants as dp4a operands: a[g] holds the quants of elements 4g .. 4g+3 (Q8_0: word g as
+// stored, signed; Q4_0: the low nibbles of word g for g < 4, the high ones of word g - 4 for g >= 4,
+// as unsigned bytes n, q = n - 8, the -8 coming with the activation record's correction).
+template <WeightFormat F>
+__device__ __forceinline__ void dp4a_operands(const uint32_t (&qs)[QuantFormat<F>::kWords], uint32_t (&a)[8]) {
+#pragma unroll
+  for (int g = 0; g < 8; ++g) {
+    if constexpr (F == WeightFormat::q8_0) {
+      a[g] = qs[g];
+    } else {
+      a[g] = (g < 4 ? qs[g & 3] : qs[g & 3] >> 4) & 0x0F0F0F0Fu;
+    }
+  }
+}
+
+// acc[i][b] += d[i] * (a[i] . x[b]) for one block of 32 weights of kRows rows (a: dp4a_operands, d:
+// the rows' scales), x[b] from the kPlanes-plane record at record + b * x_row_bytes (read once for all rows).
+template <int kPlanes, int B, int kRows>
+__device__ __forceinline__ void dot_plane_records(const uint32_t (&a)[kRows][8], const float (&d)[kRows],
+                                                  const char* record, int x_row_bytes, float (&acc)[kRows][B]) {
+#pragma unroll
+  for (int b = 0; b < B; ++b) {
+    const char* rec = record + b * x_row_bytes;
+    uint32_t x[kPlanes][8];
+#pragma unroll
+    for (int q = 0; q < kPlanes; ++q) {
+      *reinterpret_cast<uint4*>(x[q]) = reinterpret_cast<const uint4*>(rec + 32 * q)[0];
+      *reinterpret_cast<uint4*>(x[q] + 4) = reinterpret_cast<const uint4*>(rec + 32 * q)[1];
+    }
+    const int2 meta = *reinterpret_cast<const int2*>(rec + plane_meta_offset<kPlanes>());
+#pragma unroll
+    for (int i = 0; i < kRows; ++i) {
+      int plane_sum[kPlanes];  // plane q's exact int32 sum (plane 0's starts at the block's correction)
+#pragma unroll
+      for (int q = 0; q < kPlanes; ++q) plane_sum[q] = q == 0 ? meta.x : 0;
+#pragma unroll
+      for (int g = 0; g < 8; ++g) {
+#pragma unroll
+        for (int q = 0; q < kPlanes; ++q) {
+          plane_sum[q] = q == kPlanes - 1 ? dp4a_ss(a[i][g], x[q][g], plane_sum[q]) : dp4a_su(a[i][g], x[q][g], plane_sum[q]);
+        }
+      }
+      float sum;
+      if constexpr (kPlanes == 3) {
+        // |S1| * 256 < 2^28 and |S0| < 2^30 + 2^20: the int32 sum is exact; S2 * 65536 < 2^35 goes in fp32.
+        sum = fmaf(static_cast<float>(plane_sum[2]), 65536.f, static_cast<float>(plane_sum[1] * 256 + plane_sum[0]));
+      } else if constexpr (kPlanes == 2) {
+        sum = static_cast<float>(plane_sum[1] * 256 + plane_sum[0]);  // |S1| * 256 < 2^27, |S0| < 2^24: exact
+      } else {
+        sum = static_cast<float>(plane_sum[0]);
+      }
+      acc[i][b] = fmaf(d[i] * __int_as_float(meta.y), sum, acc[i][b]);
+    }
+  }
+}
+
 // Q8_0 / Q4_0 against plane-staged activations (kPlanes planes: 3, or 2 and 1 for the coarser
 // variants): as in StreamQuant, lane 8g + j takes block j of a 256-weight step, for the stream
 // kernel's kRowsPerLane rows.
@@ -207,59 +263,16 @@ struct StreamQuantDp4a {
   template <class TX, int B, int kRows>
   __device__ static __forceinline__ void dot(const char* step, int row_bytes, int j, const char* x_smem,
                                              int x_row_bytes, int e_step, float (&acc)[kRows][B]) {
-    // a[i][g]: the quants of elements 4g .. 4g+3 of row i (Q4_0: low nibbles of word g for g < 4,
-    // high for g >= 4).
     uint32_t a[kRows][8];
     float d[kRows];
 #pragma unroll
     for (int i = 0; i < kRows; ++i) {
       uint32_t qs[Format::kWords];
       d[i] = read_step_block<F>(step + i * row_bytes, j, qs);
-#pragma unroll
-      for (int g = 0; g < 8; ++g) {
-        if constexpr (F == WeightFormat::q8_0) {
-          a[i][g] = qs[g];
-        } else {
-          a[i][g] = (g < 4 ? qs[g & 3] : qs[g & 3] >> 4) & 0x0F0F0F0Fu;
-        }
-      }
+      dp4a_operands<F>(qs, a[i]);
     }
-    const char* record = x_smem + (e_step / kQuantBlockWeights + j) * kRecordBytes;
-#pragma unroll
-    for (int b = 0; b < B; ++b) {
-      const char* rec = record + b * x_row_bytes;
-      uint32_t x[kPlanes][8];
-#pragma unroll
-      for (int q = 0; q < kPlanes; ++q) {
-        *reinterpret_cast<uint4*>(x[q]) = reinterpret_cast<const uint4*>(rec + 32 * q)[0];
-        *reinterpret_cast<uint4*>(x[q] + 4) = reinterpret_cast<const uint4*>(rec + 32 * q)[1];
-      }
-      const int2 meta = *reinterpret_cast<const int2*>(rec + plane_meta_offset<kPlanes>());
-#pragma unroll
-      for (int i = 0; i < kRows; ++i) {
-        int plane_sum[kPlanes];  // plane q's exact int32 sum (plane 0's starts at the block's correction)
-#pragma unroll
-        for (int q = 0; q < kPlanes; ++q) plane_sum[q] = q == 0 ? meta.x : 0;
-#pragma unroll
-        for (int g = 0; g < 8; ++g) {
-#pragma unroll
-          for (int q = 0; q < kPlanes; ++q) {
-            plane_sum[q] = q == kPlanes - 1 ? dp4a_ss(a[i][g], x[q][g], plane_sum[q])
-                                            : dp4a_su(a[i][g], x[q][g], plane_sum[q]);
-          }
-        }
-        float sum;
-        if constexpr (kPlanes == 3) {
-          // |S1| * 256 < 2^28 and |S0| < 2^30 + 2^20: the int32 sum is exact; S2 * 65536 < 2^35 goes in fp32.
-          sum = fmaf(static_cast<float>(plane_sum[2]), 65536.f, static_cast<float>(plane_sum[1] * 256 + plane_sum[0]));
-        } else if constexpr (kPlanes == 2) {
-          sum = static_cast<float>(plane_sum[1] * 256 + plane_sum[0]);  // |S1| * 256 < 2^27, |S0| < 2^24: exact
-        } else {
-          sum = static_cast<float>(plane_sum[0]);
-        }
-        acc[i][b] = fmaf(d[i] * __int_as_float(meta.y), sum, acc[i][b]);
-      }
-    }
+    dot_plane_records<kPlanes, B, kRows>(a, d, x_smem + (e_step / kQuantBlockWeights + j) * kRecordBytes, x_row_bytes,
+                                         acc);
   }
 };
 
