@@ -16,7 +16,14 @@
 // rows, one contiguous chunk of K each, their sums added in shared memory.
 // Measured on an H100 before this was written (a stand-alone kernel of the same design, Q4_0 x in 1
 // plane, batch 1, the four models' 17 shapes, in one call with q4_0_split_x8): llama3-8b gate_up 29.22
-// -> 26.66 us (80.5 % of the read ceiling in weight bytes), every shape faster.
+// -> 26.66 us (80.5 % of the read ceiling in weight bytes), every shape faster. In that kernel the
+// activations as records of 48 bytes (as here) or as separate planes of quants and scales (coalesced
+// 16-byte loads) made no difference (llama3-8b gate_up 26.66 against 26.69 us, same call).
+// Tried on these kernels and not kept (H100, _x8 forms, 17 shapes at batch 1, 3 runs in one call,
+// geometric means against the kernels as committed): two rounds of loads in flight per lane, Q4_0
+// x0.986 and Q8_0 x0.945; the scales loaded without L1 allocation, x0.992 and x0.990; splitting rows
+// over more warps (until the grid holds twice the resident warps) x0.993 and x0.996, over fewer (half
+// of them) x1.011 and x0.997.
 #pragma once
 #include <cuda_fp16.h>
 
