@@ -65,11 +65,7 @@ int cmd_bench(const std::vector<std::string>& args) {
       } else if (a == "--profile") {
         profile = true;
       } else if (a == "--metrics") {
-        profiler_options.extra_metrics = split_list(value());
-        if (profiler_options.extra_metrics.empty()) {
-          std::cerr << "llmkb bench: --metrics needs at least one metric name\n";
-          return kBenchBadInput;
-        }
+        profiler_options.extra_metrics = metric_names(value());
       } else if (a.rfind("--benchmark_", 0) == 0) {
         passthrough.push_back(a);
       } else {

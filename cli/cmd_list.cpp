@@ -21,6 +21,12 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+std::vector<std::string> metric_names(const std::string& value) {
+  std::vector<std::string> names = split_list(value);
+  if (names.empty()) throw std::invalid_argument("--metrics needs at least one metric name");
+  return names;
+}
+
 std::string option_value(const std::vector<std::string>& args, size_t& i) {
   if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) {
     throw std::invalid_argument(args[i] + " needs a value");

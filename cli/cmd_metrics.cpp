@@ -49,11 +49,7 @@ int cmd_metrics(const std::vector<std::string>& args) {
       } else if (a == "--chip") {
         chip = option_value(args, i);
       } else if (a == "--metrics") {
-        extra = split_list(option_value(args, i));
-        if (extra.empty()) {  // as `llmkb bench --metrics`
-          std::cerr << "llmkb metrics: --metrics needs at least one metric name\n";
-          return kBenchBadInput;
-        }
+        extra = metric_names(option_value(args, i));
       } else if (a == "--all") {
         all = true;
       } else {
