@@ -23,7 +23,9 @@
 // geometric means against the kernels as committed): two rounds of loads in flight per lane, Q4_0
 // x0.986 and Q8_0 x0.945; the scales loaded without L1 allocation, x0.992 and x0.990; splitting rows
 // over more warps (until the grid holds twice the resident warps) x0.993 and x0.996, over fewer (half
-// of them) x1.011 and x0.997.
+// of them) x1.011 and x0.997. In the next call, each round's dot products after the next round's
+// loads were issued (the next weights held in registers): _x8 Q4_0 x0.961 and Q8_0 x0.952, the
+// 3-plane forms x0.882 and x0.893 (more registers, fewer warps per SM).
 #pragma once
 #include <cuda_fp16.h>
 
