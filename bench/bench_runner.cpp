@@ -137,11 +137,7 @@ void run_case(BenchSession& session, ProblemCase& problem, size_t variant, const
     std::vector<double> times_us;
     for (auto _ : state) {
       if (restore) run->restore_inplace_inputs(stream);
-      if (session.flusher) {
-        session.flusher->flush(stream);
-      } else {
-        hold_stream(stream);  // warm: the launch is queued before the GPU reaches the start event
-      }
+      before_timed_launch(session.flusher.get(), stream);
       LLMKB_CUDA_CHECK(cudaEventRecord(start.get(), stream));
       run->launch(stream);
       LLMKB_CUDA_CHECK(cudaEventRecord(stop.get(), stream));

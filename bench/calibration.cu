@@ -69,11 +69,7 @@ double time_median_ms(Launch&& launch, int repetitions, L2Flusher* flusher, cuda
   for (int i = 0; i < 2; ++i) launch();
   std::vector<double> ms;
   for (int i = 0; i < repetitions; ++i) {
-    if (flusher) {
-      flusher->flush(stream);
-    } else {
-      hold_stream(stream);
-    }
+    before_timed_launch(flusher, stream);
     LLMKB_CUDA_CHECK(cudaEventRecord(start.get(), stream));
     launch();
     LLMKB_CUDA_CHECK(cudaEventRecord(stop.get(), stream));

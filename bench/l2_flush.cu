@@ -39,9 +39,18 @@ void L2Flusher::flush(cudaStream_t stream) {
   LLMKB_CHECK_LAUNCH();
 }
 
-void hold_stream(cudaStream_t stream, unsigned microseconds) {
-  spin_for<<<1, 1, 0, stream>>>(1000ull * microseconds);
+void hold_stream(cudaStream_t stream) {
+  constexpr unsigned long long kHoldNanoseconds = 50'000;
+  spin_for<<<1, 1, 0, stream>>>(kHoldNanoseconds);
   LLMKB_CHECK_LAUNCH();
+}
+
+void before_timed_launch(L2Flusher* flusher, cudaStream_t stream) {
+  if (flusher) {
+    flusher->flush(stream);
+  } else {
+    hold_stream(stream);
+  }
 }
 
 }  // namespace llmkb

@@ -26,10 +26,14 @@ class L2Flusher {
   int blocks_;
 };
 
-// Keeps `stream` busy for about `microseconds` (one thread spinning on the GPU's nanosecond timer; no
-// memory traffic, so warm L2 contents stay). Enqueue it before the start event of a warm timed launch:
+// Keeps `stream` busy for about 50 us (one thread spinning on the GPU's nanosecond timer; no memory
+// traffic, so warm L2 contents stay). Enqueued before the start event of a warm timed launch:
 // otherwise the start event is recorded on an idle stream and the timed interval includes the host's
 // launch latency (a few us, as much as a decode-size kernel takes).
-void hold_stream(cudaStream_t stream, unsigned microseconds = 50);
+void hold_stream(cudaStream_t stream);
+
+// What goes before the start event of every timed launch: the flush when cold (`flusher` set), else
+// hold_stream.
+void before_timed_launch(L2Flusher* flusher, cudaStream_t stream);
 
 }  // namespace llmkb

@@ -20,6 +20,17 @@ double ceiling_value(const nlohmann::json& calibration, const std::string& ceili
   return calibration.value(key, 0.0);
 }
 
+CaseRates rates_at(const nlohmann::json& results_case, const nlohmann::json& calibration, double us) {
+  const double seconds = us * 1e-6;
+  CaseRates rates;
+  rates.gbps = results_case.value("bytes_moved", 0.0) / seconds / 1e9;
+  rates.tflops = results_case.value("flops", 0.0) / seconds / 1e12;
+  const std::string ceiling = results_case.value("ceiling", "copy");
+  const double roof = ceiling_value(calibration, ceiling);
+  rates.pct_of_ceiling = roof > 0 ? 100.0 * (ceiling == "tensor_f16" ? rates.tflops : rates.gbps) / roof : 0.0;
+  return rates;
+}
+
 void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration) {
   summarise_case_timings(c, calibration, read_curve_of(calibration));
 }
@@ -29,16 +40,13 @@ void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration
   for (const auto& s : c.value("samples", nlohmann::json::array())) medians.push_back(s["median_us"].get<double>());
   if (medians.empty()) return;
   const double median_us = median_of(medians);
-  const double seconds = median_us * 1e-6;
+  const CaseRates rates = rates_at(c, calibration, median_us);
   c["median_us"] = median_us;
-  c["gbps"] = c.value("bytes_moved", 0.0) / seconds / 1e9;
-  c["tflops"] = c.value("flops", 0.0) / seconds / 1e12;
-  const std::string ceiling = c.value("ceiling", "copy");
-  const double achieved = ceiling == "tensor_f16" ? c["tflops"].get<double>() : c["gbps"].get<double>();
-  const double roof = ceiling_value(calibration, ceiling);
-  c["pct_of_ceiling"] = roof > 0 ? 100.0 * achieved / roof : 0.0;
-  if (ceiling == "read") {
-    if (const auto pct = pct_of_read_at(read_curve, c.value("bytes_moved", 0.0), achieved))
+  c["gbps"] = rates.gbps;
+  c["tflops"] = rates.tflops;
+  c["pct_of_ceiling"] = rates.pct_of_ceiling;
+  if (c.value("ceiling", "copy") == "read") {
+    if (const auto pct = pct_of_read_at(read_curve, c.value("bytes_moved", 0.0), rates.gbps))
       c["pct_of_read_at_size"] = *pct;
   }
 }

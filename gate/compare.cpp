@@ -184,19 +184,17 @@ RunSummary summarize(const nlohmann::json& document, const std::string& path) {
 
 // A metric's value for one time (us), as the results file derives the case's figures.
 double metric_of_time(const nlohmann::json& results_case, const nlohmann::json& calibration, Metric m, double us) {
-  const double seconds = us * 1e-6;
-  const double gbps = results_case.value("bytes_moved", 0.0) / seconds / 1e9;
-  const double tflops = results_case.value("flops", 0.0) / seconds / 1e12;
-  const std::string ceiling = results_case.value("ceiling", "copy");
+  if (m == Metric::time) return us;
+  const CaseRates rates = rates_at(results_case, calibration, us);
   switch (m) {
-    case Metric::time:
-      return us;
     case Metric::gbps:
-      return gbps;
+      return rates.gbps;
     case Metric::tflops:
-      return tflops;
+      return rates.tflops;
     case Metric::pct_of_ceiling:
-      return 100 * (ceiling == "tensor_f16" ? tflops : gbps) / ceiling_value(calibration, ceiling);
+      return rates.pct_of_ceiling;
+    case Metric::time:
+      break;
   }
   return us;
 }
