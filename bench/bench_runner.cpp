@@ -60,7 +60,7 @@ struct BenchSession {
   uint64_t seed = process_seed();
   std::map<std::string, nlohmann::json> metadata;  // per registered case: op, variant, problem, bytes...
   std::map<std::string, std::string> checked_against;  // per registered case whose variant has its own reference
-  std::map<std::string, std::string> prepared;  // per registered case whose variant converts an input once
+  std::map<std::string, std::string> prepared;         // per registered case whose variant converts an input once
   std::map<std::string, CaseRecord> records;       // per case that ran
   ProblemCase* case_with_host_data = nullptr;
   std::unique_ptr<DeviceRun> run;  // the device buffers of the last (case, variant), kept across repetitions

@@ -432,14 +432,15 @@ TEST(ReportVariants, AVariantWithAnUntimedInputConversionIsMarked) {
   EXPECT_TRUE(contains(en.html, "<code>rmsnorm/vec8</code> † § ★</td>"));
   for (const json& g : en.model["variants"]) {
     for (const json& row : g["rows"]) {
-      const bool prepared = row["variant"] == "rmsnorm/vec8" && (g["label"] == "bf16/llama3-8b/tokens:4096" ||
-                                                                 g["label"] == "bf16/llama3-8b/tokens:64");
+      const bool prepared = row["variant"] == "rmsnorm/vec8" &&
+                            (g["label"] == "bf16/llama3-8b/tokens:4096" || g["label"] == "bf16/llama3-8b/tokens:64");
       EXPECT_EQ(row.contains("prepared"), prepared) << g["label"] << " " << row["variant"];
     }
   }
   // The legend follows the dagger's sentence, in both languages.
-  EXPECT_TRUE(contains(en.markdown, "(`check.against` in the results file). § marks a variant that reads an input "
-                                    "in a layout of its own"));
+  EXPECT_TRUE(contains(en.markdown,
+                       "(`check.against` in the results file). § marks a variant that reads an input "
+                       "in a layout of its own"));
   const RenderedReport zh = render_report(results, Lang::zh);
   EXPECT_TRUE(contains(zh.markdown, "（见结果文件中的 `check.against`）。§ 表示以自有布局读取某个输入的变体"));
   EXPECT_TRUE(contains(zh.markdown, "| bf16/llama3-8b/tokens:4096 | `rmsnorm/vec8` † § ★ |"));
