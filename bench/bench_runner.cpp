@@ -60,6 +60,7 @@ struct BenchSession {
   uint64_t seed = process_seed();
   std::map<std::string, nlohmann::json> metadata;  // per registered case: op, variant, problem, bytes...
   std::map<std::string, std::string> checked_against;  // per registered case whose variant has its own reference
+  std::map<std::string, std::string> prepared;         // per registered case whose variant converts an input once
   std::map<std::string, CaseRecord> records;       // per case that ran
   ProblemCase* case_with_host_data = nullptr;
   std::unique_ptr<DeviceRun> run;  // the device buffers of the last (case, variant), kept across repetitions
@@ -459,6 +460,7 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
                                  {"flops", problem->flops()},
                                  {"ceiling", to_string(problem->ceiling())}};
         if (!info.checked_against.empty()) s->checked_against[name] = info.checked_against;
+        if (!info.prepared.empty()) s->prepared[name] = info.prepared;
         auto* bench = benchmark::RegisterBenchmark(name.c_str(), [s, problem, v, name](benchmark::State& state) {
           run_case(*s, *problem, v, name, state);
         });
@@ -529,6 +531,7 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
     CaseOutcome outcome;
     outcome.metadata = s->metadata.at(name);
     if (s->checked_against.count(name)) outcome.checked_against = s->checked_against.at(name);
+    if (s->prepared.count(name)) outcome.prepared = s->prepared.at(name);
     const auto it = s->records.find(name);
     outcome.ran = it != s->records.end();
     if (outcome.ran) {

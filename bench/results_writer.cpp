@@ -79,6 +79,7 @@ nlohmann::json make_results(const ResultsInput& input) {
     if (!outcome.checked_against.empty()) c["check"]["against"] = outcome.checked_against;
     if (!outcome.checked) c["check"]["message"] = "not checked: " + (outcome.error.empty() ? "the case did not run" : outcome.error);
     else if (!outcome.check.passed) c["check"]["message"] = outcome.check.summary();
+    if (!outcome.prepared.empty()) c["prepared"] = outcome.prepared;
     c["samples"] = samples.count(name) ? samples[name] : nlohmann::json::array();
     if (!outcome.error.empty()) c["error"] = outcome.error;
     if (!outcome.profile.is_null()) c["profile"] = outcome.profile;

@@ -18,6 +18,7 @@ struct CaseOutcome {
   std::string error;
   nlohmann::json profile;   // null when not profiled
   std::string checked_against;  // the variant's own reference (VariantInfo); empty: the op's
+  std::string prepared;         // the variant's untimed input conversion (VariantInfo); empty: inputs read as stored
 };
 
 struct ResultsInput {

@@ -305,9 +305,9 @@ void variants_section(const json& model, Lang lang, Document& doc) {
         const int series = int(it - variants.begin());
         if (it == variants.end()) variants.push_back(variant);
         const std::string number = std::to_string(++row_number);
-        std::vector<std::string> row = {
-            number, str(g["label"]),
-            code(variant) + (r.contains("checked_against") ? " †" : "") + (r["best"].get<bool>() ? " ★" : "")};
+        std::vector<std::string> row = {number, str(g["label"]),
+                                        code(variant) + (r.contains("checked_against") ? " †" : "") +
+                                            (r.contains("prepared") ? " §" : "") + (r["best"].get<bool>() ? " ★" : "")};
         if (r.contains("median_us") && r["ok"].get<bool>()) {
           const bool tensor = r["rate_unit"] == "TFLOP/s";
           // A missing figure reads as the language's n/a, with no unit and no ceiling after it.

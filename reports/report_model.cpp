@@ -226,6 +226,7 @@ json variants_of(const json& section) {
                 {"rate_unit", tensor ? "TFLOP/s" : "GB/s"}};
     if (c.contains("error")) row["error"] = c["error"];
     if (c["check"].contains("against")) row["checked_against"] = c["check"]["against"];
+    if (c.contains("prepared")) row["prepared"] = c["prepared"];
     if (!c["check"]["passed"].get<bool>()) row["check_message"] = c["check"].value("message", "check failed");
     if (c.contains("median_us")) {
       row["median_us"] = c["median_us"];

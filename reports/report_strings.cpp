@@ -120,11 +120,15 @@ const Texts& texts() {
         "(or FLOPs) over that time, against the calibrated ceiling that applies; the speedup is over the op's "
         "baseline variant; ★ marks the fastest variant that passed its check; † marks a variant whose contract rounds "
         "an input more coarsely than the op's, checked against the op computed on that rounded input "
-        "(`check.against` in the results file).",
+        "(`check.against` in the results file). § marks a variant that reads an input in a layout of its own, "
+        "converted once before timing and not timed, as an engine does at model load (`prepared` in the results "
+        "file).",
         "按算子与形状：各次重复中位启动时间的中位数；速率为算子的最小字节数（或 "
         "FLOPs）除以该时间，与适用的校准上限比较；"
         "加速比相对于该算子的基线变体；★ 表示通过校验的最快变体；† 表示其约定对某个输入做了比算子更粗的舍入的变体，"
-        "其校验以在该舍入输入上计算的算子结果为准（见结果文件中的 `check.against`）。"}},
+        "其校验以在该舍入输入上计算的算子结果为准（见结果文件中的 `check.against`）。"
+        "§ 表示以自有布局读取某个输入的变体，该输入在计时前转换一次且不计入时间，如同推理引擎加载模型时所做"
+        "（见结果文件中的 `prepared`）。"}},
       {"var_op", {"Op `{0}`", "算子 `{0}`"}},
       {"col_shape", {"Shape", "形状"}},
       {"col_variant", {"Variant", "变体"}},

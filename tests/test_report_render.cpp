@@ -410,6 +410,42 @@ TEST(ReportVariants, AVariantCheckedAgainstItsOwnReferenceIsMarked) {
   EXPECT_TRUE(contains(render_report(results, Lang::zh).markdown, "† 表示"));
 }
 
+// A variant that reads an input converted once before timing (untimed, like a model load) is marked
+// with a section sign after the dagger and before the star, which the legend explains in both
+// languages, in Markdown and HTML alike; the others are not marked.
+TEST(ReportVariants, AVariantWithAnUntimedInputConversionIsMarked) {
+  json results = load_results_file(kSynthetic);
+  for (json& c : results["llmkb"]["cases"]) {
+    if (c["name"] == "rmsnorm/vec8/bf16/llama3-8b/tokens:4096") {
+      c["check"]["against"] = "x rounded to 8 bits";
+      c["prepared"] = "x repacked";
+    }
+    if (c["name"] == "rmsnorm/vec8/bf16/llama3-8b/tokens:64") c["prepared"] = "x repacked";
+  }
+  ASSERT_TRUE(validate_results(results).empty());
+  const RenderedReport en = render_report(results, Lang::en);
+  EXPECT_TRUE(contains(en.markdown, "| bf16/llama3-8b/tokens:4096 | `rmsnorm/vec8` † § ★ |"));
+  EXPECT_TRUE(contains(en.markdown, "| bf16/llama3-8b/tokens:64 | `rmsnorm/vec8` § ★ |"));
+  EXPECT_TRUE(contains(en.markdown, "| bf16/llama3-8b/tokens:1 | `rmsnorm/vec8` ★ |"));
+  EXPECT_FALSE(contains(en.markdown, "`rmsnorm/baseline` §"));
+  EXPECT_FALSE(contains(en.markdown, "`fused_add_rmsnorm/vec8` §"));
+  EXPECT_TRUE(contains(en.html, "<code>rmsnorm/vec8</code> † § ★</td>"));
+  for (const json& g : en.model["variants"]) {
+    for (const json& row : g["rows"]) {
+      const bool prepared = row["variant"] == "rmsnorm/vec8" &&
+                            (g["label"] == "bf16/llama3-8b/tokens:4096" || g["label"] == "bf16/llama3-8b/tokens:64");
+      EXPECT_EQ(row.contains("prepared"), prepared) << g["label"] << " " << row["variant"];
+    }
+  }
+  // The legend follows the dagger's sentence, in both languages.
+  EXPECT_TRUE(contains(en.markdown,
+                       "(`check.against` in the results file). § marks a variant that reads an input "
+                       "in a layout of its own"));
+  const RenderedReport zh = render_report(results, Lang::zh);
+  EXPECT_TRUE(contains(zh.markdown, "（见结果文件中的 `check.against`）。§ 表示以自有布局读取某个输入的变体"));
+  EXPECT_TRUE(contains(zh.markdown, "| bf16/llama3-8b/tokens:4096 | `rmsnorm/vec8` † § ★ |"));
+}
+
 TEST(ReportVariants, PctOfReadAtSizeIsShownNextToThePctOfCeilingWhereTheFileHasIt) {
   json results = load_results_file(kSynthetic);
   // A file without the read curve (every file before it): no column, no note, no curve.

@@ -77,6 +77,25 @@ TEST(ResultsWriter, AVariantsOwnReferenceIsNamedInItsCheck) {
   EXPECT_TRUE(errors.empty()) << errors.front();
 }
 
+// A variant that reads an input converted once before timing says how in the case's `prepared`
+// (about what was timed, so beside the check, not in it); the others carry no such field.
+TEST(ResultsWriter, AVariantsUntimedInputConversionIsNamedInItsCase) {
+  ResultsInput in = sample_input();
+  EXPECT_FALSE(make_results(in)["llmkb"]["cases"][0].contains("prepared"));
+  in.cases[0].prepared = "W repacked into a plane of 16-byte quant blocks and a plane of fp16 scales";
+  nlohmann::json results = make_results(in);
+  const nlohmann::json& c = results["llmkb"]["cases"][0];
+  EXPECT_EQ(c["prepared"], "W repacked into a plane of 16-byte quant blocks and a plane of fp16 scales");
+  EXPECT_FALSE(c["check"].contains("prepared"));
+  const auto errors = validate_results(results);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  // The schema types it: anything but a string is refused.
+  results["llmkb"]["cases"][0]["prepared"] = true;
+  const auto wrong = validate_results(results);
+  ASSERT_EQ(wrong.size(), 1u);
+  EXPECT_NE(wrong.front().find("/cases/0/prepared"), std::string::npos) << wrong.front();
+}
+
 TEST(ResultsWriter, MediansAndRatesComeFromTheRepetitions) {
   const nlohmann::json results = make_results(sample_input());
   const auto& cases = results["llmkb"]["cases"];
