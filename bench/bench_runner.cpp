@@ -147,19 +147,17 @@ void run_case(BenchSession& session, ProblemCase& problem, size_t variant, const
       times_us.push_back(ms * 1e3);
     }
     const double median_us = median_of(times_us);
-    const double seconds = median_us * 1e-6;
+    const CaseRates rates = rates_at(problem.bytes_moved(), problem.flops(), !is_bandwidth_ceiling(problem.ceiling()),
+                                     session.calibration.ceiling_value(problem.ceiling()), median_us);
     state.counters["median_us"] = median_us;
     state.counters["min_us"] = *std::min_element(times_us.begin(), times_us.end());
     state.counters["max_us"] = *std::max_element(times_us.begin(), times_us.end());
     state.counters["bytes"] = problem.bytes_moved();
-    state.counters["GBps"] = problem.bytes_moved() / seconds / 1e9;
-    state.counters["TFLOPs"] = problem.flops() / seconds / 1e12;
-    const double achieved = is_bandwidth_ceiling(problem.ceiling()) ? problem.bytes_moved() / seconds / 1e9
-                                                                     : problem.flops() / seconds / 1e12;
-    const double ceiling = session.calibration.ceiling_value(problem.ceiling());
-    state.counters["pct_of_ceiling"] = ceiling > 0 ? 100.0 * achieved / ceiling : 0.0;
+    state.counters["GBps"] = rates.gbps;
+    state.counters["TFLOPs"] = rates.tflops;
+    state.counters["pct_of_ceiling"] = rates.pct_of_ceiling;
     if (problem.ceiling() == Ceiling::read) {
-      if (const auto pct = pct_of_read_at(session.calibration.read_curve, problem.bytes_moved(), achieved))
+      if (const auto pct = pct_of_read_at(session.calibration.read_curve, problem.bytes_moved(), rates.gbps))
         state.counters["pct_of_read_at_size"] = *pct;
     }
 

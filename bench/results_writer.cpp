@@ -20,15 +20,19 @@ double ceiling_value(const nlohmann::json& calibration, const std::string& ceili
   return calibration.value(key, 0.0);
 }
 
-CaseRates rates_at(const nlohmann::json& results_case, const nlohmann::json& calibration, double us) {
+CaseRates rates_at(double bytes, double flops, bool flop_ceiling, double roof, double us) {
   const double seconds = us * 1e-6;
   CaseRates rates;
-  rates.gbps = results_case.value("bytes_moved", 0.0) / seconds / 1e9;
-  rates.tflops = results_case.value("flops", 0.0) / seconds / 1e12;
-  const std::string ceiling = results_case.value("ceiling", "copy");
-  const double roof = ceiling_value(calibration, ceiling);
-  rates.pct_of_ceiling = roof > 0 ? 100.0 * (ceiling == "tensor_f16" ? rates.tflops : rates.gbps) / roof : 0.0;
+  rates.gbps = bytes / seconds / 1e9;
+  rates.tflops = flops / seconds / 1e12;
+  rates.pct_of_ceiling = roof > 0 ? 100.0 * (flop_ceiling ? rates.tflops : rates.gbps) / roof : 0.0;
   return rates;
+}
+
+CaseRates rates_at(const nlohmann::json& results_case, const nlohmann::json& calibration, double us) {
+  const std::string ceiling = results_case.value("ceiling", "copy");
+  return rates_at(results_case.value("bytes_moved", 0.0), results_case.value("flops", 0.0), ceiling == "tensor_f16",
+                  ceiling_value(calibration, ceiling), us);
 }
 
 void summarise_case_timings(nlohmann::json& c, const nlohmann::json& calibration) {

@@ -39,14 +39,16 @@ std::string registered_benchmark_name(const std::string& run_name);
 // The achievable rate of a ceiling ("copy", "read", "write": GB/s; "tensor_f16": TFLOP/s).
 double ceiling_value(const nlohmann::json& calibration, const std::string& ceiling);
 
-// A case's rates at `us` microseconds: its bytes_moved and flops over that time, and the achieved rate
-// of its ceiling (TFLOP/s for tensor_f16, GB/s otherwise) as a percentage of the calibrated one (0
-// where that ceiling was not calibrated).
+// Rates at `us` microseconds: bytes and FLOPs over that time, and the achieved rate of the ceiling
+// (TFLOP/s where it is a FLOP ceiling, GB/s otherwise) as a percentage of its calibrated value `roof`
+// (0 where that ceiling was not calibrated, roof <= 0).
 struct CaseRates {
   double gbps = 0;
   double tflops = 0;
   double pct_of_ceiling = 0;
 };
+CaseRates rates_at(double bytes, double flops, bool flop_ceiling, double roof, double us);
+// The same for a results-file case (bytes_moved, flops, ceiling) and the file's calibration.
 CaseRates rates_at(const nlohmann::json& results_case, const nlohmann::json& calibration, double us);
 
 // Sets a case's median_us (over its repetitions' medians), gbps, tflops and pct_of_ceiling from its

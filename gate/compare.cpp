@@ -184,17 +184,15 @@ RunSummary summarize(const nlohmann::json& document, const std::string& path) {
 
 // A metric's value for one time (us), as the results file derives the case's figures.
 double metric_of_time(const nlohmann::json& results_case, const nlohmann::json& calibration, Metric m, double us) {
-  if (m == Metric::time) return us;
-  const CaseRates rates = rates_at(results_case, calibration, us);
   switch (m) {
-    case Metric::gbps:
-      return rates.gbps;
-    case Metric::tflops:
-      return rates.tflops;
-    case Metric::pct_of_ceiling:
-      return rates.pct_of_ceiling;
     case Metric::time:
-      break;
+      return us;
+    case Metric::gbps:
+      return rates_at(results_case, calibration, us).gbps;
+    case Metric::tflops:
+      return rates_at(results_case, calibration, us).tflops;
+    case Metric::pct_of_ceiling:
+      return rates_at(results_case, calibration, us).pct_of_ceiling;
   }
   return us;
 }

@@ -26,6 +26,7 @@ expect 2 "llmkb bench: --model needs a value" -- "$llmkb" bench --model
 expect 2 "llmkb bench: --metrics needs a value" -- "$llmkb" bench --profile --metrics
 expect 2 "llmkb metrics: --chip needs a value" -- "$llmkb" metrics --chip
 expect 2 "llmkb metrics: --metrics needs at least one metric name" -- "$llmkb" metrics --chip GH100 --metrics ,
+expect 2 "llmkb bench: --metrics needs at least one metric name" -- "$llmkb" bench --profile --metrics ,
 expect 2 "--benchmark_repetitions='0': expected a whole number, 1 or more" -- "$llmkb" bench --benchmark_repetitions=0
 expect 2 "--benchmark_repetitions='two'" -- "$llmkb" bench --benchmark_repetitions=two
 expect 2 "--benchmark_report_aggregates_only drops the per-repetition rows" -- "$llmkb" bench --benchmark_report_aggregates_only

@@ -1,6 +1,7 @@
 // The test of the mul_mat_vec tests: known-wrong GEMVs (nothing written, the last block of K
-// dropped, fp16 accumulation, Q4_0 nibbles in the wrong order) run on the GPU and the checker must
-// reject each, while every registered variant that supports the same problem passes it.
+// dropped, fp16 accumulation, Q4_0 nibbles in the wrong order, the repacked kernel on the blocks as
+// stored) run on the GPU and the checker must reject each, while every registered variant that
+// supports the same problem passes it.
 #include <gtest/gtest.h>
 
 #include "kernels/harness/op_case.h"

@@ -3,6 +3,7 @@
 #include <cuda_fp16.h>
 
 #include "kernels/common/cuda_check.h"
+#include "kernels/gemv/mul_mat_vec_quant_repacked.cuh"
 #include "tests/wrong_gemv_variants.h"
 
 namespace llmkb {
@@ -76,6 +77,18 @@ void launch_q4_0(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t
   LLMKB_CHECK_LAUNCH();
 }
 
+// Repacks W as mul_mat_vec/q4_0_repacked does but leaves the arguments on the blocks as stored, so the
+// repacked kernel reads llama.cpp's blocks as if they were its planes: the check must run on what the
+// launch reads, after prepare_inputs.
+DeviceBuffer repack_but_keep_blocks(const MulMatVecProblem& p, MulMatVecArgs& a, cudaStream_t stream) {
+  MulMatVecArgs repacked = a;
+  return gemv::repack_quant_weights<WeightFormat::q4_0>(p, repacked, stream);
+}
+
+void launch_repacked_q4_0(const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
+  gemv::launch_quant_repacked<WeightFormat::q4_0, 3>("mul_mat_vec/wrong_repacked_reads_blocks", p, a, stream);
+}
+
 }  // namespace
 
 std::vector<Variant<MulMatVecOp>> wrong_gemv_variants_f16() {
@@ -93,6 +106,16 @@ std::vector<Variant<MulMatVecOp>> wrong_gemv_variants_q4_0() {
       {"mul_mat_vec/wrong_noop_q4_0", "writes nothing", 75, false, q4_0_only, launch_noop},
       {"mul_mat_vec/wrong_interleaved_nibbles", "reads Q4_0 nibbles as consecutive elements", 75, false, q4_0_only,
        launch_q4_0},
+      {"mul_mat_vec/wrong_repacked_reads_blocks",
+       "repacks W in prepare_inputs but launches the repacked kernel on the blocks as stored",
+       75,
+       false,
+       q4_0_only,
+       launch_repacked_q4_0,
+       nullptr,
+       "",
+       repack_but_keep_blocks,
+       "W repacked, then not used"},
   };
 }
 

@@ -28,10 +28,12 @@ struct Variant {
   std::vector<Expected> (*reference)(const Problem&, const std::vector<HostTensor>&) = nullptr;
   // With `reference`: what that reference computes, in words (the results file's check.against).
   std::string checked_against;
-  // For a variant that reads an input in a layout of its own (mul_mat_vec's *_repacked variants read
-  // W repacked): converts that input once when a run is set up, as an inference engine does when it
-  // loads a model, so the conversion is never timed or profiled; the check then proves the launch on
-  // the converted input right. Returns the device memory it made (the run keeps it) and points `args`
+  // For a variant that reads weights in a layout of its own (mul_mat_vec's *_repacked variants read
+  // W repacked): converts them once when a run is set up, as an inference engine does when it loads a
+  // model, so the conversion is neither timed nor in the profiler's counter passes (the kernel trace
+  // of a --profile run does list it); the check then proves the launch on the converted input right.
+  // Only for inputs that are the same on every call (weights): an activation converted here would be
+  // work the timing leaves out. Returns the device memory it made (the run keeps it) and points `args`
   // at it. nullptr: every input is read as stored.
   DeviceBuffer (*prepare_inputs)(const Problem&, Args& args, cudaStream_t stream) = nullptr;
   // With `prepare_inputs`: what it does, in words (the results file's `prepared`).

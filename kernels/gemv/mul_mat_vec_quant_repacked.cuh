@@ -3,9 +3,8 @@
 //
 // Idea: llama.cpp's blocks (18 or 34 bytes: an fp16 scale, then the quants) leave the quants 2-byte
 // aligned, so the other quantised kernels copy whole steps of blocks into shared memory and read them
-// back shifted (mul_mat_vec_quant_split.cuh), and that round trip, not the DRAM reads, is what they
-// cannot hide. Here W is repacked once, when the run is set up (as an inference engine repacks weights
-// at model load; never timed), into two planes of the same bytes: every block's quants (16 or 32
+// back shifted (mul_mat_vec_quant_split.cuh). Here W is repacked once, when the run is set up (as an
+// inference engine repacks weights at model load; never timed), into two planes of the same bytes: every block's quants (16 or 32
 // bytes) row after row, then every block's fp16 scale. Lanes then load the quants straight into
 // registers with 16-byte streaming loads, as mul_mat_vec/fast loads float weights, and take one block
 // each: lane l of a warp block j0 + l of both its rows, the next 32 blocks in the next round. The dot
@@ -14,9 +13,12 @@
 // launch: it issues its first weight loads before waiting for the records. The block shape is
 // mul_mat_vec/fast's warp split (mul_mat_vec_warp_split.cuh): kSplitWarps warps share each pair of
 // rows, one contiguous chunk of K each, their sums added in shared memory.
-// Measured on an H100 before this was written (a stand-alone kernel of the same design, Q4_0 x in 1
-// plane, batch 1, the four models' 17 shapes, in one call with q4_0_split_x8): llama3-8b gate_up 29.22
-// -> 26.66 us (80.5 % of the read ceiling in weight bytes), every shape faster. In that kernel the
+// Measured on an H100 before this was written (a stand-alone probe, Q4_0 x in 1 plane, batch 1, the
+// four models' 17 shapes, in one call with q4_0_split_x8; it differed from this kernel in splitting K
+// across blocks, whose sums met in y by atomicAdd, and in its activation kernel): llama3-8b gate_up
+// 29.22 -> 26.66 us (80.5 % of the read ceiling in weight bytes), every shape faster. This kernel does
+// not quite reach that: 27.8-27.9 us in the suite (two calls), and slower than the _split kernels on a
+// few shapes (docs/kernels.md). In the probe the
 // activations as records of 48 bytes (as here) or as separate planes of quants and scales (coalesced
 // 16-byte loads) made no difference (llama3-8b gate_up 26.66 against 26.69 us, same call).
 // Tried on these kernels and not kept (H100, _x8 forms, 17 shapes at batch 1, 3 runs in one call,
@@ -25,7 +27,7 @@
 // over more warps (until the grid holds twice the resident warps) x0.993 and x0.996, over fewer (half
 // of them) x1.011 and x0.997. In the next call, each round's dot products after the next round's
 // loads were issued (the next weights held in registers): _x8 Q4_0 x0.961 and Q8_0 x0.952, the
-// 3-plane forms x0.882 and x0.893 (more registers, fewer warps per SM).
+// 3-plane forms x0.882 and x0.893.
 #pragma once
 #include <cuda_fp16.h>
 
@@ -80,7 +82,8 @@ template <WeightFormat F>
 DeviceBuffer repack_quant_weights(const MulMatVecProblem& p, MulMatVecArgs& a, cudaStream_t stream) {
   using Layout = RepackedQuant<F>;
   if (reinterpret_cast<uintptr_t>(a.w) % 2 != 0)
-    throw std::invalid_argument(std::string("mul_mat_vec: ") + to_string(F) + " blocks not 2-byte aligned");
+    throw std::invalid_argument(std::string("mul_mat_vec: ") + to_string(F) +
+                                " blocks at an odd address: pass W 2-byte aligned, as llama.cpp's blocks are");
   const int64_t count = Layout::blocks(p.rows, p.cols);
   DeviceBuffer repacked(Layout::bytes(p.rows, p.cols));
   auto* quants = repacked.as<uint4>();
@@ -112,12 +115,11 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_quant_repacked_kernel(co
   // Rows past M (last block only) re-read row M-1 and are never stored.
   const char* quant_rows[kRows];
   const uint16_t* scale_rows[kRows];
-  const uint16_t* scale_plane =
-      reinterpret_cast<const uint16_t*>(static_cast<const char*>(p.w) + p.rows * row_blocks * Layout::kQuantBytes);
+  const uint16_t* scale_plane = reinterpret_cast<const uint16_t*>(static_cast<const char*>(p.w) + p.rows * p.w_row_bytes);
 #pragma unroll
   for (int r = 0; r < kRows; ++r) {
     const int64_t row = min(row0 + r, p.rows - 1);
-    quant_rows[r] = static_cast<const char*>(p.w) + row * row_blocks * Layout::kQuantBytes;
+    quant_rows[r] = static_cast<const char*>(p.w) + row * p.w_row_bytes;
     scale_rows[r] = scale_plane + row * row_blocks;
   }
 
@@ -162,7 +164,8 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_quant_repacked_kernel(co
 }
 
 // Warps per row pair (1, 2, 4 or 8): the fewest that give the GPU about as many warps as it holds at
-// once (3/4 of them), with at least one whole round of 32 blocks per warp.
+// once (3/4 of them), with at least one whole round of 32 blocks per warp. `resident_warps` comes from
+// the one-warp kernel's occupancy for every split (the kernels differ little in registers).
 inline int repacked_split_warps(int64_t rows, int64_t row_blocks, int64_t resident_warps) {
   const int64_t row_pairs = ceil_div(rows, kWarpSplitRows);
   int warps = 1;
@@ -205,8 +208,12 @@ template <WeightFormat F, int kPlanes>
 void launch_quant_repacked(const char* name, const MulMatVecProblem& p, const MulMatVecArgs& a, cudaStream_t stream) {
   const Support s = quant_repacked_supports<F>(p);
   if (!s.ok) throw std::invalid_argument(std::string(name) + ": " + s.reason);
-  if (!aligned16(a.w)) throw std::invalid_argument(std::string(name) + ": repacked weights not 16-byte aligned");
-  Params params = make_params(p, a, (p.cols / kQuantBlockWeights) * RepackedQuant<F>::kQuantBytes);
+  // a.w must be what repack_quant_weights made (Variant::prepare_inputs): llama.cpp's blocks as stored
+  // would pass this check and give a wrong y (tests/wrong_gemv_variants.cu has such a variant).
+  if (!aligned16(a.w))
+    throw std::invalid_argument(std::string(name) + ": W not 16-byte aligned: pass the buffer repack_quant_weights " +
+                                "made (the variant's prepare_inputs), not the blocks as stored");
+  Params params = make_params(p, a, (p.cols / kQuantBlockWeights) * RepackedQuant<F>::kQuantBytes);  // a quant row
   params.x_vector_staging = aligned16(a.x);  // cols % 32 == 0: every block's activations start 16-byte aligned
   dispatch_batch(p.batch, [&](auto batch) {
     constexpr int B = decltype(batch)::value;

@@ -38,7 +38,6 @@ class DeviceRun {
   virtual void launch(cudaStream_t stream) = 0;
   // Waits for `stream`, downloads every output and compares it with the fp64 reference.
   virtual CheckReport check(cudaStream_t stream) = 0;
-  virtual size_t device_bytes() const = 0;
 };
 
 class ProblemCase {

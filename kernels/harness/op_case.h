@@ -110,13 +110,6 @@ class OpRun final : public DeviceRun {
     return report;
   }
 
-  size_t device_bytes() const override {
-    size_t total = 0;
-    for (const DeviceBuffer& b : buffers_) total += b.size();
-    for (const DeviceBuffer& b : pristine_) total += b.size();
-    return total + prepared_.size();
-  }
-
  private:
   Problem problem_;
   Variant<Op> variant_;
