@@ -4,32 +4,36 @@
 // Idea: llama.cpp's blocks (18 or 34 bytes: an fp16 scale, then the quants) leave the quants 2-byte
 // aligned, so the other quantised kernels copy whole steps of blocks into shared memory and read them
 // back shifted (mul_mat_vec_quant_split.cuh). Here W is repacked once, when the run is set up (as an
-// inference engine repacks weights at model load; never timed), into two planes of the same bytes: every block's quants (16 or 32
-// bytes) row after row, then every block's fp16 scale. Lanes then load the quants straight into
-// registers with 16-byte streaming loads, as mul_mat_vec/fast loads float weights, and take one block
-// each: lane l of a warp block j0 + l of both its rows, the next 32 blocks in the next round. The dot
-// products are mul_mat_vec_dp4a.cuh's, against activation records converted once by a kernel of their
-// own (3 planes, or 1 for the _x8 forms), which this kernel overlaps through programmatic dependent
-// launch: it issues its first weight loads before waiting for the records. The block shape is
-// mul_mat_vec/fast's warp split (mul_mat_vec_warp_split.cuh): kSplitWarps warps share each pair of
-// rows, one contiguous chunk of K each, their sums added in shared memory.
-// Measured on an H100 before this was written (a stand-alone probe, Q4_0 x in 1 plane, batch 1, the
-// four models' 17 shapes, in one call with q4_0_split_x8; it differed from this kernel in splitting K
-// across blocks, whose sums met in y by atomicAdd, and in its activation kernel): llama3-8b gate_up
-// 29.22 -> 26.66 us (80.5 % of the read ceiling in weight bytes), every shape faster. This kernel does
-// not quite reach that: 27.8-27.9 us in the suite (two calls), and slower than the _split kernels on a
-// few shapes (docs/kernels.md). In the probe the
-// activations as records of 48 bytes (as here) or as separate planes of quants and scales (coalesced
-// 16-byte loads) made no difference (llama3-8b gate_up 26.66 against 26.69 us, same call).
-// Tried on these kernels and not kept (H100, _x8 forms, 17 shapes at batch 1, 3 runs in one call,
-// geometric means against the kernels as committed): two rounds of loads in flight per lane, Q4_0
-// x0.986 and Q8_0 x0.945; the scales loaded without L1 allocation, x0.992 and x0.990; splitting rows
-// over more warps (until the grid holds twice the resident warps) x0.993 and x0.996, over fewer (half
-// of them) x1.011 and x0.997. In the next call, each round's dot products after the next round's
-// loads were issued (the next weights held in registers): _x8 Q4_0 x0.961 and Q8_0 x0.952, the
-// 3-plane forms x0.882 and x0.893. In a third call, the activations converted in slices of 256 or 128
-// elements per block instead of 1024 (more blocks, each done sooner): geometric means x0.996-x0.999,
-// every shape within x0.985-x1.005.
+// inference engine repacks weights at model load; never timed), into two planes of the same bytes:
+// every block's quants (16 or 32 bytes) row after row, then every block's fp16 scale. Lanes then load
+// the quants straight into registers with 16-byte streaming loads, as mul_mat_vec/fast loads float
+// weights, and take one block each: lane l of a warp block j0 + l of both its rows, the next 32
+// blocks in the next round. The dot products are mul_mat_vec_dp4a.cuh's, against activation records
+// converted once by a kernel of their own (3 planes, or 1 for the _x8 forms), which this kernel
+// overlaps through programmatic dependent launch: it issues its first weight loads before waiting for
+// the records. The block shape is mul_mat_vec/fast's warp split (mul_mat_vec_warp_split.cuh):
+// kSplitWarps warps share each pair of rows, one contiguous chunk of K each, their sums added in
+// shared memory.
+//
+// Measured on an H100 before this was written: a stand-alone probe (Q4_0, x in 1 plane, batch 1, the
+// four models' 17 shapes, in one call with q4_0_split_x8), which differed from this kernel in
+// splitting K across blocks (the sums met in y by atomicAdd) and in its activation kernel: llama3-8b
+// gate_up 29.22 -> 26.66 us (80.5 % of the read ceiling in weight bytes), every shape faster. This
+// kernel does not quite reach that: 27.8-27.9 us in the suite (two calls), and it is slower than the
+// _split kernels on a few shapes (docs/kernels.md). In the probe, activations as records of 48 bytes
+// (as here) or as separate planes of quants and scales (coalesced 16-byte loads) made no difference
+// (llama3-8b gate_up 26.66 against 26.69 us, same call).
+//
+// Tried on these kernels and not kept (H100, _x8 forms, 17 shapes at batch 1, 3 runs per call,
+// geometric means against the kernels as committed, in the same call):
+// - two rounds of loads in flight per lane: Q4_0 x0.986, Q8_0 x0.945;
+// - the scales loaded without L1 allocation: x0.992 and x0.990;
+// - rows split over more warps (until the grid holds twice the resident warps): x0.993 and x0.996;
+//   over fewer (half of them): x1.011 and x0.997;
+// - each round's dot products done after the next round's loads were issued (the next weights held
+//   in registers): x0.961 and x0.952; the 3-plane forms x0.882 and x0.893;
+// - the activations converted in slices of 256 or 128 elements per block instead of 1024 (more
+//   blocks, each done sooner): x0.996-x0.999, every shape within x0.985-x1.005.
 #pragma once
 #include <cuda_fp16.h>
 
