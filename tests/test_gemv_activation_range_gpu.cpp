@@ -93,7 +93,8 @@ void check_format(WeightFormat format) {
     const std::vector<double> own_ref = v.reference ? v.reference(p, tensors)[2].value : std::vector<double>();
     // The *_repacked variants read W as their prepare_inputs leaves it.
     MulMatVecArgs weights{d_w.get(), nullptr, nullptr};
-    const DeviceBuffer prepared = v.prepare_inputs ? v.prepare_inputs(run, weights, testing_env::stream()) : DeviceBuffer();
+    const DeviceBuffer prepared =
+        v.prepare_inputs ? v.prepare_inputs(run, weights, testing_env::stream()) : DeviceBuffer();
     for (int64_t first = 0; first < kBatch; first += run.batch) {
       LLMKB_CUDA_CHECK(cudaMemset(d_y.get(), 0xFF, d_y.size()));  // NaN
       v.launch(run, {weights.w, d_x.as<float>() + first * kCols, d_y.as<float>()}, testing_env::stream());

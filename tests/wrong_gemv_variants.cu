@@ -107,15 +107,8 @@ std::vector<Variant<MulMatVecOp>> wrong_gemv_variants_q4_0() {
       {"mul_mat_vec/wrong_interleaved_nibbles", "reads Q4_0 nibbles as consecutive elements", 75, false, q4_0_only,
        launch_q4_0},
       {"mul_mat_vec/wrong_repacked_reads_blocks",
-       "repacks W in prepare_inputs but launches the repacked kernel on the blocks as stored",
-       75,
-       false,
-       q4_0_only,
-       launch_repacked_q4_0,
-       nullptr,
-       "",
-       repack_but_keep_blocks,
-       "W repacked, then not used"},
+       "repacks W in prepare_inputs but launches the repacked kernel on the blocks as stored", 75, false, q4_0_only,
+       launch_repacked_q4_0, nullptr, "", repack_but_keep_blocks, "W repacked, then not used"},
   };
 }
 

@@ -207,7 +207,8 @@ __device__ __forceinline__ void dot_plane_records(const uint32_t (&a)[kRows][8],
       for (int g = 0; g < 8; ++g) {
 #pragma unroll
         for (int q = 0; q < kPlanes; ++q) {
-          plane_sum[q] = q == kPlanes - 1 ? dp4a_ss(a[i][g], x[q][g], plane_sum[q]) : dp4a_su(a[i][g], x[q][g], plane_sum[q]);
+          plane_sum[q] =
+              q == kPlanes - 1 ? dp4a_ss(a[i][g], x[q][g], plane_sum[q]) : dp4a_su(a[i][g], x[q][g], plane_sum[q]);
         }
       }
       float sum;

@@ -40,7 +40,8 @@ Variant<MulMatVecOp> make() {
   return {repacked_name(F, kPlanes),
           "batches of 1-2: W repacked once, untimed (as at model load), into a plane of " + quant_bytes +
               "-byte quant blocks and a plane of fp16 scales, loaded straight into registers with 16-byte loads, a "
-              "block per lane, 1-8 warps per row pair; x converted once to " + x_form,
+              "block per lane, 1-8 warps per row pair; x converted once to " +
+              x_form,
           75,
           false,
           gemv::quant_repacked_supports<F>,

@@ -59,14 +59,16 @@ struct RepackedQuant {
   static constexpr int kLoads = kQuantBytes / 16;  // 16-byte loads per block
   static_assert(QuantFormat<F>::kBlockBytes == 2 + kQuantBytes, "an fp16 scale, then the quants");
   static int64_t blocks(int64_t rows, int64_t cols) { return rows * (cols / kQuantBlockWeights); }
-  static size_t bytes(int64_t rows, int64_t cols) { return static_cast<size_t>(blocks(rows, cols)) * (kQuantBytes + 2); }
+  static size_t bytes(int64_t rows, int64_t cols) {
+    return static_cast<size_t>(blocks(rows, cols)) * (kQuantBytes + 2);
+  }
 };
 
 // One thread per block: the scale to the scale plane, the quants to the quant plane (blocks are even
 // bytes long, so they are read as halfwords).
 template <WeightFormat F>
-__global__ void __launch_bounds__(kThreads) repack_quant_blocks_kernel(const uint16_t* blocks, int64_t count,
-                                                                       uint4* quants, uint16_t* scales) {
+__global__ void __launch_bounds__(kThreads)
+    repack_quant_blocks_kernel(const uint16_t* blocks, int64_t count, uint4* quants, uint16_t* scales) {
   using Layout = RepackedQuant<F>;
   constexpr int kBlockHalves = QuantFormat<F>::kBlockBytes / 2;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -121,7 +123,8 @@ __global__ void __launch_bounds__(kThreads) mul_mat_vec_quant_repacked_kernel(co
   // Rows past M (last block only) re-read row M-1 and are never stored.
   const char* quant_rows[kRows];
   const uint16_t* scale_rows[kRows];
-  const uint16_t* scale_plane = reinterpret_cast<const uint16_t*>(static_cast<const char*>(p.w) + p.rows * p.w_row_bytes);
+  const uint16_t* scale_plane =
+      reinterpret_cast<const uint16_t*>(static_cast<const char*>(p.w) + p.rows * p.w_row_bytes);
 #pragma unroll
   for (int r = 0; r < kRows; ++r) {
     const int64_t row = min(row0 + r, p.rows - 1);
@@ -182,9 +185,10 @@ inline int repacked_split_warps(int64_t rows, int64_t row_blocks, int64_t reside
 template <WeightFormat F, class TX, int B, int kPlanes>
 void launch_quant_repacked_typed(Params params, cudaStream_t stream) {
   const int64_t row_blocks = params.cols / kQuantBlockWeights;
-  const int resident_per_sm =
-      resident_blocks_per_sm(reinterpret_cast<const void*>(mul_mat_vec_quant_repacked_kernel<F, B, kPlanes, 1>), kThreads, 0);
-  const int warps = repacked_split_warps(params.rows, row_blocks, int64_t{resident_per_sm} * kWarps * current_sm_count());
+  const int resident_per_sm = resident_blocks_per_sm(
+      reinterpret_cast<const void*>(mul_mat_vec_quant_repacked_kernel<F, B, kPlanes, 1>), kThreads, 0);
+  const int warps =
+      repacked_split_warps(params.rows, row_blocks, int64_t{resident_per_sm} * kWarps * current_sm_count());
   params.k_slice = ceil_div(row_blocks, warps) * kQuantBlockWeights;
   params.splits = 1;
   StreamQuantDp4a<F, kPlanes>::template prepare_x<TX, B>(params, stream);
