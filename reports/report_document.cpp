@@ -463,16 +463,17 @@ void roofline_section(const json& model, Lang lang, Document& doc) {
     }
     // Each kernel is one series, named and labelled with its number in the deep analysis and the table below:
     // with many kernels, colours and markers repeat, numbers do not.
-    std::vector<std::string> kernels;
+    std::vector<std::string> kernels, numbers;  // per series: the kernel and its number
     for (const json& p : c["points"]) {
       const std::string name = p["short_name"];
       auto it = std::find(kernels.begin(), kernels.end(), str(p["kernel"]));
       const int series = int(it - kernels.begin());
-      const std::string number = kernel_number(model, str(p["kernel"]));
       if (it == kernels.end()) {
         kernels.push_back(str(p["kernel"]));
-        r.series_names.push_back(number + ". " + name);
+        numbers.push_back(kernel_number(model, kernels.back()));
+        r.series_names.push_back(numbers.back() + ". " + name);
       }
+      const std::string& number = numbers[series];
       r.points.push_back({num(p["arithmetic_intensity"]), num(p["achieved_tflops"]), series,
                           name + " · " + str(p["case"]) + ": " + format_number(num(p["arithmetic_intensity"]), 2) +
                               " FLOP/B, " + format_tflops(num(p["achieved_tflops"])) + ", " +

@@ -630,22 +630,24 @@ json analyse_results(const json& results) {
                        {"cases", section["cases"].size()},
                        {"errors", profile_errors}});
   }
-  // A trace that holds only {"error": ...} is no trace either: the overview falls back, and says why.
-  if (!has_trace_kernels(section)) {
+  // The trace's facts as the overview read them. A trace that holds only {"error": ...} is no trace
+  // either: the overview falls back, and says why.
+  model["overview"] = overview_of(section);
+  const json& overview = model["overview"];
+  if (overview["source"] != "trace") {
     json no_trace = {{"what", "no_trace"}};
-    if (const auto error = trace_error_of(section)) no_trace["error"] = *error;
+    if (overview.contains("trace_error")) no_trace["error"] = overview["trace_error"];
     missing.push_back(no_trace);
   } else {
-    if (const auto dropped = dropped_records_of(section["trace"]); dropped > 0)
-      missing.push_back({{"what", "dropped_records"}, {"count", dropped}});
-    if (const auto note = dropped_records_note_of(section["trace"]))
-      missing.push_back({{"what", "dropped_records_note"}, {"note", *note}});
-    if (const auto untimed = number_at(section["trace"], "untimed_kernel_records"); untimed && *untimed > 0)
-      missing.push_back({{"what", "untimed_kernel_records"}, {"count", *untimed}});
+    if (overview["dropped_records"].get<uint64_t>() > 0)
+      missing.push_back({{"what", "dropped_records"}, {"count", overview["dropped_records"]}});
+    if (overview.contains("dropped_records_note"))
+      missing.push_back({{"what", "dropped_records_note"}, {"note", overview["dropped_records_note"]}});
+    if (overview.contains("untimed_kernel_records"))
+      missing.push_back({{"what", "untimed_kernel_records"}, {"count", overview["untimed_kernel_records"]}});
   }
   if (section["cases"].empty()) missing.push_back({{"what", "no_cases"}});
 
-  model["overview"] = overview_of(section);
   model["variants"] = variants_of(section);
   json points = json::array();
   std::set<std::string> no_flops;

@@ -484,14 +484,21 @@ std::string format_us(double us) {
   if (magnitude >= 1e3) return fixed(us / 1e3, 3) + " ms";
   return format_number(us, magnitude < 100 ? 2 : 1) + " us";
 }
+namespace {
+// `value` with format_number's digits and its unit, or fixed()'s n/a with no unit where it is missing.
+std::string number_with_unit(double value, int decimals, const char* unit) {
+  return std::isfinite(value) ? format_number(value, decimals) + " " + unit : fixed(value, decimals);
+}
+}  // namespace
+
 std::string format_gbps(double gbps) {
-  return std::isfinite(gbps) ? format_number(gbps, 1) + " GB/s" : fixed(gbps, 1);
+  return number_with_unit(gbps, 1, "GB/s");
 }
 std::string format_tflops(double tflops) {
-  return std::isfinite(tflops) ? format_number(tflops, 2) + " TFLOP/s" : fixed(tflops, 2);
+  return number_with_unit(tflops, 2, "TFLOP/s");
 }
 std::string format_pct(double pct) {
-  return std::isfinite(pct) ? format_number(pct, 1) + " %" : fixed(pct, 1);
+  return number_with_unit(pct, 1, "%");
 }
 std::string format_count(double count) {
   return fixed(count, 0);
