@@ -26,15 +26,30 @@ __global__ void spin_for(unsigned long long ns) {
   } while (now - start < ns);
 }
 
+// Whether the current device keeps persisting L2 lines (sm80+; 0 bytes on Turing).
+bool has_persisting_l2() {
+  int device = 0, bytes = 0;
+  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
+  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxPersistingL2CacheSize, device));
+  return bytes > 0;
+}
+
 }  // namespace
 
 L2Flusher::L2Flusher(size_t l2_bytes, int sm_count)
-    : scratch_(2 * (l2_bytes ? l2_bytes : (size_t{64} << 20))), sink_(sizeof(unsigned)), blocks_(4 * sm_count) {
+    : scratch_(2 * (l2_bytes ? l2_bytes : (size_t{64} << 20))),
+      sink_(sizeof(unsigned)),
+      blocks_(4 * sm_count),
+      reset_persisting_lines_(has_persisting_l2()) {
   LLMKB_CUDA_CHECK(cudaMemset(scratch_.get(), 0, scratch_.size()));
   LLMKB_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
 void L2Flusher::flush(cudaStream_t stream) {
+  if (reset_persisting_lines_) {
+    LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));  // the reset is not stream-ordered
+    LLMKB_CUDA_CHECK(cudaCtxResetPersistingL2Cache());
+  }
   read_to_evict<<<blocks_, 256, 0, stream>>>(scratch_.as<uint4>(), scratch_.size() / sizeof(uint4), sink_.as<unsigned>());
   LLMKB_CHECK_LAUNCH();
 }

@@ -5,6 +5,18 @@
 // Nsight Compute, which cleans the cache, reported). Reading leaves clean lines that are evicted
 // for free, and writes back whatever the previous launch left dirty before the timer starts.
 //
+// With plain loads: read with ld.global.nc.L1::no_allocate, the same buffer left part of the previous
+// launch's data in L2. On an H100 the repacked Q4_0 GEMV (llama3-8b gate_up) then took 23.9 instead
+// of 26.2 us, while a plain read of its weights was no faster after it (the GEMV also reads 7.3 MB of
+// scales through L1; which lines survived was not measured). A stand-alone probe that flushed so had
+// reported the faster time (kernels/gemv/mul_mat_vec_quant_repacked.cuh). Lines that a kernel loaded
+// with an L2::evict_last hint, or inside a persisting access-policy window, survive plain reads too
+// (H100, judged by the time a later read of the buffer saved: about 60 % of a 4 MB buffer, 40 % of a
+// 16 MB one, 30 % of a 32 MB one, after one flush or two; none after the reset), so where the
+// device has a persisting L2 (sm80+) each flush first resets them to normal
+// (cudaCtxResetPersistingL2Cache); that call is not stream-ordered, so the flush waits for the
+// stream first (the timed loops wait for every launch anyway).
+//
 // The flush also keeps the stream busy while the host enqueues the start event, the timed launch
 // and the stop event, so the host's launch latency is not timed. Warm measurements have no flush:
 // hold_stream does that part alone.
@@ -18,12 +30,14 @@ namespace llmkb {
 class L2Flusher {
  public:
   L2Flusher(size_t l2_bytes, int sm_count);
-  void flush(cudaStream_t stream);  // one kernel launch
+  // Waits for `stream` (sm80+), resets persisting L2 lines, then enqueues one kernel launch.
+  void flush(cudaStream_t stream);
 
  private:
   DeviceBuffer scratch_;
   DeviceBuffer sink_;
   int blocks_;
+  bool reset_persisting_lines_;  // the device has a persisting L2 (cudaDevAttrMaxPersistingL2CacheSize > 0)
 };
 
 // Keeps `stream` busy for about 50 us (one thread spinning on the GPU's nanosecond timer; no memory

@@ -15,14 +15,14 @@
 // kSplitWarps warps share each pair of rows, one contiguous chunk of K each, their sums added in
 // shared memory.
 //
-// Measured on an H100 before this was written: a stand-alone probe (Q4_0, x in 1 plane, batch 1, the
-// four models' 17 shapes, in one call with q4_0_split_x8), which differed from this kernel in
-// splitting K across blocks (the sums met in y by atomicAdd) and in its activation kernel: llama3-8b
-// gate_up 29.22 -> 26.66 us (80.5 % of the read ceiling in weight bytes), every shape faster. This
-// kernel does not quite reach that: 27.8-27.9 us in the suite (two calls), and it is slower than the
-// _split kernels on a few shapes (docs/kernels.md). In the probe, activations as records of 48 bytes
-// (as here) or as separate planes of quants and scales (coalesced 16-byte loads) made no difference
-// (llama3-8b gate_up 26.66 against 26.69 us, same call).
+// Before this was written, a stand-alone probe of the idea (Q4_0, x in 1 plane, batch 1; K split
+// across blocks, the sums met in y by atomicAdd) timed llama3-8b gate_up at 26.66 us on an H100, which
+// this kernel, at 27.8-27.9 us in the suite, seemed not to reach. Timed in one process after the same
+// flush (H100, llama3-8b gate_up, 60-80 interleaved launches each, medians), the two agree: this
+// kernel with its conversion 27.5 us, the probe's 27.7-27.9. The probe's flush read with
+// ld.global.nc.L1::no_allocate, which leaves part of the previous launch's data in L2
+// (bench/l2_flush.h). This kernel alone, its records ready, takes 26.2 us (82 % of the read ceiling
+// in weight bytes); the conversion and the wait for it take the other 1.3 us.
 //
 // Tried on these kernels and not kept (H100, _x8 forms, 17 shapes at batch 1, 3 runs per call,
 // geometric means against the kernels as committed, in the same call):
@@ -34,6 +34,12 @@
 //   in registers): x0.961 and x0.952; the 3-plane forms x0.882 and x0.893;
 // - the activations converted in slices of 256 or 128 elements per block instead of 1024 (more
 //   blocks, each done sooner): x0.996-x0.999, every shape within x0.985-x1.005.
+// To shorten the 1.3 us of the conversion (H100, Q4_0 _x8, llama3-8b and qwen2.5-7b gate_up, one
+// process, interleaved launches): a conversion kernel with 4x the blocks, one warp per block of 32,
+// 27.65 against 27.58 us; two rounds of W loaded before the wait instead of one, no change (in a
+// copy of this kernel); the conversion's last block setting a flag that the GEMV polls with
+// ld.acquire.gpu instead of griddepcontrol.wait: 37-45 us (the GEMV is slower even with the flag
+// already set).
 #pragma once
 #include <cuda_fp16.h>
 
