@@ -40,16 +40,18 @@ L2Flusher::L2Flusher(size_t l2_bytes, int sm_count)
     : scratch_(2 * (l2_bytes ? l2_bytes : (size_t{64} << 20))),
       sink_(sizeof(unsigned)),
       blocks_(4 * sm_count),
-      reset_persisting_lines_(has_persisting_l2()) {
+      has_persisting_l2_(has_persisting_l2()) {
   LLMKB_CUDA_CHECK(cudaMemset(scratch_.get(), 0, scratch_.size()));
   LLMKB_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
+void L2Flusher::reset_persisting_lines(cudaStream_t stream) {
+  if (!has_persisting_l2_) return;
+  LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
+  LLMKB_CUDA_CHECK(cudaCtxResetPersistingL2Cache());
+}
+
 void L2Flusher::flush(cudaStream_t stream) {
-  if (reset_persisting_lines_) {
-    LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));  // the reset is not stream-ordered
-    LLMKB_CUDA_CHECK(cudaCtxResetPersistingL2Cache());
-  }
   read_to_evict<<<blocks_, 256, 0, stream>>>(scratch_.as<uint4>(), scratch_.size() / sizeof(uint4), sink_.as<unsigned>());
   LLMKB_CHECK_LAUNCH();
 }
@@ -62,6 +64,7 @@ void hold_stream(cudaStream_t stream) {
 
 void before_timed_launch(L2Flusher* flusher, cudaStream_t stream) {
   if (flusher) {
+    flusher->reset_persisting_lines(stream);
     flusher->flush(stream);
   } else {
     hold_stream(stream);

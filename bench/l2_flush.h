@@ -14,8 +14,8 @@
 // (H100, judged by the time a later read of the buffer saved: about 60 % of a 4 MB buffer, 40 % of a
 // 16 MB one, 30 % of a 32 MB one, after one flush or two; none after the reset), so where the
 // device has a persisting L2 (sm80+) each flush first resets them to normal
-// (cudaCtxResetPersistingL2Cache); that call is not stream-ordered, so the flush waits for the
-// stream first (the timed loops wait for every launch anyway).
+// (cudaCtxResetPersistingL2Cache, 2.7 us on the host; not stream-ordered, so the stream is waited
+// for first, which the timed loops do after every launch anyway).
 //
 // The flush also keeps the stream busy while the host enqueues the start event, the timed launch
 // and the stop event, so the host's launch latency is not timed. Warm measurements have no flush:
@@ -30,14 +30,18 @@ namespace llmkb {
 class L2Flusher {
  public:
   L2Flusher(size_t l2_bytes, int sm_count);
-  // Waits for `stream` (sm80+), resets persisting L2 lines, then enqueues one kernel launch.
-  void flush(cudaStream_t stream);
+  // Where the device has a persisting L2 (sm80+): waits for `stream` (the reset is not stream-ordered,
+  // so it must follow every earlier launch), then turns persisting lines back to normal, so that the
+  // next flush() evicts them. No launch of ours, but the CUPTI range profiler counts the reset as a
+  // range: the profiler calls it before a pass starts.
+  void reset_persisting_lines(cudaStream_t stream);
+  void flush(cudaStream_t stream);  // one kernel launch
 
  private:
   DeviceBuffer scratch_;
   DeviceBuffer sink_;
   int blocks_;
-  bool reset_persisting_lines_;  // the device has a persisting L2 (cudaDevAttrMaxPersistingL2CacheSize > 0)
+  bool has_persisting_l2_;  // the device has a persisting L2 (cudaDevAttrMaxPersistingL2CacheSize > 0)
 };
 
 // Keeps `stream` busy for about 50 us (one thread spinning on the GPU's nanosecond timer; no memory
@@ -46,8 +50,8 @@ class L2Flusher {
 // launch latency (a few us, as much as a decode-size kernel takes).
 void hold_stream(cudaStream_t stream);
 
-// What goes before the start event of every timed launch: the flush when cold (`flusher` set), else
-// hold_stream.
+// What goes before the start event of every timed launch: the reset and the flush when cold
+// (`flusher` set), else hold_stream.
 void before_timed_launch(L2Flusher* flusher, cudaStream_t stream);
 
 }  // namespace llmkb

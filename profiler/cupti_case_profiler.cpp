@@ -144,11 +144,14 @@ class CuptiCaseProfiler : public CaseProfiler {
         LLMKB_CUDA_CHECK(cudaStreamSynchronize(stream));
         launches = trace_->end_capture();
       }
-      // Inputs restored before every replay pass and (as for bench's cold timing) L2 flushed
-      // inside it, right before the case's kernels, then (as Nsight Compute's --cache-control all)
-      // the instruction caches.
+      // Inputs restored and persisting L2 lines reset before every replay pass and (as for bench's cold timing) L2
+      // flushed inside it, right before the case's kernels, then (as Nsight Compute's --cache-control all) the
+      // instruction caches.
       RangeProfiler::Pass pass;
-      pass.restore = [&] { run.restore_inplace_inputs(stream); };
+      pass.restore = [&] {
+        run.restore_inplace_inputs(stream);
+        if (flusher_) flusher_->reset_persisting_lines(stream);  // outside the pass: CUPTI counts it as a range
+      };
       if (flusher_ || icache_flusher_) {
         pass.flush = [&] {
           if (flusher_) flusher_->flush(stream);
