@@ -36,8 +36,9 @@
 //   blocks, each done sooner): x0.996-x0.999, every shape within x0.985-x1.005.
 // To shorten the 1.3 us of the conversion (H100, Q4_0 _x8, llama3-8b and qwen2.5-7b gate_up, one
 // process, interleaved launches): a conversion kernel with 4x the blocks, one warp per block of 32,
-// 27.65 against 27.58 us; two rounds of W loaded before the wait instead of one, no change (in a
-// copy of this kernel); the conversion's last block setting a flag that the GEMV polls with
+// 27.65 against 27.58 us; two or four rounds of W loaded before the wait instead of one (in a copy of
+// this kernel): llama3-8b 27.33 and 28.38 against 27.20 us, qwen2.5-7b 31.58 and 31.52 against
+// 32.35; the conversion's last block setting a flag that the GEMV polls with
 // ld.acquire.gpu instead of griddepcontrol.wait: 37-45 us (the GEMV is slower even with the flag
 // already set).
 #pragma once
