@@ -289,6 +289,14 @@ void check_options(const CompareOptions& options) {
   if (options.metrics.empty()) throw CompareInputError("no metric to compare");
 }
 
+// The method fields of a case (docs/results-schema.md): absent means inputs read as stored and the
+// op's own reference.
+std::string method_field(const nlohmann::json& results_case, const std::string& field) {
+  if (field == "prepared") return results_case.value("prepared", "");
+  const auto check = results_case.find("check");
+  return check != results_case.end() && check->is_object() ? check->value("against", "") : "";
+}
+
 }  // namespace
 
 std::vector<EnvironmentDifference> environment_differences(const nlohmann::json& baseline_environment,
@@ -344,6 +352,11 @@ std::vector<double> metric_values(const nlohmann::json& results_case, const nloh
   return values;
 }
 
+std::string method_text(const std::string& field, const std::string& value) {
+  if (!value.empty()) return value;
+  return field == "prepared" ? "inputs as stored" : "the op's fp64 reference";
+}
+
 Comparison compare_results(const nlohmann::json& baseline, const nlohmann::json& candidate,
                            const CompareOptions& options, const std::string& baseline_path,
                            const std::string& candidate_path) {
@@ -387,6 +400,10 @@ Comparison compare_results(const nlohmann::json& baseline, const nlohmann::json&
     }
     ++in_common;
     const nlohmann::json& c = *found->second;
+    for (const char* field : {"prepared", "check.against"}) {
+      const std::string before = method_field(b, field), after = method_field(c, field);
+      if (before != after) result.method_differences.push_back({name, field, before, after});
+    }
     if (case_failed(c) || case_failed(b)) {
       MetricComparison row;
       row.name = name;

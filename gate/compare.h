@@ -79,6 +79,19 @@ struct EnvironmentDifference {
   std::string baseline, candidate;
 };
 
+// A case in both runs measured differently: the conversion of its inputs before the timing
+// (`prepared`), or what its output was checked against (`check.against`), differs. Its times are
+// compared all the same; the renderers list it, as a change of method can account for a change of time.
+struct MethodDifference {
+  std::string name;                 // the case
+  std::string field;                // "prepared" or "check.against"
+  std::string baseline, candidate;  // the values; empty where the run has none (see method_text)
+};
+
+// What the renderers print for a MethodDifference value: the value, or what its absence means
+// ("inputs as stored", "the op's fp64 reference").
+std::string method_text(const std::string& field, const std::string& value);
+
 // What the renderers show of each run.
 struct RunSummary {
   std::string path;
@@ -94,6 +107,7 @@ struct Comparison {
   std::vector<EnvironmentDifference> environment_differences;  // non-empty only with allow_different_env
   std::vector<MetricComparison> rows;                          // baseline's case order, then options.metrics order
   std::vector<OneSidedCase> only_in_baseline, only_in_candidate;
+  std::vector<MethodDifference> method_differences;  // cases in both runs, baseline's order
 
   size_t count(Verdict v) const;
   // 0: no regression; 1: a regression or a failed candidate case (or, with strict, a case on one

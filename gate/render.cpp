@@ -283,6 +283,14 @@ std::string render_text(const Comparison& c) {
     for (const auto& o : c.only_in_candidate)
       out << "  " << o.name << (o.note.empty() ? "" : "  (" + o.note + ")") << "\n";
   }
+  if (!c.method_differences.empty()) {
+    out << "\nmeasured differently (" << c.method_differences.size()
+        << "; compared all the same, and the change of method can account for a change of time):\n";
+    for (const auto& d : c.method_differences) {
+      out << "  " << d.name << ": " << d.field << ": baseline '" << method_text(d.field, d.baseline) << "', candidate '"
+          << method_text(d.field, d.candidate) << "'\n";
+    }
+  }
   out << "\n" << counts_line(c) << "\n" << gate_result(c) << " (exit " << c.exit_code() << ")\n";
   return out.str();
 }
@@ -335,6 +343,18 @@ std::string render_markdown(const Comparison& c) {
     };
     for (const auto& o : c.only_in_baseline) one_sided_row(o, "baseline");
     for (const auto& o : c.only_in_candidate) one_sided_row(o, "candidate");
+    md_left_out(out, left_out);
+    out << "\n";
+  }
+  if (!c.method_differences.empty()) {
+    out << "#### Measured differently (" << c.method_differences.size()
+        << ", compared all the same)\n\n| benchmark | what | baseline | candidate |\n| --- | --- | --- | --- |\n";
+    size_t left_out = 0;
+    for (const auto& d : c.method_differences) {
+      if (!past_budget(out, kMarkdownBudget, left_out))
+        out << "| `" << d.name << "` | " << d.field << " | " << md_cell(method_text(d.field, d.baseline)) << " | "
+            << md_cell(method_text(d.field, d.candidate)) << " |\n";
+    }
     md_left_out(out, left_out);
     out << "\n";
   }
@@ -416,6 +436,13 @@ nlohmann::json render_json(const Comparison& c) {
   for (const auto& d : c.environment_differences) {
     differences.push_back({{"field", d.field}, {"baseline", d.baseline}, {"candidate", d.candidate}});
   }
+  nlohmann::json method_differences = nlohmann::json::array();
+  for (const auto& d : c.method_differences) {
+    method_differences.push_back({{"name", d.name},
+                                  {"field", d.field},
+                                  {"baseline", method_text(d.field, d.baseline)},
+                                  {"candidate", method_text(d.field, d.candidate)}});
+  }
   nlohmann::json counts = nlohmann::json::object();
   for (Verdict v : {Verdict::regression, Verdict::candidate_failed, Verdict::improvement, Verdict::inconclusive,
                     Verdict::unchanged, Verdict::baseline_failed}) {
@@ -437,6 +464,7 @@ nlohmann::json render_json(const Comparison& c) {
           {"rows", rows},
           {"only_in_baseline", one_sided(c.only_in_baseline)},
           {"only_in_candidate", one_sided(c.only_in_candidate)},
+          {"method_differences", method_differences},
           {"counts", counts},
           {"result", gate_result(c)},
           {"exit_code", c.exit_code()}};

@@ -562,6 +562,57 @@ TEST_F(Gate, DifferentEnvironmentsAreRefusedNamingTheField) {
   EXPECT_NE(render_markdown(c).find("The environments differ"), std::string::npos);
 }
 
+TEST_F(Gate, CasesMeasuredDifferentlyAreListedAndStillCompared) {
+  // The changed case now repacks its weights before timing and is 20 % faster; another case is now
+  // checked against a coarser reference; a third lost its conversion.
+  nlohmann::json candidate = fixture("faster20.json");
+  nlohmann::json baseline = baseline_;
+  const auto& cases = baseline_["llmkb"]["cases"];
+  ASSERT_GE(cases.size(), 3u);
+  std::vector<std::string> others;
+  for (const auto& c : cases) {
+    if (c["name"] != changed_ && c.contains("check")) others.push_back(c["name"].get<std::string>());
+  }
+  ASSERT_GE(others.size(), 2u);
+  const std::string repacked = "W repacked into a plane of 16-byte quant blocks and a plane of fp16 scales";
+  find_case(baseline, changed_).erase("prepared");
+  find_case(candidate, changed_)["prepared"] = repacked;
+  find_case(baseline, others[0])["check"].erase("against");
+  find_case(candidate, others[0])["check"]["against"] = "W times x rounded to 8 bits per block of 32";
+  find_case(baseline, others[1])["prepared"] = repacked;
+  find_case(candidate, others[1]).erase("prepared");
+
+  const Comparison c = compare(baseline, candidate);
+  EXPECT_EQ(c.exit_code(), 0);
+  EXPECT_EQ(row(c, changed_).verdict, Verdict::improvement);  // compared all the same
+  ASSERT_EQ(c.method_differences.size(), 3u);
+  std::map<std::string, MethodDifference> by_name;
+  for (const auto& d : c.method_differences) by_name[d.name] = d;
+  EXPECT_EQ(by_name[changed_].field, "prepared");
+  EXPECT_EQ(by_name[changed_].baseline, "");
+  EXPECT_EQ(by_name[changed_].candidate, repacked);
+  EXPECT_EQ(by_name[others[0]].field, "check.against");
+  EXPECT_EQ(by_name[others[0]].candidate, "W times x rounded to 8 bits per block of 32");
+  EXPECT_EQ(by_name[others[1]].baseline, repacked);
+  EXPECT_EQ(by_name[others[1]].candidate, "");
+
+  const std::string text = render_text(c);
+  EXPECT_NE(text.find("measured differently"), std::string::npos) << text;
+  EXPECT_NE(text.find(changed_ + ": prepared: baseline 'inputs as stored', candidate '" + repacked + "'"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("baseline 'the op's fp64 reference'"), std::string::npos) << text;
+  const std::string md = render_markdown(c);
+  EXPECT_NE(md.find("#### Measured differently (3"), std::string::npos) << md;
+  const nlohmann::json json = render_json(c);
+  ASSERT_EQ(json["method_differences"].size(), 3u);
+  EXPECT_EQ(json["method_differences"][0]["baseline"].get<std::string>().empty(), false);
+
+  // The same method on both sides: nothing listed.
+  EXPECT_TRUE(compare(baseline_, fixture("faster20.json")).method_differences.empty());
+  EXPECT_EQ(render_text(compare(baseline_, fixture("faster20.json"))).find("measured differently"), std::string::npos);
+}
+
 std::string write_temp(const std::string& name, const std::string& text) {
   const std::string path = ::testing::TempDir() + name;
   std::ofstream(path, std::ios::binary) << text;
