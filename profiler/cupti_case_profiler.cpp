@@ -213,26 +213,28 @@ class CuptiCaseProfiler : public CaseProfiler {
   }
 
   nlohmann::json summary() const override {
-    nlohmann::json out = {{"enabled", true},
-                          {"status", to_string(status_)},
-                          {"message", message_},
-                          {"chip", chip_},
-                          {"metrics", metric_set_.metrics},
-                          {"tensor_metrics", metric_set_.tensor_metrics},
-                          {"passes", passes_},
-                          {"profiled_cases", profiled_cases_},
-                          {"profiling_wall_s", profiling_wall_s_},
-                          {"replay", range_ ? range_->last_replay() : "user"},
-                          {"l2", options_.flush_l2 ? "flushed (read of 2x L2) inside every replay pass, before the case's kernels"
-                                                   : "not flushed (--warm)"},
-                          {"instruction_caches", options_.flush_instruction_caches
-                                                     ? "flushed (256 KB of code run in every SM partition) inside every "
-                                                       "replay pass, after the L2 flush, before the case's kernels"
-                                                     : "not flushed (--warm)"},
-                          {"range", "auto (one range per kernel launch)"},
-                          {"launch_data",
-                           "CUPTI activity record of one plain launch per case; theoretical "
-                           "occupancy by the occupancy calculator's arithmetic"}};
+    nlohmann::json out = {
+        {"enabled", true},
+        {"status", to_string(status_)},
+        {"message", message_},
+        {"chip", chip_},
+        {"metrics", metric_set_.metrics},
+        {"tensor_metrics", metric_set_.tensor_metrics},
+        {"passes", passes_},
+        {"profiled_cases", profiled_cases_},
+        {"profiling_wall_s", profiling_wall_s_},
+        {"replay", range_ ? range_->last_replay() : "user"},
+        {"l2", options_.flush_l2 ? "flushed (read of 2x L2) inside every replay pass, before the case's kernels; "
+                                   "persisting lines (sm80+) reset to normal before the pass"
+                                 : "not flushed (--warm)"},
+        {"instruction_caches", options_.flush_instruction_caches
+                                   ? "flushed (256 KB of code run in every SM partition) inside every "
+                                     "replay pass, after the L2 flush, before the case's kernels"
+                                   : "not flushed (--warm)"},
+        {"range", "auto (one range per kernel launch)"},
+        {"launch_data",
+         "CUPTI activity record of one plain launch per case; theoretical "
+         "occupancy by the occupancy calculator's arithmetic"}};
     if (!trace_error_.empty()) out["trace_error"] = trace_error_;
     return out;
   }
