@@ -59,8 +59,7 @@ struct BenchSession {
   std::unique_ptr<CaseProfiler> profiler;
   uint64_t seed = process_seed();
   std::map<std::string, nlohmann::json> metadata;  // per registered case: op, variant, problem, bytes...
-  std::map<std::string, std::string> checked_against;  // per registered case whose variant has its own reference
-  std::map<std::string, std::string> prepared;         // per registered case whose variant converts an input once
+  std::map<std::string, VariantInfo> variant_of;   // per registered case
   std::map<std::string, CaseRecord> records;       // per case that ran
   ProblemCase* case_with_host_data = nullptr;
   std::unique_ptr<DeviceRun> run;  // the device buffers of the last (case, variant), kept across repetitions
@@ -457,8 +456,7 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
                                  {"bytes_moved", problem->bytes_moved()},
                                  {"flops", problem->flops()},
                                  {"ceiling", to_string(problem->ceiling())}};
-        if (!info.checked_against.empty()) s->checked_against[name] = info.checked_against;
-        if (!info.prepared.empty()) s->prepared[name] = info.prepared;
+        s->variant_of[name] = info;
         auto* bench = benchmark::RegisterBenchmark(name.c_str(), [s, problem, v, name](benchmark::State& state) {
           run_case(*s, *problem, v, name, state);
         });
@@ -528,8 +526,8 @@ int run_bench(const BenchOptions& options, int argc, char** argv) {
   for (const std::string& name : order) {
     CaseOutcome outcome;
     outcome.metadata = s->metadata.at(name);
-    if (s->checked_against.count(name)) outcome.checked_against = s->checked_against.at(name);
-    if (s->prepared.count(name)) outcome.prepared = s->prepared.at(name);
+    outcome.checked_against = s->variant_of.at(name).checked_against;
+    outcome.prepared = s->variant_of.at(name).prepared;
     const auto it = s->records.find(name);
     outcome.ran = it != s->records.end();
     if (outcome.ran) {

@@ -1,5 +1,6 @@
 // Shared by the GPU tests: device presence, the test stream, and the size cap for sanitizer runs.
 #pragma once
+#include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -21,6 +22,15 @@ inline bool has_gpu() {
 // code paths; its sm_80+ variants hold only a trap there).
 inline int device_sm() {
   return runnable_sm();
+}
+
+// The current CUDA device's properties.
+inline cudaDeviceProp device_properties() {
+  int device = 0;
+  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
+  cudaDeviceProp prop{};
+  LLMKB_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  return prop;
 }
 
 inline cudaStream_t stream() {

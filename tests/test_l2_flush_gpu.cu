@@ -28,14 +28,6 @@ namespace {
 constexpr size_t kPinnedBytes = size_t{8} << 20;  // within the H100's default persisting limit (9.4 MiB)
 const char* const kHitRate = "lts__t_sector_hit_rate.pct";
 
-cudaDeviceProp current_device() {
-  int device = 0;
-  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
-  cudaDeviceProp prop{};
-  LLMKB_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
-  return prop;
-}
-
 // Reads every 16-byte word of `data`, with an L2::evict_last policy when kPin (sm80+).
 template <bool kPin>
 __global__ void read_words(const uint4* __restrict__ data, size_t words, unsigned* __restrict__ sink) {
@@ -70,7 +62,7 @@ class PinnedBufferRun : public DeviceRun {
   PinnedBufferRun(bool pin, bool flush_in_launch, L2Flusher* flusher)
       : buffer_(kPinnedBytes),
         sink_(sizeof(unsigned)),
-        blocks_(2 * current_device().multiProcessorCount),
+        blocks_(2 * testing_env::device_properties().multiProcessorCount),
         pin_(pin),
         flush_in_launch_(flush_in_launch),
         flusher_(flusher) {
@@ -125,7 +117,7 @@ TEST(CuptiProfiler, TheFlushEvictsLinesPinnedWithEvictLast) {
   LLMKB_REQUIRE_GPU();
   if (testing_env::device_sm() < 80) GTEST_SKIP() << "no L2 eviction policies before sm_80";
   std::unique_ptr<CaseProfiler> profiler = make_cupti_profiler(ProfilerOptions{});
-  const cudaDeviceProp prop = current_device();
+  const cudaDeviceProp prop = testing_env::device_properties();
   L2Flusher flusher(static_cast<size_t>(prop.l2CacheSize), prop.multiProcessorCount);
   std::string skip;
   PinnedBufferRun cold_run(false, false, &flusher), pinned_run(true, false, &flusher),

@@ -35,10 +35,7 @@ __global__ void keeps_values_live(const float* in, float* out, int rounds) {
 
 template <class Kernel>
 void expect_runtime_agrees(Kernel kernel, const char* name) {
-  int device = 0;
-  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
-  cudaDeviceProp prop{};
-  LLMKB_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  const cudaDeviceProp prop = testing_env::device_properties();
   // The largest carveout, as the profiler assumes where a launch record gives none.
   LLMKB_CUDA_CHECK(cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel),
                                         cudaFuncAttributePreferredSharedMemoryCarveout,
