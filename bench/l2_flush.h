@@ -17,6 +17,10 @@
 // (cudaCtxResetPersistingL2Cache, 2.7 us on the host; not stream-ordered, so the stream is waited
 // for first, which the timed loops do after every launch anyway).
 //
+// Tried and not kept (H100): ending the flush with discard.global.L2 over the buffer, so that L2 is
+// left empty rather than full of clean lines: DRAM writes of a 4096-token RMSNorm 15.20 against
+// 15.29 MB, timings 0.3-1 % lower, and the ncu cross-check no closer (docs/profiler.md).
+//
 // The flush also keeps the stream busy while the host enqueues the start event, the timed launch
 // and the stop event, so the host's launch latency is not timed. Warm measurements have no flush:
 // hold_stream does that part alone.
