@@ -128,5 +128,28 @@ PY
   else
     echo "FAIL: bench --benchmark_list_tests exited $code"; cat "$tmp/list"; fail=1
   fi
+  # How each case was measured reaches the results file from the registry: a variant that repacks W
+  # before timing says so (`prepared`), one checked against its own reference names it
+  # (`check.against`), a plain one has neither.
+  "$llmkb" bench --op mul_mat_vec --model llama3-8b \
+    --benchmark_filter='^mul_mat_vec/(q4_0_repacked_x8|q4_0_split_x8|q4_0_split)/u8/llama3-8b/q4_0/o:4096x4096/batch:1(/|$)' \
+    --out "$tmp/m.json" >"$tmp/method" 2>&1
+  code=$?
+  if [ "$code" -eq 0 ] && python3 - "$tmp/m.json" <<'PY'
+import json, sys
+cases = {c["name"].split("/")[1]: c for c in json.load(open(sys.argv[1]))["llmkb"]["cases"]}
+assert sorted(cases) == ["q4_0_repacked_x8", "q4_0_split", "q4_0_split_x8"], sorted(cases)
+repacked, x8, plain = cases["q4_0_repacked_x8"], cases["q4_0_split_x8"], cases["q4_0_split"]
+assert repacked.get("prepared", "").startswith("W repacked"), repacked.get("prepared")
+assert repacked["check"].get("against") == "W times x rounded to 8 bits per block of 32", repacked["check"]
+assert "prepared" not in x8 and x8["check"].get("against"), (x8.get("prepared"), x8["check"])
+assert "prepared" not in plain and "against" not in plain["check"], (plain.get("prepared"), plain["check"])
+assert all(c["check"]["passed"] for c in cases.values())
+PY
+  then
+    echo "ok: prepared and check.against written for the variants that have them, and only for those"
+  else
+    echo "FAIL: prepared / check.against in the results file (bench exit $code)"; tail -5 "$tmp/method"; fail=1
+  fi
 fi
 exit $fail
