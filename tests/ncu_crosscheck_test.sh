@@ -15,17 +15,30 @@ JSON
 cat >"$tmp/ncu" <<'SH'
 #!/usr/bin/env bash
 # Stand-in for ncu: writes --csv --page raw output for --launch-count kernels to --log-file.
-log= metrics= count=1 kernel=
+# --launch timed (the default): the benchmark's L2 flush comes first, then the case's kernel, inside the
+# case's NVTX range; FAKE_NCU_NO_FLUSH leaves the flush out, as if the launch order had changed.
+log= metrics= count=1 kernel= nvtx= skip=
 while [ $# -gt 0 ]; do
   case "$1" in
     --log-file) log="$2"; shift ;;
     --metrics) metrics="$2"; shift ;;
     --launch-count) count="$2"; shift ;;
+    --launch-skip) skip="$2"; shift ;;
     --kernel-name) kernel="$2"; shift ;;
+    --nvtx-include) nvtx="$2"; shift ;;
   esac
   shift
 done
-[ "$kernel" = "regex:rmsnorm_vec_kernel" ] || { echo "unexpected --kernel-name $kernel"; exit 5; }
+if [ "$kernel" = "regex:rmsnorm_vec_kernel|read_to_evict" ]; then
+  [ "$nvtx" = 'regex:^rmsnorm.vec8.bf16.m.tokens:1$/' ] || { echo "unexpected --nvtx-include $nvtx"; exit 5; }
+  [ "$skip" = 4 ] && [ "$count" = 2 ] || { echo "unexpected --launch-skip $skip --launch-count $count"; exit 5; }
+  first=read_to_evict; [ -n "${FAKE_NCU_NO_FLUSH:-}" ] && first=rmsnorm_vec_kernel
+elif [ "$kernel" = "regex:rmsnorm_vec_kernel" ]; then
+  [ -z "$nvtx" ] && [ "$skip" = 0 ] && [ "$count" = 1 ] || { echo "unexpected --launch check selection"; exit 5; }
+  first=rmsnorm_vec_kernel
+else
+  echo "unexpected --kernel-name $kernel"; exit 5
+fi
 # Every second call takes FAKE_NCU_ALT when it is set (ncu's run-to-run spread, for --repeat).
 calls=$(( $(cat "$(dirname "$0")/calls" 2>/dev/null || echo 0) + 1 )); echo $calls >"$(dirname "$0")/calls"
 values=$FAKE_NCU; [ $((calls % 2)) -eq 0 ] && [ -n "${FAKE_NCU_ALT:-}" ] && values=$FAKE_NCU_ALT
@@ -34,6 +47,11 @@ values=$FAKE_NCU; [ $((calls % 2)) -eq 0 ] && [ -n "${FAKE_NCU_ALT:-}" ] && valu
   printf '"ID","Kernel Name"'; IFS=, read -ra names <<<"$metrics"; for m in "${names[@]}"; do printf ',"%s"' "$m"; done; echo
   printf '"",""'; for m in "${names[@]}"; do printf ',"x"'; done; echo
   for i in $(seq 0 $((count - 1))); do
+    if [ "$i" -eq 0 ] && [ "$first" = read_to_evict ]; then  # the flush's figures must not be compared
+      printf '"0","void (anonymous namespace)::read_to_evict(const uint4 *, unsigned long, unsigned int *)"'
+      for m in "${names[@]}"; do printf ',"999"'; done; echo
+      continue
+    fi
     printf '"%d","rmsnorm_vec_kernel"' "$i"
     for m in "${names[@]}"; do printf ',"%s"' "$(python3 -c "import json,os;print(json.loads(os.environ['VALUES'])['$m'])")"; done; echo
   done
@@ -70,6 +88,22 @@ if [ $got -ne 1 ] || ! grep -q "within ncu's own spread" "$tmp/out" || ! grep -q
   echo "FAIL: --repeat 2 (exit $got)"; cat "$tmp/out"; fail=1
 else
   echo "ok: --repeat 2 marks a difference inside ncu's own spread"
+fi
+# --launch check: the check launch alone, no flush row and no NVTX filter.
+FAKE_NCU='{"gpu__time_duration.sum": "1,010", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50.9"}' \
+  python3 "$script" --results "$tmp/results.json" --ncu "$tmp/ncu" --llmkb /bin/true --launch check \
+  --workdir "$tmp/work" >"$tmp/out" 2>&1
+got=$?
+if [ $got -ne 0 ]; then echo "FAIL: --launch check (exit $got)"; cat "$tmp/out"; fail=1; else echo "ok: --launch check"; fi
+# The launch order has changed: the first profiled kernel is not the flush. Exit 2, saying so.
+FAKE_NCU_NO_FLUSH=1 FAKE_NCU='{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}' \
+  python3 "$script" --results "$tmp/results.json" --ncu "$tmp/ncu" --llmkb /bin/true \
+  --workdir "$tmp/work" >"$tmp/out" 2>&1
+got=$?
+if [ $got -ne 2 ] || ! grep -q "not the benchmark's L2 flush" "$tmp/out"; then
+  echo "FAIL: a missing flush row (exit $got)"; cat "$tmp/out"; fail=1
+else
+  echo "ok: a missing flush row is an error"
 fi
 cat "$tmp/out" | tail -6
 exit $fail
