@@ -18,9 +18,11 @@
 3. Prints one row per (case, kernel, metric) and exits 1 when any metric differs by more than the
    tolerance: 3 % relative, or 1 point for percentages. Exit 2: bad input or a tool failed.
 
-With --repeat N, ncu runs N times per case: the middle run is compared, and the table gives ncu's own
-spread (max - min over its runs); a difference inside that spread is still reported as a failure,
-marked as such.
+With --repeat N, `llmkb bench --profile` runs N times and ncu N times per case: each side's median is
+compared (the mean of the middle two for even N), and the table gives each tool's own spread (max - min
+over its runs); a difference inside either spread is still reported as a failure, marked as such.
+Each figure is one launch on both sides (one replay pass per metric), so it moves from run to run.
+--results may be given N times instead of running llmkb.
 
 Usage: scripts/ncu_crosscheck.py [--llmkb build/release/llmkb] [--filter '^rmsnorm/'] [--op rmsnorm]
                                  [--model NAME] [--max-cases 8] [--results FILE] [--ncu ncu]
@@ -32,6 +34,7 @@ import io
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,7 +117,9 @@ def main():
     parser.add_argument("--op", action="append", default=[], help="restrict `llmkb bench` to this op (repeatable)")
     parser.add_argument("--model", action="append", default=[], help="restrict to this model preset (repeatable)")
     parser.add_argument("--max-cases", type=int, default=8)
-    parser.add_argument("--results", help="an existing `llmkb bench --profile` results file to compare")
+    parser.add_argument("--results", action="append", default=[],
+                        help="an existing `llmkb bench --profile` results file to compare (repeatable: the median "
+                             "over them)")
     parser.add_argument("--rel-tol", type=float, default=3.0, help="relative tolerance, %% (default 3)")
     parser.add_argument("--pct-tol", type=float, default=1.0, help="tolerance for percentages, points (default 1)")
     parser.add_argument("--cache-control", default=None, choices=["all", "none"],
@@ -129,7 +134,8 @@ def main():
                              "the check and the 3 warm-ups, with the benchmark's own L2 flush before it, as llmkb's "
                              "profiler measures) or check (the correctness-check launch, the first)")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="run ncu this many times per case and report its own run-to-run spread")
+                        help="run llmkb (unless --results) and ncu this many times per case, compare medians and "
+                             "report each tool's run-to-run spread")
     parser.add_argument("--workdir", default=None, help="keep the logs and CSVs here")
     args = parser.parse_args()
     if args.cache_control is None:
@@ -145,26 +151,51 @@ def main():
     if args.model:
         selection += ["--model", ",".join(args.model)]
 
-    results_path = args.results
-    if not results_path:
-        results_path = os.path.join(workdir, "llmkb_profile.json")
-        r = run([args.llmkb, "bench", "--profile", *selection, "--benchmark_filter=" + args.filter,
-                 "--out", results_path], os.path.join(workdir, "llmkb_profile.log"))
-        if r.returncode != 0:
-            print(r.stdout[-4000:])
-            print(f"ncu_crosscheck: llmkb bench --profile exited {r.returncode}", file=sys.stderr)
+    results_paths = args.results
+    if not results_paths:
+        for attempt in range(max(1, args.repeat)):
+            path = os.path.join(workdir, f"llmkb_profile.{attempt}.json")
+            r = run([args.llmkb, "bench", "--profile", *selection, "--benchmark_filter=" + args.filter,
+                     "--out", path], os.path.join(workdir, f"llmkb_profile.{attempt}.log"))
+            if r.returncode != 0:
+                print(r.stdout[-4000:])
+                print(f"ncu_crosscheck: llmkb bench --profile exited {r.returncode}", file=sys.stderr)
+                return 2
+            results_paths.append(path)
+    llmkb_runs = []
+    for path in results_paths:
+        with open(path) as f:
+            llmkb_runs.append(json.load(f)["llmkb"])
+    llmkb = llmkb_runs[0]
+    for run_index, other in enumerate(llmkb_runs):
+        profiler = other.get("profiler", {})
+        if profiler.get("status") != "ok":
+            print(f"ncu_crosscheck: {results_paths[run_index]}: the llmkb profiler did not collect counters: "
+                  f"{profiler.get('message')}", file=sys.stderr)
             return 2
-    with open(results_path) as f:
-        llmkb = json.load(f)["llmkb"]
-    profiler = llmkb.get("profiler", {})
-    if profiler.get("status") != "ok":
-        print(f"ncu_crosscheck: the llmkb profiler did not collect counters: {profiler.get('message')}", file=sys.stderr)
+    metrics = llmkb["profiler"]["metrics"]
+    if any(other["profiler"]["metrics"] != metrics for other in llmkb_runs):
+        print("ncu_crosscheck: the llmkb results files were profiled with different metric sets", file=sys.stderr)
         return 2
-    metrics = profiler["metrics"]
     cases = [c for c in llmkb["cases"] if c.get("profile", {}).get("kernels")]
     if not cases:
         print("ncu_crosscheck: no profiled case in the results file", file=sys.stderr)
         return 2
+    # Each case's kernels in every llmkb run, matched by case name; the same kernels in the same order.
+    llmkb_kernels = {}
+    for c in cases:
+        per_run = []
+        for run_index, other in enumerate(llmkb_runs):
+            match = next((o for o in other["cases"] if o["name"] == c["name"] and o.get("profile", {}).get("kernels")),
+                         None)
+            kernels = match["profile"]["kernels"] if match else []
+            if [function_name(k["name"]) for k in kernels] != [function_name(k["name"]) for k in
+                                                                c["profile"]["kernels"]]:
+                print(f"ncu_crosscheck: {results_paths[run_index]}: {c['name']} was not profiled with the same "
+                      f"kernels as in {results_paths[0]}", file=sys.stderr)
+                return 2
+            per_run.append(kernels)
+        llmkb_kernels[c["name"]] = per_run
     if len(cases) > args.max_cases:  # spread the choice over the list (small to large shapes)
         step = len(cases) / args.max_cases
         cases = [cases[int(i * step)] for i in range(args.max_cases)]
@@ -211,44 +242,47 @@ def main():
             runs.append(ncu_rows)
         for index, kernel in enumerate(kernels):
             for m in metrics:
-                ours = kernel["metrics"].get(m)
+                mine = [parse_number(str(k[index]["metrics"].get(m, ""))) for k in llmkb_kernels[case["name"]]]
+                mine = [v for v in mine if v is not None]
                 samples = [parse_number(run_rows[index].get(m, "")) for run_rows in runs]
                 samples = [v for v in samples if v is not None]
-                if ours is None or not samples:
-                    rows.append((case["name"], function_name(kernel["name"]), m, ours, None, "n/a", "", "MISSING"))
+                if len(mine) < len(llmkb_runs) or not samples:
+                    rows.append((case["name"], function_name(kernel["name"]), m, None, None, "n/a", "", "", "MISSING"))
                     worst_fail = True
                     continue
-                theirs = sorted(samples)[(len(samples) - 1) // 2]  # the median run (the lower of two)
-                spread = max(samples) - min(samples)
+                ours, theirs = statistics.median(mine), statistics.median(samples)
+                spreads = (max(mine) - min(mine), max(samples) - min(samples))
                 if is_percentage(m):
                     diff, limit, shown = abs(ours - theirs), args.pct_tol, f"{abs(ours - theirs):.2f} pt"
-                    spread_shown = f"{spread:.2f} pt"
+                    spread_shown = [f"{v:.2f} pt" for v in spreads]
                 else:
                     scale = max(abs(ours), abs(theirs))
                     diff = 0.0 if scale == 0 else 100.0 * abs(ours - theirs) / scale
                     limit, shown = args.rel_tol, f"{diff:.2f} %"
-                    spread_shown = f"{0.0 if scale == 0 else 100.0 * spread / scale:.2f} %"
+                    spread_shown = [f"{0.0 if scale == 0 else 100.0 * v / scale:.2f} %" for v in spreads]
                 ok = diff <= limit
                 worst_fail |= not ok
                 verdict = "ok" if ok else "FAIL"
-                if not ok and len(samples) > 1 and abs(ours - theirs) <= spread:
-                    verdict = "FAIL (within ncu's own spread)"
+                if not ok and abs(ours - theirs) <= max(spreads) and max(len(mine), len(samples)) > 1:
+                    verdict = "FAIL (within a tool's own spread)"
                 rows.append((case["name"], function_name(kernel["name"]), m, ours, theirs, shown,
-                             spread_shown if len(samples) > 1 else "", verdict))
+                             spread_shown[0] if len(mine) > 1 else "", spread_shown[1] if len(samples) > 1 else "",
+                             verdict))
 
     width = max(len(r[2]) for r in rows)
     print(f"{'case':<48} {'kernel':<28} {'metric':<{width}} {'llmkb':>14} {'ncu':>14} {'diff':>10} "
-          f"{'ncu spread':>10}  ")
-    for case, kernel, metric, ours, theirs, shown, spread, verdict in rows:
+          f"{'llmkb spread':>12} {'ncu spread':>10}  ")
+    for case, kernel, metric, ours, theirs, shown, our_spread, their_spread, verdict in rows:
         fmt = lambda v: "n/a" if v is None else f"{v:.6g}"
         print(f"{case[:48]:<48} {kernel[:28]:<28} {metric:<{width}} {fmt(ours):>14} {fmt(theirs):>14} {shown:>10} "
-              f"{spread:>10}  {verdict}")
+              f"{our_spread:>12} {their_spread:>10}  {verdict}")
     failed = sum(1 for r in rows if r[-1] != "ok")
-    within_spread = sum(1 for r in rows if "within ncu" in r[-1])
+    within_spread = sum(1 for r in rows if "own spread" in r[-1])
+    repeats = f"{len(llmkb_runs)} llmkb and {args.repeat} ncu runs"
     print(f"\n{len(rows)} comparisons over {len(cases)} cases; {failed} beyond tolerance "
           f"({args.rel_tol} % relative, {args.pct_tol} point for percentages)"
-          + (f", {within_spread} of them within ncu's own run-to-run spread over {args.repeat} runs"
-             if args.repeat > 1 else "") + f". Logs: {workdir}")
+          + (f", {within_spread} of them within a tool's own run-to-run spread over {repeats}"
+             if max(len(llmkb_runs), args.repeat) > 1 else "") + f". Medians over {repeats}. Logs: {workdir}")
     return 1 if worst_fail else 0
 
 
