@@ -76,57 +76,40 @@ run 1 '{"gpu__time_duration.sum": "1,050", "dram__bytes_read.sum": "1,048,576", 
 run 1 '{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "51.5"}'
 run 1 '{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "n/a", "lts__t_sector_hit_rate.pct": "50"}'
 grep -q "FAIL\|MISSING" "$tmp/out" || { echo "FAIL: the table does not mark the missing metric"; fail=1; }
+# check WANT_CODE WHAT [PATTERN...] -- ARGS...: runs the script with ARGS against the stand-in ncu (which
+# reads FAKE_NCU* from the caller's environment); it must exit WANT_CODE and print every PATTERN.
+check() {
+  local want=$1 what=$2 patterns=() p got
+  shift 2
+  while [ "$1" != "--" ]; do patterns+=("$1"); shift; done
+  shift
+  python3 "$script" --ncu "$tmp/ncu" --llmkb /bin/true --workdir "$tmp/work" "$@" >"$tmp/out" 2>&1
+  got=$?
+  for p in "${patterns[@]}"; do grep -q -- "$p" "$tmp/out" || got="$got, no '$p'"; done
+  if [ "$got" != "$want" ]; then echo "FAIL: $what (exit $got; want $want)"; cat "$tmp/out"; fail=1; else echo "ok: $what"; fi
+}
+values() {  # values DURATION: the three metrics, the duration as given
+  echo "{\"gpu__time_duration.sum\": \"$1\", \"dram__bytes_read.sum\": \"1,048,576\", \"lts__t_sector_hit_rate.pct\": \"50\"}"
+}
 # --repeat 2: ncu itself gives 1,000 then 1,100 us, median 1,050; ours (1,000) is 4.8 % from it but
 # inside ncu's spread: still a failure, marked as inside the spread.
 rm -f "$tmp/calls"
-FAKE_NCU='{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}' \
-FAKE_NCU_ALT='{"gpu__time_duration.sum": "1,100", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}' \
-  python3 "$script" --results "$tmp/results.json" --ncu "$tmp/ncu" --llmkb /bin/true --repeat 2 \
-  --workdir "$tmp/work" >"$tmp/out" 2>&1
-got=$?
-if [ $got -ne 1 ] || ! grep -q "within a tool's own spread" "$tmp/out" ||
-   ! grep -q "1 of them within a tool's own run-to-run spread over 1 llmkb and 2 ncu runs" "$tmp/out"; then
-  echo "FAIL: --repeat 2 (exit $got)"; cat "$tmp/out"; fail=1
-else
-  echo "ok: --repeat 2 compares ncu's median and marks a difference inside its own spread"
-fi
+FAKE_NCU=$(values 1,000) FAKE_NCU_ALT=$(values 1,100) \
+  check 1 "--repeat 2 compares ncu's median and marks a difference inside its own spread" \
+  "within a tool's own spread" "1 of them within a tool's own run-to-run spread over 1 llmkb and 2 ncu runs" \
+  -- --results "$tmp/results.json" --repeat 2
 # Two llmkb results files (1,000 and 1,100 us): their median, 1,050, is compared with ncu's 1,050.
 sed 's/"gpu__time_duration.sum": 1000.0/"gpu__time_duration.sum": 1100.0/' "$tmp/results.json" >"$tmp/results2.json"
-FAKE_NCU='{"gpu__time_duration.sum": "1,050", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}' \
-  python3 "$script" --results "$tmp/results.json" --results "$tmp/results2.json" --ncu "$tmp/ncu" --llmkb /bin/true \
-  --workdir "$tmp/work" >"$tmp/out" 2>&1
-got=$?
-if [ $got -ne 0 ] || ! grep -q "Medians over 2 llmkb and 1 ncu runs" "$tmp/out"; then
-  echo "FAIL: two llmkb results files (exit $got)"; cat "$tmp/out"; fail=1
-else
-  echo "ok: two llmkb results files are compared by their median"
-fi
+FAKE_NCU=$(values 1,050) check 0 "two llmkb results files are compared by their median" \
+  "Medians over 2 llmkb and 1 ncu runs" -- --results "$tmp/results.json" --results "$tmp/results2.json"
 # A second results file without the case: exit 2, naming it.
 sed 's/tokens:1"/tokens:2"/' "$tmp/results.json" >"$tmp/results3.json"
-FAKE_NCU='{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}' \
-  python3 "$script" --results "$tmp/results.json" --results "$tmp/results3.json" --ncu "$tmp/ncu" --llmkb /bin/true \
-  --workdir "$tmp/work" >"$tmp/out" 2>&1
-got=$?
-if [ $got -ne 2 ] || ! grep -q "results3.json: rmsnorm/vec8/bf16/m/tokens:1 was not profiled" "$tmp/out"; then
-  echo "FAIL: a results file without the case (exit $got)"; cat "$tmp/out"; fail=1
-else
-  echo "ok: a results file without the case is an error"
-fi
+FAKE_NCU=$(values 1,000) check 2 "a results file without the case is an error" \
+  "results3.json: rmsnorm/vec8/bf16/m/tokens:1 was not profiled" -- --results "$tmp/results.json" --results "$tmp/results3.json"
 # --launch check: the check launch alone, no flush row and no NVTX filter.
-FAKE_NCU='{"gpu__time_duration.sum": "1,010", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50.9"}' \
-  python3 "$script" --results "$tmp/results.json" --ncu "$tmp/ncu" --llmkb /bin/true --launch check \
-  --workdir "$tmp/work" >"$tmp/out" 2>&1
-got=$?
-if [ $got -ne 0 ]; then echo "FAIL: --launch check (exit $got)"; cat "$tmp/out"; fail=1; else echo "ok: --launch check"; fi
+FAKE_NCU=$(values 1,010) check 0 "--launch check" -- --results "$tmp/results.json" --launch check
 # The launch order has changed: the first profiled kernel is not the flush. Exit 2, saying so.
-FAKE_NCU_NO_FLUSH=1 FAKE_NCU='{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}' \
-  python3 "$script" --results "$tmp/results.json" --ncu "$tmp/ncu" --llmkb /bin/true \
-  --workdir "$tmp/work" >"$tmp/out" 2>&1
-got=$?
-if [ $got -ne 2 ] || ! grep -q "not the benchmark's L2 flush" "$tmp/out"; then
-  echo "FAIL: a missing flush row (exit $got)"; cat "$tmp/out"; fail=1
-else
-  echo "ok: a missing flush row is an error"
-fi
+FAKE_NCU_NO_FLUSH=1 FAKE_NCU=$(values 1,000) check 2 "a missing flush row is an error" \
+  "not the benchmark's L2 flush" -- --results "$tmp/results.json"
 cat "$tmp/out" | tail -6
 exit $fail
