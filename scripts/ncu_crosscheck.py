@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Cross-check `llmkb bench --profile` against Nsight Compute on the same benchmark cases.
 
-1. Runs `llmkb bench --profile --benchmark_filter=FILTER` once and reads each case's per-kernel
-   counters and the metric set from the results file (or takes an existing one: --results).
+1. Runs `llmkb bench --profile --benchmark_filter=FILTER` (once, or N times with --repeat N) and reads
+   each case's per-kernel counters and the metric set from the results files (or takes existing ones:
+   --results).
 2. For each case (at most --max-cases), runs the same case under
    `ncu --clock-control none --cache-control none --replay-mode application --csv --page raw
    --print-units base --metrics <set>`, profiling its first timed launch together with the benchmark's
@@ -181,6 +182,10 @@ def main():
     if not cases:
         print("ncu_crosscheck: no profiled case in the results file", file=sys.stderr)
         return 2
+    if len(cases) > args.max_cases:  # spread the choice over the list (small to large shapes)
+        step = len(cases) / args.max_cases
+        cases = [cases[int(i * step)] for i in range(args.max_cases)]
+
     # Each case's kernels in every llmkb run, matched by case name; the same kernels in the same order.
     llmkb_kernels = {}
     for c in cases:
@@ -196,9 +201,6 @@ def main():
                 return 2
             per_run.append(kernels)
         llmkb_kernels[c["name"]] = per_run
-    if len(cases) > args.max_cases:  # spread the choice over the list (small to large shapes)
-        step = len(cases) / args.max_cases
-        cases = [cases[int(i * step)] for i in range(args.max_cases)]
 
     timed = args.launch == "timed"
     rows, worst_fail = [], False
@@ -206,19 +208,19 @@ def main():
         kernels = case["profile"]["kernels"]
         names = sorted({function_name(k["name"]) for k in kernels})
         if timed:  # inside the case's NVTX range: check, warm-ups, then flush, kernels, flush, kernels, ...
-            selection = ["--nvtx", "--nvtx-include", nvtx_case_range(case["name"]),
-                         "--kernel-name", "regex:" + "|".join(regex_escape(n) for n in names + [FLUSH_KERNEL]),
-                         "--launch-skip", str((1 + WARMUP_LAUNCHES) * len(kernels)),
-                         "--launch-count", str(1 + len(kernels))]
+            ncu_selection = ["--nvtx", "--nvtx-include", nvtx_case_range(case["name"]),
+                             "--kernel-name", "regex:" + "|".join(regex_escape(n) for n in names + [FLUSH_KERNEL]),
+                             "--launch-skip", str((1 + WARMUP_LAUNCHES) * len(kernels)),
+                             "--launch-count", str(1 + len(kernels))]
         else:
-            selection = ["--kernel-name", "regex:" + "|".join(regex_escape(n) for n in names),
-                         "--launch-skip", "0", "--launch-count", str(len(kernels))]
+            ncu_selection = ["--kernel-name", "regex:" + "|".join(regex_escape(n) for n in names),
+                             "--launch-skip", "0", "--launch-count", str(len(kernels))]
         runs = []
         for attempt in range(max(1, args.repeat)):
             csv_path = os.path.join(workdir, re.sub(r"[^A-Za-z0-9_.-]", "_", case["name"]) + f".{attempt}.csv")
             command = [args.ncu, "--clock-control", "none", "--cache-control", args.cache_control,
                        "--replay-mode", args.replay_mode, "--csv", "--page", "raw",
-                       "--print-units", "base", "--metrics", ",".join(metrics), *selection,
+                       "--print-units", "base", "--metrics", ",".join(metrics), *ncu_selection,
                        "--log-file", csv_path, args.llmkb, "bench", "--op", case["op"]]
             if case.get("model"):
                 command += ["--model", case["model"]]
@@ -242,8 +244,8 @@ def main():
             runs.append(ncu_rows)
         for index, kernel in enumerate(kernels):
             for m in metrics:
-                mine = [parse_number(str(k[index]["metrics"].get(m, ""))) for k in llmkb_kernels[case["name"]]]
-                mine = [v for v in mine if v is not None]
+                mine = [k[index]["metrics"].get(m) for k in llmkb_kernels[case["name"]]]
+                mine = [float(v) for v in mine if isinstance(v, (int, float))]
                 samples = [parse_number(run_rows[index].get(m, "")) for run_rows in runs]
                 samples = [v for v in samples if v is not None]
                 if len(mine) < len(llmkb_runs) or not samples:
@@ -278,11 +280,11 @@ def main():
               f"{our_spread:>12} {their_spread:>10}  {verdict}")
     failed = sum(1 for r in rows if r[-1] != "ok")
     within_spread = sum(1 for r in rows if "own spread" in r[-1])
-    repeats = f"{len(llmkb_runs)} llmkb and {args.repeat} ncu runs"
+    repeats = f"{len(llmkb_runs)} llmkb and {len(runs)} ncu runs"
     print(f"\n{len(rows)} comparisons over {len(cases)} cases; {failed} beyond tolerance "
           f"({args.rel_tol} % relative, {args.pct_tol} point for percentages)"
           + (f", {within_spread} of them within a tool's own run-to-run spread over {repeats}"
-             if max(len(llmkb_runs), args.repeat) > 1 else "") + f". Medians over {repeats}. Logs: {workdir}")
+             if max(len(llmkb_runs), len(runs)) > 1 else "") + f". Medians over {repeats}. Logs: {workdir}")
     return 1 if worst_fail else 0
 
 
