@@ -60,24 +60,9 @@ SH
 sed -i 's/^{$/export VALUES="$values"; {/' "$tmp/ncu"
 chmod +x "$tmp/ncu"
 fail=0
-run() {  # run WANT_CODE VALUES_JSON
-  FAKE_NCU="$2" python3 "$script" --results "$tmp/results.json" --ncu "$tmp/ncu" --llmkb /bin/true \
-    --workdir "$tmp/work" >"$tmp/out" 2>&1
-  local got=$?
-  if [ "$got" -ne "$1" ]; then echo "FAIL: values $2: exit $got, want $1"; cat "$tmp/out"; fail=1; return; fi
-  # Exit 1 must be the verdict, not a crash on the way to it: no traceback, and a row marked FAIL or MISSING.
-  if [ "$1" -eq 1 ] && { grep -q "Traceback" "$tmp/out" || ! grep -q "FAIL\|MISSING" "$tmp/out"; }; then
-    echo "FAIL: values $2: exit 1 without a failing row"; cat "$tmp/out"; fail=1; return
-  fi
-  echo "ok: $2 -> $got"
-}
-run 0 '{"gpu__time_duration.sum": "1,010", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50.9"}'
-run 1 '{"gpu__time_duration.sum": "1,050", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}'
-run 1 '{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "51.5"}'
-run 1 '{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "n/a", "lts__t_sector_hit_rate.pct": "50"}'
-grep -q "FAIL\|MISSING" "$tmp/out" || { echo "FAIL: the table does not mark the missing metric"; fail=1; }
 # check WANT_CODE WHAT [PATTERN...] -- ARGS...: runs the script with ARGS against the stand-in ncu (which
-# reads FAKE_NCU* from the caller's environment); it must exit WANT_CODE and print every PATTERN.
+# reads FAKE_NCU* from the caller's environment); it must exit WANT_CODE and print every PATTERN. Exit 1
+# must be the verdict, not a crash on the way to it: no traceback, and a row marked FAIL or MISSING.
 check() {
   local want=$1 what=$2 patterns=() p got
   shift 2
@@ -86,8 +71,19 @@ check() {
   python3 "$script" --ncu "$tmp/ncu" --llmkb /bin/true --workdir "$tmp/work" "$@" >"$tmp/out" 2>&1
   got=$?
   for p in "${patterns[@]}"; do grep -q -- "$p" "$tmp/out" || got="$got, no '$p'"; done
+  if [ "$want" = 1 ] && { grep -q "Traceback" "$tmp/out" || ! grep -q "FAIL\|MISSING" "$tmp/out"; }; then
+    got="$got, no failing row"
+  fi
   if [ "$got" != "$want" ]; then echo "FAIL: $what (exit $got; want $want)"; cat "$tmp/out"; fail=1; else echo "ok: $what"; fi
 }
+run() {  # run WANT_CODE VALUES_JSON: the one case, ncu giving VALUES_JSON
+  FAKE_NCU="$2" check "$1" "values $2 -> $1" -- --results "$tmp/results.json"
+}
+run 0 '{"gpu__time_duration.sum": "1,010", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50.9"}'
+run 1 '{"gpu__time_duration.sum": "1,050", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "50"}'
+run 1 '{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "1,048,576", "lts__t_sector_hit_rate.pct": "51.5"}'
+run 1 '{"gpu__time_duration.sum": "1,000", "dram__bytes_read.sum": "n/a", "lts__t_sector_hit_rate.pct": "50"}'
+grep -q "FAIL\|MISSING" "$tmp/out" || { echo "FAIL: the table does not mark the missing metric"; fail=1; }
 values() {  # values DURATION: the three metrics, the duration as given
   echo "{\"gpu__time_duration.sum\": \"$1\", \"dram__bytes_read.sum\": \"1,048,576\", \"lts__t_sector_hit_rate.pct\": \"50\"}"
 }
