@@ -28,6 +28,7 @@ Each figure is one launch on both sides (one replay pass per metric), so it move
 Usage: scripts/ncu_crosscheck.py [--llmkb build/release/llmkb] [--filter '^rmsnorm/'] [--op rmsnorm]
                                  [--model NAME] [--max-cases 8] [--results FILE] [--ncu ncu]
                                  [--launch timed|check] [--cache-control none|all] [--replay-mode application|kernel] [--repeat N]
+                                 [--metrics a,b,c]
 """
 import argparse
 import csv
@@ -137,12 +138,19 @@ def main():
     parser.add_argument("--repeat", type=int, default=1,
                         help="run llmkb (unless --results) and ncu this many times per case, compare medians and "
                              "report each tool's run-to-run spread")
+    parser.add_argument("--metrics", default=None,
+                        help="extra metrics (a,b,c) for the llmkb runs, which then set ncu's metrics as well "
+                             "(not with --results: the files name their metric set)")
     parser.add_argument("--workdir", default=None, help="keep the logs and CSVs here")
     args = parser.parse_args()
     if args.cache_control is None:
         args.cache_control = "none" if args.launch == "timed" else "all"
     if args.replay_mode is None:
         args.replay_mode = "application" if args.launch == "timed" else "kernel"
+    if args.metrics and args.results:
+        print("ncu_crosscheck: --metrics applies to the llmkb runs the script makes; with --results the files' own "
+              "metric set is compared", file=sys.stderr)
+        return 2
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="ncu_crosscheck_")
     os.makedirs(workdir, exist_ok=True)
@@ -151,12 +159,13 @@ def main():
         selection += ["--op", ",".join(args.op)]
     if args.model:
         selection += ["--model", ",".join(args.model)]
+    extra_metrics = ["--metrics", args.metrics] if args.metrics else []
 
     results_paths = args.results
     if not results_paths:
         for attempt in range(max(1, args.repeat)):
             path = os.path.join(workdir, f"llmkb_profile.{attempt}.json")
-            r = run([args.llmkb, "bench", "--profile", *selection, "--benchmark_filter=" + args.filter,
+            r = run([args.llmkb, "bench", "--profile", *extra_metrics, *selection, "--benchmark_filter=" + args.filter,
                      "--out", path], os.path.join(workdir, f"llmkb_profile.{attempt}.log"))
             if r.returncode != 0:
                 print(r.stdout[-4000:])

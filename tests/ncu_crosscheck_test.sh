@@ -107,5 +107,18 @@ FAKE_NCU=$(values 1,010) check 0 "--launch check" -- --results "$tmp/results.jso
 # The launch order has changed: the first profiled kernel is not the flush. Exit 2, saying so.
 FAKE_NCU_NO_FLUSH=1 FAKE_NCU=$(values 1,000) check 2 "a missing flush row is an error" \
   "not the benchmark's L2 flush" -- --results "$tmp/results.json"
+# --metrics goes to the llmkb runs the script makes (a stand-in llmkb records its arguments and writes
+# the results file); with --results it is an error, as the files name their own metric set.
+cat >"$tmp/llmkb" <<SH
+#!/usr/bin/env bash
+echo "\$*" >>"$tmp/llmkb_args"
+while [ \$# -gt 0 ]; do [ "\$1" = --out ] && cp "$tmp/results.json" "\$2"; shift; done
+SH
+chmod +x "$tmp/llmkb"
+FAKE_NCU=$(values 1,000) check 0 "--metrics runs llmkb itself" -- --llmkb "$tmp/llmkb" --metrics a.sum,b.sum
+grep -q -- "bench --profile --metrics a.sum,b.sum " "$tmp/llmkb_args" ||
+  { echo "FAIL: llmkb was not given --metrics: $(cat "$tmp/llmkb_args")"; fail=1; }
+FAKE_NCU=$(values 1,000) check 2 "--metrics with --results is an error" "with --results" \
+  -- --results "$tmp/results.json" --metrics a.sum
 cat "$tmp/out" | tail -6
 exit $fail
