@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <stdexcept>
 
 #include "bench/results_schema.h"
 #include "bench/results_writer.h"
@@ -289,12 +290,24 @@ void check_options(const CompareOptions& options) {
   if (options.metrics.empty()) throw CompareInputError("no metric to compare");
 }
 
-// The method fields of a case (docs/results-schema.md): absent means inputs read as stored and the
-// op's own reference.
-std::string method_field(const nlohmann::json& results_case, const std::string& field) {
-  if (field == "prepared") return results_case.value("prepared", "");
-  const auto check = results_case.find("check");
-  return check != results_case.end() && check->is_object() ? check->value("against", "") : "";
+// The method fields of a case (docs/results-schema.md): where each is, and what its absence means.
+struct MethodField {
+  const char* name;     // as MethodDifference::field names it
+  const char* pointer;  // its JSON pointer in the case
+  const char* absent;   // what a case without it was measured with
+};
+constexpr MethodField kMethodFields[] = {
+    {"prepared", "/prepared", "inputs as stored"},
+    {"check.against", "/check/against", "the op's fp64 reference"},
+};
+
+// The field's value in the case, or "" where the case has none (nor the object that would hold it).
+std::string method_value(const nlohmann::json& results_case, const MethodField& field, const std::string& case_name) {
+  const nlohmann::json::json_pointer pointer(field.pointer);
+  if (!results_case.contains(pointer)) return "";
+  const nlohmann::json& value = results_case.at(pointer);
+  if (!value.is_string()) throw CompareInputError("case " + case_name + ": " + field.name + " is not a string");
+  return value.get<std::string>();
 }
 
 }  // namespace
@@ -354,7 +367,10 @@ std::vector<double> metric_values(const nlohmann::json& results_case, const nloh
 
 std::string method_text(const std::string& field, const std::string& value) {
   if (!value.empty()) return value;
-  return field == "prepared" ? "inputs as stored" : "the op's fp64 reference";
+  for (const MethodField& known : kMethodFields) {
+    if (field == known.name) return known.absent;
+  }
+  throw std::logic_error("method_text: no method field '" + field + "'");
 }
 
 Comparison compare_results(const nlohmann::json& baseline, const nlohmann::json& candidate,
@@ -400,9 +416,9 @@ Comparison compare_results(const nlohmann::json& baseline, const nlohmann::json&
     }
     ++in_common;
     const nlohmann::json& c = *found->second;
-    for (const char* field : {"prepared", "check.against"}) {
-      const std::string before = method_field(b, field), after = method_field(c, field);
-      if (before != after) result.method_differences.push_back({name, field, before, after});
+    for (const MethodField& field : kMethodFields) {
+      const std::string before = method_value(b, field, name), after = method_value(c, field, name);
+      if (before != after) result.method_differences.push_back({name, field.name, before, after});
     }
     if (case_failed(c) || case_failed(b)) {
       MetricComparison row;

@@ -613,6 +613,19 @@ TEST_F(Gate, CasesMeasuredDifferentlyAreListedAndStillCompared) {
   EXPECT_EQ(render_text(compare(baseline_, fixture("faster20.json"))).find("measured differently"), std::string::npos);
 }
 
+// A method field of the wrong type is bad input naming the case and the field.
+TEST_F(Gate, MethodFieldsOfTheWrongTypeAreBadInput) {
+  nlohmann::json candidate = baseline_;
+  find_case(candidate, changed_)["prepared"] = 5;
+  try {
+    compare(baseline_, candidate);
+    FAIL() << "a numeric 'prepared' was accepted";
+  } catch (const CompareInputError& e) {
+    EXPECT_NE(std::string(e.what()).find("case " + changed_ + ": prepared is not a string"), std::string::npos)
+        << e.what();
+  }
+}
+
 std::string write_temp(const std::string& name, const std::string& text) {
   const std::string path = ::testing::TempDir() + name;
   std::ofstream(path, std::ios::binary) << text;
