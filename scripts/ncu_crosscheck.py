@@ -198,13 +198,12 @@ def main():
     # Each case's kernels in every llmkb run, matched by case name; the same kernels in the same order.
     llmkb_kernels = {}
     for c in cases:
-        per_run = []
+        per_run, wanted = [], [function_name(k["name"]) for k in c["profile"]["kernels"]]
         for run_index, other in enumerate(llmkb_runs):
             match = next((o for o in other["cases"] if o["name"] == c["name"] and o.get("profile", {}).get("kernels")),
                          None)
             kernels = match["profile"]["kernels"] if match else []
-            if [function_name(k["name"]) for k in kernels] != [function_name(k["name"]) for k in
-                                                                c["profile"]["kernels"]]:
+            if [function_name(k["name"]) for k in kernels] != wanted:
                 print(f"ncu_crosscheck: {results_paths[run_index]}: {c['name']} was not profiled with the same "
                       f"kernels as in {results_paths[0]}", file=sys.stderr)
                 return 2
