@@ -99,7 +99,9 @@ void prepare_measurements(BenchSession& session) {
             << " us, fp16 tensor " << c.tensor_f16_tflops << " TFLOP/s\nllmkb: read rate by size (GB/s):";
   for (const ReadRate& r : c.read_curve) std::cerr << " " << r.bytes / (1 << 20) << " MiB: " << r.gbps;
   std::cerr << "\n";
-  if (options.cold) session.flusher = std::make_unique<L2Flusher>(session.device.l2_bytes, session.device.sm_count);
+  if (options.cold)
+    session.flusher = std::make_unique<L2Flusher>(session.device.l2_bytes, session.device.persisting_l2_bytes,
+                                                  session.device.sm_count);
 }
 
 void run_case(BenchSession& session, ProblemCase& problem, size_t variant, const std::string& name,

@@ -133,7 +133,7 @@ Calibration calibrate(const DeviceContext& device, const CalibrationOptions& opt
   cal.dram_peak_gbps = device.dram_peak_gbps();
   cal.buffer_bytes = options.buffer_bytes;
   cal.gemm_size = options.gemm_size;
-  L2Flusher flusher(device.l2_bytes, device.sm_count);
+  L2Flusher flusher(device.l2_bytes, device.persisting_l2_bytes, device.sm_count);
   L2Flusher* flush = options.cold ? &flusher : nullptr;
 
   const size_t n = options.buffer_bytes / sizeof(uint4);

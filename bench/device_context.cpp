@@ -72,6 +72,7 @@ DeviceContext query_device(int index) {
   d.cc_minor = prop.minor;
   d.sm_count = prop.multiProcessorCount;
   d.l2_bytes = static_cast<size_t>(prop.l2CacheSize);
+  d.persisting_l2_bytes = static_cast<size_t>(prop.persistingL2CacheMaxSize);
   d.memory_bytes = prop.totalGlobalMem;
   d.max_threads_per_sm = prop.maxThreadsPerMultiProcessor;
   d.sm_clock_mhz = attribute(cudaDevAttrClockRate, index) / 1000;

@@ -14,6 +14,7 @@ struct DeviceContext {
   int cc_minor = 0;
   int sm_count = 0;
   size_t l2_bytes = 0;
+  size_t persisting_l2_bytes = 0;  // the most of L2 that may hold persisting lines (0 before sm80)
   size_t memory_bytes = 0;
   int sm_clock_mhz = 0;      // peak SM clock reported by the driver
   int memory_clock_mhz = 0;  // peak memory clock

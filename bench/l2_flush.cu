@@ -26,21 +26,13 @@ __global__ void spin_for(unsigned long long ns) {
   } while (now - start < ns);
 }
 
-// Whether the current device keeps persisting L2 lines (sm80+; 0 bytes on Turing).
-bool has_persisting_l2() {
-  int device = 0, bytes = 0;
-  LLMKB_CUDA_CHECK(cudaGetDevice(&device));
-  LLMKB_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxPersistingL2CacheSize, device));
-  return bytes > 0;
-}
-
 }  // namespace
 
-L2Flusher::L2Flusher(size_t l2_bytes, int sm_count)
+L2Flusher::L2Flusher(size_t l2_bytes, size_t persisting_l2_bytes, int sm_count)
     : scratch_(2 * (l2_bytes ? l2_bytes : (size_t{64} << 20))),
       sink_(sizeof(unsigned)),
       blocks_(4 * sm_count),
-      has_persisting_l2_(has_persisting_l2()) {
+      has_persisting_l2_(persisting_l2_bytes > 0) {
   LLMKB_CUDA_CHECK(cudaMemset(scratch_.get(), 0, scratch_.size()));
   LLMKB_CUDA_CHECK(cudaDeviceSynchronize());
 }

@@ -34,7 +34,9 @@ namespace llmkb {
 
 class L2Flusher {
  public:
-  L2Flusher(size_t l2_bytes, int sm_count);
+  // From the device's properties: its L2 size, the most of it that may persist (0 before sm80,
+  // where there is nothing to reset) and its SM count.
+  L2Flusher(size_t l2_bytes, size_t persisting_l2_bytes, int sm_count);
   // Where the device has a persisting L2 (sm80+): waits for `stream` (the reset is not stream-ordered,
   // so it must follow every earlier launch), then turns persisting lines back to normal, so that the
   // next flush() evicts them. No launch of ours, but the CUPTI range profiler counts the reset as a
@@ -46,7 +48,7 @@ class L2Flusher {
   DeviceBuffer scratch_;
   DeviceBuffer sink_;
   int blocks_;
-  bool has_persisting_l2_;  // the device has a persisting L2 (cudaDevAttrMaxPersistingL2CacheSize > 0)
+  bool has_persisting_l2_;  // persisting_l2_bytes > 0
 };
 
 // Keeps `stream` busy for about 50 us (one thread spinning on the GPU's nanosecond timer; no memory

@@ -365,14 +365,6 @@ std::vector<double> metric_values(const nlohmann::json& results_case, const nloh
   return values;
 }
 
-std::string method_text(const std::string& field, const std::string& value) {
-  if (!value.empty()) return value;
-  for (const MethodField& known : kMethodFields) {
-    if (field == known.name) return known.absent;
-  }
-  throw std::logic_error("method_text: no method field '" + field + "'");
-}
-
 Comparison compare_results(const nlohmann::json& baseline, const nlohmann::json& candidate,
                            const CompareOptions& options, const std::string& baseline_path,
                            const std::string& candidate_path) {
@@ -418,7 +410,7 @@ Comparison compare_results(const nlohmann::json& baseline, const nlohmann::json&
     const nlohmann::json& c = *found->second;
     for (const MethodField& field : kMethodFields) {
       const std::string before = method_value(b, field, name), after = method_value(c, field, name);
-      if (before != after) result.method_differences.push_back({name, field.name, before, after});
+      if (before != after) result.method_differences.push_back({name, field.name, before, after, field.absent});
     }
     if (case_failed(c) || case_failed(b)) {
       MetricComparison row;

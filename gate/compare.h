@@ -85,12 +85,12 @@ struct EnvironmentDifference {
 struct MethodDifference {
   std::string name;                 // the case
   std::string field;                // "prepared" or "check.against"
-  std::string baseline, candidate;  // the values; empty where the run has none (see method_text)
-};
+  std::string baseline, candidate;  // the values; empty where the run has none
+  std::string absent;               // what a case without the field was measured with ("inputs as stored")
 
-// What the renderers print for a MethodDifference value: the value, or what its absence means
-// ("inputs as stored", "the op's fp64 reference").
-std::string method_text(const std::string& field, const std::string& value);
+  // What the renderers print for `baseline` or `candidate`: the value, or what its absence means.
+  std::string text(const std::string& value) const { return value.empty() ? absent : value; }
+};
 
 // What the renderers show of each run.
 struct RunSummary {

@@ -287,8 +287,8 @@ std::string render_text(const Comparison& c) {
     out << "\nmeasured differently (" << c.method_differences.size()
         << "; compared all the same, and the change of method can account for a change of time):\n";
     for (const auto& d : c.method_differences) {
-      out << "  " << d.name << ": " << d.field << ": baseline '" << method_text(d.field, d.baseline) << "', candidate '"
-          << method_text(d.field, d.candidate) << "'\n";
+      out << "  " << d.name << ": " << d.field << ": baseline '" << d.text(d.baseline) << "', candidate '"
+          << d.text(d.candidate) << "'\n";
     }
   }
   out << "\n" << counts_line(c) << "\n" << gate_result(c) << " (exit " << c.exit_code() << ")\n";
@@ -352,8 +352,8 @@ std::string render_markdown(const Comparison& c) {
     size_t left_out = 0;
     for (const auto& d : c.method_differences) {
       if (!past_budget(out, kMarkdownBudget, left_out))
-        out << "| `" << d.name << "` | " << d.field << " | " << md_cell(method_text(d.field, d.baseline)) << " | "
-            << md_cell(method_text(d.field, d.candidate)) << " |\n";
+        out << "| `" << d.name << "` | " << d.field << " | " << md_cell(d.text(d.baseline)) << " | "
+            << md_cell(d.text(d.candidate)) << " |\n";
     }
     md_left_out(out, left_out);
     out << "\n";
@@ -438,10 +438,8 @@ nlohmann::json render_json(const Comparison& c) {
   }
   nlohmann::json method_differences = nlohmann::json::array();
   for (const auto& d : c.method_differences) {
-    method_differences.push_back({{"name", d.name},
-                                  {"field", d.field},
-                                  {"baseline", method_text(d.field, d.baseline)},
-                                  {"candidate", method_text(d.field, d.candidate)}});
+    method_differences.push_back(
+        {{"name", d.name}, {"field", d.field}, {"baseline", d.text(d.baseline)}, {"candidate", d.text(d.candidate)}});
   }
   nlohmann::json counts = nlohmann::json::object();
   for (Verdict v : {Verdict::regression, Verdict::candidate_failed, Verdict::improvement, Verdict::inconclusive,

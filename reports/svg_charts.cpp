@@ -34,19 +34,24 @@ int shape_of(int series) {
   return (series < 0 ? 0 : series) / kColours % kShapes;
 }
 
-// `classes` go first in the marker's class attribute; `attributes` after its fill.
-std::string marker(int series, double x, double y, const std::string& classes, const std::string& attributes) {
+// The series' marker centred on (x, y), a whole element: `classes` go first in its class attribute,
+// `attributes` after its fill, `content` (a <title>, say) inside it.
+std::string marker(int series, double x, double y, const std::string& classes, const std::string& attributes,
+                   const std::string& content) {
   const int shape = shape_of(series);
   const std::string head = std::string(" class=\"") + classes + kShapeNames[shape] + "\" fill=\"" +
                            series_colour(series) + "\"" + (attributes.empty() ? "" : " " + attributes);
+  auto element = [&](const std::string& tag, const std::string& geometry) {
+    return "<" + tag + head + " " + geometry + ">" + content + "</" + tag + ">";
+  };
   auto polygon = [&](std::initializer_list<std::pair<double, double>> corners) {
     std::string points;
     for (const auto& [dx, dy] : corners) points += (points.empty() ? "" : " ") + num(x + dx) + "," + num(y + dy);
-    return "<polygon" + head + " points=\"" + points + "\">";
+    return element("polygon", "points=\"" + points + "\"");
   };
   switch (shape) {
     case 1:
-      return "<rect" + head + " x=\"" + num(x - 4) + "\" y=\"" + num(y - 4) + "\" width=\"8\" height=\"8\">";
+      return element("rect", "x=\"" + num(x - 4) + "\" y=\"" + num(y - 4) + "\" width=\"8\" height=\"8\"");
     case 2:
       return polygon({{0, -5}, {4.5, 4}, {-4.5, 4}});
     case 3:
@@ -56,12 +61,8 @@ std::string marker(int series, double x, double y, const std::string& classes, c
     case 5:
       return polygon({{-2.5, -4.5}, {2.5, -4.5}, {5, 0}, {2.5, 4.5}, {-2.5, 4.5}, {-5, 0}});
     default:
-      return "<circle" + head + " cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"4.5\">";
+      return element("circle", "cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"4.5\"");
   }
-}
-
-std::string marker_end(int series) {
-  return shape_of(series) == 0 ? "</circle>" : shape_of(series) == 1 ? "</rect>" : "</polygon>";
 }
 
 // One legend row per series: a colour square, or the series' roofline marker.
@@ -69,7 +70,7 @@ void legend(const std::vector<std::string>& names, double x, double y, bool mark
   for (size_t i = 0; i < names.size(); ++i) {
     const double row_y = y + 18.0 * double(i);
     if (markers)
-      out << marker(int(i), x + 6, row_y - 4, "legend ", "") << marker_end(int(i));
+      out << marker(int(i), x + 6, row_y - 4, "legend ", "", "");
     else
       out << "<rect x=\"" << num(x) << "\" y=\"" << num(row_y - 10) << "\" width=\"12\" height=\"12\" fill=\""
           << series_colour(int(i)) << "\"/>";
@@ -235,8 +236,8 @@ std::string svg_roofline(const RooflineChart& chart) {
   for (const RooflinePoint& p : chart.points) {
     if (!drawable(p.arithmetic_intensity) || !drawable(p.tflops)) continue;
     const double x = px(p.arithmetic_intensity), y = py(p.tflops);
-    out << marker(p.series, x, y, "mark point ", "fill-opacity=\"0.85\" stroke=\"#ffffff\" stroke-width=\"0.8\"")
-        << "<title>" << escape_xml(p.tooltip) << "</title>" << marker_end(p.series);
+    out << marker(p.series, x, y, "mark point ", "fill-opacity=\"0.85\" stroke=\"#ffffff\" stroke-width=\"0.8\"",
+                  "<title>" + escape_xml(p.tooltip) + "</title>");
     // The kernel's number beside the point: colours and markers repeat on a busy chart, numbers do not.
     if (!p.label.empty()) {
       out << "<text x=\"" << num(x + 5) << "\" y=\"" << num(y - 5) << "\" font-size=\"9\" fill=\"#57606a\">"
