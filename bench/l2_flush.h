@@ -20,7 +20,7 @@
 // Tried and not kept (H100): ending the flush with discard.global.L2 over the buffer, so that L2 is
 // left empty rather than full of clean lines: DRAM writes of a 4096-token RMSNorm 15.20 against
 // 15.29 MB; timings 0.2-1 % lower on 22-77 us kernels, 1-4 % on a 5 us one (two runs each way);
-// the ncu cross-check no closer (docs/profiler.md).
+// the ncu cross-check no closer (docs/profiler-history.md).
 //
 // The flush also keeps the stream busy while the host enqueues the start event, the timed launch
 // and the stop event, so the host's launch latency is not timed. Warm measurements have no flush:
