@@ -44,6 +44,14 @@
 // its first weight loads (H100, _x8 forms, 17 shapes at batch 1, 3 runs in one call): Q4_0 x0.747,
 // Q8_0 x0.841, worst where K is long (llama3-8b down Q4_0 17.92 -> 35.01 us; gate_up 27.87 -> 31.31);
 // its 3-plane Q4_0 form failed one check (67 x 4096, batch 2, f16 x), which was not looked into.
+// No conversion kernel, x converted inside the GEMV by thread-block clusters of 8 (sm90, _x8 forms):
+// each block converted 1/8 of x's blocks into its own shared memory after its first weight loads,
+// and after a cluster barrier lanes read every record from the shared memory of the block that
+// converted it (distributed shared memory), a second barrier before exit. Checks passed (the
+// repacked and activation-range GPU tests, and every case of the benchmark), but it was 2.7-4x
+// slower (H100, 17 shapes at batch 1, 2 runs of 3 repetitions each way in one call): Q4_0 x0.374,
+// Q8_0 x0.472 (geometric means; llama3-8b gate_up Q4_0 27.90 -> 105.59 us): a remote record read
+// per lane and round costs far more than an L1 hit.
 #pragma once
 #include <cuda_fp16.h>
 
