@@ -48,7 +48,7 @@
 // each block converted 1/8 of x's blocks into its own shared memory after its first weight loads,
 // and after a cluster barrier lanes read every record from the shared memory of the block that
 // converted it (distributed shared memory), a second barrier before exit. Checks passed (the
-// repacked and activation-range GPU tests, and every case of the benchmark), but it was 2.7-4x
+// repacked and activation-range GPU tests, and every case of the benchmark), but it was 1.5-4.2x
 // slower (H100, 17 shapes at batch 1, 2 runs of 3 repetitions each way in one call): Q4_0 x0.374,
 // Q8_0 x0.472 (geometric means; llama3-8b gate_up Q4_0 27.90 -> 105.59 us): a remote record read
 // per lane and round costs far more than an L1 hit.
