@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <stdexcept>
 
 #include "bench/results_schema.h"
 #include "bench/results_writer.h"
