@@ -9,10 +9,13 @@
 #  3. batch 8 / batch 1 at f16 28672x4096 for every float variant measured at both.
 #  4. Every Q8_0 / Q4_0 variant against the fastest bf16 variant on the same shape and batch (issue 6:
 #     Q8_0 >= 1.6x, Q4_0 >= 2.8x at batch 1), with its % of the read ceiling in weight bytes (>= 80 %).
+#  5. The 80 %W target per quantised shape at batch 1: the fastest variant's %W and ratio, and what a
+#     plain streaming read of that many bytes reaches in %W (the read curve): where that is under 80 %,
+#     no kernel timed this way can meet the target on that shape.
 # Usage: scripts/gemv_summary.py results.json [REGEX on "variant label"]
 import collections, json, re, sys
 
-from read_curve import pct_at_size
+from read_curve import pct_at_size, read_gbps_at
 
 data = json.load(open(sys.argv[1]))["llmkb"]
 pattern = re.compile(sys.argv[2]) if len(sys.argv) > 2 else None
@@ -97,3 +100,22 @@ for label, v in sorted(by.items()):
 if quant_rows:
     print("quantised against the fastest bf16 variant (targets: Q8_0 x1.6, Q4_0 x2.8, 80 %W):")
     print("\n".join(quant_rows))
+
+TARGET_RATIO = {"q8_0": 1.6, "q4_0": 2.8}
+target_rows = []
+for label, v in sorted(by.items()):
+    m = re.match(r"u8/([^/]+)/(q[48]_0)/(.*)/batch:1$", label)
+    if not m:
+        continue
+    floats = [c for name, c in by.get(f"bf16/{m.group(1)}/{m.group(3)}/batch:1", {}).items() if name != "cublas"]
+    best = min(v.values(), key=lambda c: c["median_us"])
+    read_at_size = read_gbps_at(data["calibration"], weight_bytes(best))
+    reach = 100.0 * read_at_size / read_gbps if read_at_size else float("nan")
+    ratio = min(c["median_us"] for c in floats) / best["median_us"] if floats else float("nan")
+    met = weight_pct(best) >= 80.0 and ratio >= TARGET_RATIO[m.group(2)]
+    verdict = "met" if met else ("missed" if reach >= 80.0 else "missed; a plain read of this size reaches under 80 %W")
+    target_rows.append(f"{label:50s} {best['variant'].split('/', 1)[1]:18s} {weight_pct(best):5.1f} %W  x{ratio:.2f} bf16  "
+                       f"plain read at {weight_bytes(best) / 1e6:6.1f} MB: {reach:5.1f} %W  {verdict}")
+if target_rows:
+    print("80 %W and x1.6 (Q8_0) / x2.8 (Q4_0) bf16 at batch 1, fastest variant per shape:")
+    print("\n".join(target_rows))
