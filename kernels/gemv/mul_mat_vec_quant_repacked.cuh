@@ -52,6 +52,14 @@
 // slower (H100, 17 shapes at batch 1, 2 runs of 3 repetitions each way in one call): Q4_0 x0.374,
 // Q8_0 x0.472 (geometric means; llama3-8b gate_up Q4_0 27.90 -> 105.59 us): a remote record read
 // per lane and round costs far more than an L1 hit.
+// No conversion kernel, a persistent grid (a stand-alone probe, Q4_0, x in 1 plane, batch 1): as many
+// blocks as are resident (1-5 per SM, 8-32 warps each), each issuing its first weight loads, then
+// converting all of x into its own shared memory once, then its warps streaming row pairs over the
+// whole of K. Checked right, but slower than the probe's copy of this kernel with its conversion
+// kernel on every one of the 17 shapes (H100, two runs in one call, best configuration of each):
+// llama3-8b gate_up 29.38 against 26.85 us, down 24.32 against 16.35, o 10.98 against 8.26, gemma-3-4b
+// output 133.15 against 129.70: one wait for x per SM does not hide as the dependent launch does,
+// and without the warp split long rows stream from too few warps.
 #pragma once
 #include <cuda_fp16.h>
 
