@@ -58,8 +58,8 @@
 // whole of K. Checked right, but slower than the probe's copy of this kernel with its conversion
 // kernel on every one of the 17 shapes (H100, two runs in one call, best configuration of each):
 // llama3-8b gate_up 29.38 against 26.85 us, down 24.32 against 16.35, o 10.98 against 8.26, gemma-3-4b
-// output 133.15 against 129.70: one wait for x per SM does not hide as the dependent launch does,
-// and without the warp split long rows stream from too few warps.
+// output 133.15 against 129.70. Likely causes, not measured apart: the wait for x is not hidden as
+// the dependent launch hides it, and without the warp split long rows stream from too few warps.
 #pragma once
 #include <cuda_fp16.h>
 
