@@ -37,6 +37,10 @@ class L2Flusher {
   // From the device's properties: its L2 size, the most of it that may persist (0 before sm80,
   // where there is nothing to reset) and its SM count.
   L2Flusher(size_t l2_bytes, size_t persisting_l2_bytes, int sm_count);
+  // The same, read from `prop` (cudaGetDeviceProperties).
+  explicit L2Flusher(const cudaDeviceProp& prop)
+      : L2Flusher(static_cast<size_t>(prop.l2CacheSize), static_cast<size_t>(prop.persistingL2CacheMaxSize),
+                  prop.multiProcessorCount) {}
   // Where the device has a persisting L2 (sm80+): waits for `stream` (the reset is not stream-ordered,
   // so it must follow every earlier launch), then turns persisting lines back to normal, so that the
   // next flush() evicts them. No launch of ours, but the CUPTI range profiler counts the reset as a

@@ -293,10 +293,7 @@ class CuptiCaseProfiler : public CaseProfiler {
                                  "); not collectable here: " + join(uncollectable(context), ", "));
     }
 
-    if (options_.flush_l2)
-      flusher_ =
-          std::make_unique<L2Flusher>(static_cast<size_t>(prop.l2CacheSize),
-                                      static_cast<size_t>(prop.persistingL2CacheMaxSize), prop.multiProcessorCount);
+    if (options_.flush_l2) flusher_ = std::make_unique<L2Flusher>(prop);
     if (options_.flush_instruction_caches) icache_flusher_ = std::make_unique<InstructionCacheFlusher>(prop.multiProcessorCount);
     sm_count_ = prop.multiProcessorCount;
     sm_limits_ = sm_limits_of(prop);

@@ -118,8 +118,7 @@ TEST(CuptiProfiler, TheFlushEvictsLinesPinnedWithEvictLast) {
   if (testing_env::device_sm() < 80) GTEST_SKIP() << "no L2 eviction policies before sm_80";
   std::unique_ptr<CaseProfiler> profiler = make_cupti_profiler(ProfilerOptions{});
   const cudaDeviceProp prop = testing_env::device_properties();
-  L2Flusher flusher(static_cast<size_t>(prop.l2CacheSize), static_cast<size_t>(prop.persistingL2CacheMaxSize),
-                    prop.multiProcessorCount);
+  L2Flusher flusher(prop);
   std::string skip;
   PinnedBufferRun cold_run(false, false, &flusher), pinned_run(true, false, &flusher),
       unreset_run(true, true, &flusher);
